@@ -1,0 +1,3 @@
+from auxbench.cli import main
+
+raise SystemExit(main())
