@@ -1,0 +1,180 @@
+"""Run configuration: the paper's defaults, file loading, `key=value` overrides, validation.
+
+One run config describes one training run completely; its hash (without seed and runtime
+settings) identifies the cell a run belongs to, so runs made with different settings are never
+averaged together.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from auxbench.errors import ConfigError
+
+METHODS = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
+RECURRENT_METHODS = ("lstm", "rlstm", "plstm", "rplstm")
+
+# The paper's architecture and training defaults (PAPER.md §2, §3, §8); every entry is a choice a
+# user can override, and the comment says where an unspecified detail was decided.
+DEFAULTS: dict[str, Any] = {
+    "run": {"experiment": "adhoc", "setting": "default", "seed": 0},
+    "dataset": {"name": "mnist"},
+    "method": "rlstm",
+    "model": {
+        "embed_dim": 128,              # stated
+        "embedding_mode": "sum",       # §8.7: sum of per-channel tables (or concat + projection)
+        "hidden": 128,                 # stated: 1-layer LSTM, 128 cells
+        "forget_bias": 1.0,            # §8.21
+        "head_hidden": 256,            # stated: 2-layer FFN, 256 hidden
+        "head_layers": 1,              # §2: one hidden layer (two weight layers)
+        "head_dropout": 0.5,           # stated p = 0.5 on the second FFN layer
+        "dropconnect": False,          # belepi93's reading of "dropout", behind a flag
+        "aux_hidden": 256,             # stated: 2x256 auxiliary LSTM
+        "aux_layers": 2,
+        "aux_head_hidden": 256,
+        "aux_dropout": 0.5,
+        "aux_state_init": "zero_pad",  # §8.5: copy (h, c) into the first units; or project, match
+        "aux_bos": False,              # §8.3: first subsequence token starts the decoder
+        "share_embedding": True,       # §8.8: decoder shares the input embedding
+        "plstm_wiring": "stacked",     # §8.11: auxiliary LSTM on the main hidden states
+        "lstm_backend": "auto",        # fused CPU kernel on CPU, cuDNN on CUDA
+        "transformer": {"d_model": 128, "heads": 4, "ff": 512, "layers": 2,
+                        "dropout": 0.1, "attn_dropout": 0.0},
+    },
+    "train": {
+        "bptt": 300,                   # stated: supervised truncation 300 ("full" = whole sequence)
+        "aux_bptt": 300,               # stated: auxiliary truncation 300, also in Full BP runs
+        "n_anchors": 1,                # stated: one anchor in most experiments
+        "aux_len": 600,                # stated: subsequence length 600
+        "aux_weight": 1.0,             # stated: L = L_sup + L_aux
+        "aux_combine": "sum",          # rplstm: L_r + L_p (each normalised per token) or their mean
+        "aux_in_training": True,       # keep the auxiliary loss on after pretraining (stated)
+        "pretrain_epochs": 0,
+        "epochs": 10,
+        "batch_size": 128,             # §8.12
+        "eval_batch_size": 256,
+        "optimizer": "rmsprop",        # §8.12
+        "lr": 1.0e-3,
+        "lr_schedule": "constant",
+        "lr_step_epochs": 0,
+        "lr_gamma": 0.5,
+        "grad_clip": 1.0,              # §8.13
+        "train_size": None,            # a fixed class-stratified subset (None = all)
+        "test_size": None,
+        "split_seed": 0,               # subsets are a property of the data, not of the run seed
+        "scan_chunk": 512,             # steps per chunk of the no-gradient pass (bounds memory)
+        "deterministic": False,
+    },
+    "runtime": {"device": "auto", "threads": None, "data_root": "data", "data_mirror": None,
+                "progress": "auto"},
+}
+
+_SCHEMA_CACHE: dict[str, Any] = {}
+
+
+def run_schema() -> dict[str, Any]:
+    if "run" not in _SCHEMA_CACHE:
+        text = resources.files("auxbench").joinpath("schemas/run.schema.json").read_text()
+        _SCHEMA_CACHE["run"] = json.loads(text)
+    return _SCHEMA_CACHE["run"]
+
+
+def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Return `base` updated recursively by `update` (neither is modified)."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """`train.epochs=3` -> {"train": {"epochs": 3}}; the value is parsed as YAML."""
+    if "=" not in text:
+        raise ConfigError(f"override {text!r}: expected KEY=VALUE, e.g. train.epochs=3")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw != "" else None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"override {key}: cannot parse value {raw!r}: {err}") from None
+    out: dict[str, Any] = value
+    for part in reversed(key.strip().split(".")):
+        if not part:
+            raise ConfigError(f"override {text!r}: empty key component")
+        out = {part: out}
+    return out
+
+
+def load_file(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path} is not valid YAML: {err}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: expected a mapping at the top level")
+    return data
+
+
+def resolve(*layers: dict[str, Any]) -> dict[str, Any]:
+    """Merge layers over the defaults and validate the result."""
+    cfg = copy.deepcopy(DEFAULTS)
+    for layer in layers:
+        if layer:
+            cfg = deep_merge(cfg, layer)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: dict[str, Any]) -> None:
+    """Raise ConfigError naming the first wrong key and what it accepts."""
+    validator = jsonschema.Draft202012Validator(run_schema())
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.path), list(e.path)))
+    if errors:
+        raise ConfigError(describe_schema_error(errors[0]))
+    train = cfg["train"]
+    if cfg["method"] == "transformer" and train["bptt"] != "full":
+        raise ConfigError("train.bptt: the transformer has no truncation; use bptt: full")
+    if train["n_anchors"] * train["aux_len"] <= 1 and cfg["method"] in ("rlstm", "plstm", "rplstm"):
+        raise ConfigError("train.aux_len: must be at least 2 for an auxiliary method")
+
+
+def describe_schema_error(err: jsonschema.ValidationError) -> str:
+    where = ".".join(str(p) for p in err.absolute_path) or "<top level>"
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed))
+        return f"{where}: unknown key(s) {extra}; allowed keys: {allowed}"
+    if err.validator == "enum":
+        return f"{where}: {err.instance!r} is not one of {err.validator_value}"
+    if err.validator in ("oneOf", "anyOf"):
+        hint = err.schema.get("description", "")
+        return f"{where}: {err.instance!r} is not valid" + (f" ({hint})" if hint else "")
+    if err.validator == "required":
+        return f"{where}: {err.message}"
+    return f"{where}: {err.message}"
+
+
+def cell_hash(cfg: dict[str, Any]) -> str:
+    """Hash of everything that defines a result cell: all but the seed, run labels and runtime."""
+    ident = {k: v for k, v in cfg.items() if k not in ("run", "runtime")}
+    blob = json.dumps(ident, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def to_yaml(cfg: dict[str, Any]) -> str:
+    return yaml.safe_dump(cfg, sort_keys=False, default_flow_style=False)

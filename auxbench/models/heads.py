@@ -1,0 +1,51 @@
+"""Feed-forward heads: the classifier and the auxiliary token predictors."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+class DropConnectLinear(nn.Linear):
+    """Linear layer whose weights are dropped during training (belepi93's reading of dropout)."""
+
+    def __init__(self, in_features: int, out_features: int, p: float):
+        super().__init__(in_features, out_features)
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        weight = F.dropout(self.weight, self.p, self.training) if self.p > 0 else self.weight
+        return F.linear(x, weight, self.bias)
+
+
+class FFN(nn.Module):
+    """`hidden_layers` x (Linear -> ReLU), then dropout and the output Linear (PAPER.md §8.9)."""
+
+    def __init__(self, in_features: int, hidden: int, out_features: int, dropout: float,
+                 hidden_layers: int = 1, dropconnect: bool = False):
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = in_features
+        for _ in range(hidden_layers):
+            layers += [nn.Linear(width, hidden), nn.ReLU()]
+            width = hidden
+        if dropconnect:
+            layers.append(DropConnectLinear(width, out_features, dropout))
+        else:
+            layers += [nn.Dropout(dropout), nn.Linear(width, out_features)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class TokenHead(nn.Module):
+    """Predict `channels` tokens of `vocab` values each: logits [..., C, vocab]."""
+
+    def __init__(self, in_features: int, hidden: int, channels: int, vocab: int, dropout: float):
+        super().__init__()
+        self.channels, self.vocab = channels, vocab
+        self.ffn = FFN(in_features, hidden, channels * vocab, dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.ffn(x).unflatten(-1, (self.channels, self.vocab))

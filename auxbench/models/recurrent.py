@@ -1,0 +1,43 @@
+"""The paper's main network (embedding -> 1-layer LSTM -> FFN on the last state) together with
+the auxiliary networks its method needs. How gradient flows through it is decided by
+`auxbench.train.objective`, not here."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from auxbench.models.auxiliary import AuxiliaryLSTM
+from auxbench.models.embedding import TokenEmbedding
+from auxbench.models.heads import FFN
+from auxbench.models.lstm import LSTMLayer
+
+
+class RecurrentClassifier(nn.Module):
+    def __init__(self, method: str, channels: int, vocab: int, n_classes: int, model_cfg: dict,
+                 pad_token: int | None = None):
+        super().__init__()
+        m = model_cfg
+        self.method, self.channels, self.vocab, self.pad_token = method, channels, vocab, pad_token
+        self.embedding = TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"])
+        self.lstm = LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])
+        self.head = FFN(m["hidden"], m["head_hidden"], n_classes, m["head_dropout"],
+                        m["head_layers"], m["dropconnect"])
+        self.decoder_embedding = (None if m["share_embedding"] else
+                                  TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"]))
+        self.bos = nn.Parameter(torch.zeros(m["embed_dim"])) if m["aux_bos"] else None
+        self.plstm_wiring = m["plstm_wiring"]
+
+        def auxiliary(input_size: int) -> AuxiliaryLSTM:
+            return AuxiliaryLSTM(input_size, m["hidden"], m["aux_hidden"], m["aux_layers"],
+                                 m["aux_head_hidden"], m["aux_dropout"], channels, vocab,
+                                 m["aux_state_init"], m["forget_bias"], m["lstm_backend"])
+
+        self.reconstructor = auxiliary(m["embed_dim"]) if method in ("rlstm", "rplstm") else None
+        predictor_input = m["hidden"] if m["plstm_wiring"] == "stacked" else m["embed_dim"]
+        self.predictor = auxiliary(predictor_input) if method in ("plstm", "rplstm") else None
+
+    def embed_aux_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Embed tokens fed to an auxiliary decoder (shared table unless configured otherwise)."""
+        table = self.decoder_embedding if self.decoder_embedding is not None else self.embedding
+        return table(tokens)

@@ -1,0 +1,330 @@
+"""The training run: phases, epochs, evaluation, checkpoints and records.
+
+Pretraining minimises the auxiliary loss alone; training minimises L_sup + w * L_aux
+(PAPER.md §1.7). A run checkpoints after every epoch (and when asked to stop by SIGTERM), resumes
+from its last checkpoint, and stops with a clear error on a non-finite loss or gradient.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from auxbench import data
+from auxbench.config import cell_hash
+from auxbench.errors import ConfigError, TrainingError
+from auxbench.models import build_model, count_parameters
+from auxbench.models.recurrent import RecurrentClassifier
+from auxbench.runtime import peak_memory_mb, setup_torch
+from auxbench.train.anchors import anchor_range
+from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
+from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
+from auxbench.train.progress import EpochProgress
+from auxbench.train.records import environment, write_asrun, write_curve, write_metrics
+from auxbench.versioning import code_version
+
+AUX_METHODS = ("rlstm", "plstm", "rplstm")
+
+
+class Preempted(Exception):
+    """SIGTERM arrived; a checkpoint was written and the run can be resumed."""
+
+
+@dataclass
+class RunState:
+    epoch: int = 0                 # epochs completed
+    step: int = 0                  # batches completed within the current epoch
+    sums: dict = field(default_factory=dict)
+    curve: list = field(default_factory=list)
+    wall_time_s: float = 0.0
+    resumes: list = field(default_factory=list)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"runtime.device: {name!r} requested but CUDA is not available; use cpu")
+    return device
+
+
+@dataclass
+class Split:
+    x: np.ndarray
+    y: np.ndarray
+    index: np.ndarray
+
+    def batch(self, rows: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        chosen = np.sort(self.index[rows])
+        x = torch.from_numpy(np.ascontiguousarray(self.x[chosen])).to(device)
+        y = torch.from_numpy(np.asarray(self.y[chosen], dtype=np.int64)).to(device)
+        return x, y
+
+
+def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
+    spec = data.validate_spec(cfg["dataset"])
+    rt = cfg["runtime"]
+    path = data.prepare(spec, rt["data_root"], mirror=rt["data_mirror"], progress=progress)
+    ds = data.load_prepared(path)
+    t = cfg["train"]
+
+    def split(x, y, size):
+        if size is None or size >= len(y):
+            return Split(x, y, np.arange(len(y)))
+        return Split(x, y, data.subset_indices(np.asarray(y), size, t["split_seed"]))
+
+    return ds, split(ds.train_x, ds.train_y, t["train_size"]), split(ds.test_x, ds.test_y,
+                                                                      t["test_size"])
+
+
+def check_fits(cfg: dict, seq_len: int) -> None:
+    """Reject settings the dataset's sequence length makes impossible, before any work."""
+    if cfg["method"] in ("rlstm", "rplstm"):
+        anchor_range("reconstruct", cfg["train"]["aux_len"], seq_len)
+    if cfg["method"] in ("plstm", "rplstm"):
+        anchor_range("predict", cfg["train"]["aux_len"], seq_len)
+
+
+def build_optimizer(cfg: dict, model: torch.nn.Module, total_epochs: int):
+    t = cfg["train"]
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = (torch.optim.RMSprop(params, lr=t["lr"]) if t["optimizer"] == "rmsprop"
+           else torch.optim.Adam(params, lr=t["lr"]))
+    if t["lr_schedule"] == "step":
+        if t["lr_step_epochs"] < 1:
+            raise ConfigError("train.lr_step_epochs: must be >= 1 with lr_schedule: step")
+        sched = torch.optim.lr_scheduler.StepLR(opt, t["lr_step_epochs"], gamma=t["lr_gamma"])
+    elif t["lr_schedule"] == "cosine":
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(total_epochs, 1))
+    else:
+        sched = None
+    return opt, sched
+
+
+@contextmanager
+def stop_on_sigterm():
+    """Turn SIGTERM (SLURM preemption, Snakemake cancel) into a flag checked between steps."""
+    flag = {"stop": False}
+
+    def handler(signum, frame):
+        flag["stop"] = True
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield flag
+        return
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[float, float]:
+    """Test loss and accuracy over every example of the split (no example dropped)."""
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    n = len(split.index)
+    order = np.arange(n)
+    for start in range(0, n, cfg["train"]["eval_batch_size"]):
+        x, y = split.batch(order[start:start + cfg["train"]["eval_batch_size"]], device)
+        logits = predict_logits(model, x, cfg["train"]["scan_chunk"])
+        loss_sum += float(F.cross_entropy(logits, y, reduction="sum"))
+        correct += int((logits.argmax(1) == y).sum())
+    model.train()
+    return loss_sum / n, correct / n
+
+
+class Run:
+    """One training run, resumable from its checkpoint."""
+
+    def __init__(self, cfg: dict, run_dir: Path, checkpoint_dir: Path, log=None):
+        self.cfg, self.run_dir, self.ckpt_path = cfg, Path(run_dir), Path(checkpoint_dir) / "last.pt"
+        self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+        t = cfg["train"]
+        self.label = "/".join(str(cfg["run"][k]) for k in ("experiment", "setting")) + \
+            f"/{cfg['dataset']['name']}/{cfg['method']}/seed{cfg['run']['seed']}"
+        self.pretrain_epochs = t["pretrain_epochs"] if cfg["method"] in AUX_METHODS else 0
+        self.total_epochs = self.pretrain_epochs + t["epochs"]
+        self.cell = cell_hash(cfg)
+        self.code = code_version()
+
+    def phase(self, epoch: int) -> str:
+        return "pretrain" if epoch < self.pretrain_epochs else "train"
+
+    def execute(self, record_failure: bool = False) -> dict:
+        cfg = self.cfg
+        started = time.time()
+        self.device = resolve_device(cfg["runtime"]["device"])
+        self.threads = setup_torch(cfg["runtime"]["threads"], cfg["train"]["deterministic"])
+        progress_mode = cfg["runtime"]["progress"]
+        ds, self.train_split, self.test_split = open_splits(cfg, progress_mode != "none")
+        manifest = ds.manifest
+        check_fits(cfg, ds.seq_len)
+        torch.manual_seed(cfg["run"]["seed"])
+        self.model = build_model(cfg, ds.channels, ds.n_classes, ds.pad_token).to(self.device)
+        self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.total_epochs)
+        self.anchor_gen = torch.Generator().manual_seed(1_000_003 * cfg["run"]["seed"] + 17)
+        state = self.restore()
+        error = None
+        try:
+            with stop_on_sigterm() as flag:
+                self.loop(state, flag, started)
+        except TrainingError as err:
+            if not record_failure:
+                raise
+            error = str(err)
+            self.log(f"[{self.label}] FAILED: {error}")
+        status = "failed" if error else "completed"
+        wall = state.wall_time_s + (time.time() - started)
+        last = state.curve[-1] if state.curve else {}
+        metrics = {
+            "status": status, "error": error,
+            "experiment": cfg["run"]["experiment"], "dataset": data.dataset_key(
+                data.validate_spec(cfg["dataset"])), "method": cfg["method"],
+            "setting": cfg["run"]["setting"], "seed": cfg["run"]["seed"],
+            "test_accuracy": last.get("test_accuracy") if not error else None,
+            "test_loss": last.get("test_loss") if not error else None,
+            "train_accuracy": last.get("train_accuracy") if not error else None,
+            "epochs": cfg["train"]["epochs"], "pretrain_epochs": self.pretrain_epochs,
+            "epochs_completed": state.epoch, "seq_len": ds.seq_len, "n_classes": ds.n_classes,
+            "wall_time_s": wall, "peak_memory_mb": peak_memory_mb(self.device),
+            "config_hash": self.cell, "code_version": self.code, "resumed": len(state.resumes),
+            "n_parameters": count_parameters(self.model),
+            "n_train": len(self.train_split.index), "n_test": len(self.test_split.index),
+        }
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        write_curve(self.run_dir / "curve.csv", state.curve)
+        write_asrun(self.run_dir / "asrun.json", {
+            "config": cfg, "environment": environment(self.device, self.threads),
+            "dataset_manifest": {k: manifest.get(k) for k in ("key", "sources", "arrays",
+                                                               "permutation_sha256", "split")},
+            "cell_hash": self.cell, "code_version": self.code, "status": status, "error": error,
+            "wall_time_s": wall, "peak_memory_mb": metrics["peak_memory_mb"],
+            "started": state.resumes[0]["at"] if state.resumes else started,
+            "finished": time.time(), "resumes": state.resumes,
+            "determinism": {"deterministic_algorithms": cfg["train"]["deterministic"],
+                            "cudnn_deterministic": torch.backends.cudnn.deterministic,
+                            "note": "bitwise reproducible on CPU; cuDNN LSTMs are not"},
+        })
+        write_metrics(self.run_dir / "metrics.json", metrics)
+        return metrics
+
+    def restore(self) -> RunState:
+        payload = load_checkpoint(self.ckpt_path)
+        state = RunState()
+        if payload is None:
+            return state
+        if payload["cell_hash"] != self.cell or payload["seed"] != self.cfg["run"]["seed"]:
+            raise TrainingError(
+                f"checkpoint {self.ckpt_path} belongs to a different configuration "
+                f"(cell {payload['cell_hash']}, seed {payload['seed']}); delete it or use "
+                f"another --checkpoint-dir.")
+        self.model.load_state_dict(payload["model"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(payload["scheduler"])
+        torch.set_rng_state(payload["torch_rng"])
+        self.anchor_gen.set_state(payload["anchor_rng"])
+        state = RunState(payload["epoch"], payload["step"], payload["sums"], payload["curve"],
+                         payload["wall_time_s"], payload["resumes"])
+        state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step})
+        self.log(f"[{self.label}] resumed from {self.ckpt_path} at epoch {state.epoch}, "
+                 f"step {state.step}")
+        return state
+
+    def checkpoint(self, state: RunState, started: float) -> None:
+        save_checkpoint(self.ckpt_path, {
+            "cell_hash": self.cell, "seed": self.cfg["run"]["seed"],
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),
+            "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
+            "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
+        })
+
+    def loop(self, state: RunState, flag: dict, started: float) -> None:
+        cfg, t = self.cfg, self.cfg["train"]
+        n_train = len(self.train_split.index)
+        batches = math.ceil(n_train / t["batch_size"])
+        self.model.train()
+        while state.epoch < self.total_epochs:
+            epoch, phase = state.epoch, self.phase(state.epoch)
+            epoch_start = time.time()
+            order = np.random.default_rng([cfg["run"]["seed"], epoch]).permutation(n_train)
+            sums = state.sums or {"sup": 0.0, "aux": 0.0, "correct": 0, "n": 0, "time": 0.0}
+            bar = EpochProgress(cfg["runtime"]["progress"], batches, initial=state.step,
+                                desc=f"{self.label} epoch {epoch + 1}/{self.total_epochs}")
+            for b in range(state.step, batches):
+                rows = order[b * t["batch_size"]:(b + 1) * t["batch_size"]]
+                x, y = self.train_split.batch(rows, self.device)
+                self.step(x, y, phase, sums, epoch, b)
+                state.step, state.sums = b + 1, sums
+                bar.update()
+                if flag["stop"]:
+                    bar.close()
+                    state.sums["time"] = sums["time"] + time.time() - epoch_start
+                    self.checkpoint(state, started)
+                    raise Preempted(f"stopped by SIGTERM at epoch {epoch + 1}, batch {b + 1}; "
+                                    f"checkpoint {self.ckpt_path}; rerun to resume")
+            bar.close()
+            test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device)
+            lr = self.optimizer.param_groups[0]["lr"]
+            if self.scheduler is not None:
+                self.scheduler.step()
+            n = max(sums["n"], 1)
+            row = {"epoch": epoch + 1, "phase": phase,
+                   "train_loss_sup": sums["sup"] / n if phase == "train" else None,
+                   "train_loss_aux": sums["aux"] / n if self.cfg["method"] in AUX_METHODS and (
+                       phase == "pretrain" or t["aux_in_training"]) else None,
+                   "train_accuracy": sums["correct"] / n if phase == "train" else None,
+                   "test_loss": test_loss, "test_accuracy": test_acc, "lr": lr,
+                   "wall_time_s": sums["time"] + time.time() - epoch_start}
+            state.curve.append(row)
+            state.epoch, state.step, state.sums = epoch + 1, 0, {}
+            self.checkpoint(state, started)
+            self.log(f"[{self.label}] epoch {epoch + 1}/{self.total_epochs} ({phase}) " + " ".join(
+                f"{k}={v:.4g}" for k, v in row.items()
+                if isinstance(v, float) and k not in ("lr",)) + f" lr={lr:.3g}")
+
+    def step(self, x, y, phase: str, sums: dict, epoch: int, batch: int) -> None:
+        t = self.cfg["train"]
+        if isinstance(self.model, RecurrentClassifier):
+            out = recurrent_step(self.model, x, y, t, phase, self.anchor_gen)
+        else:
+            out = transformer_step(self.model, x, y)
+        where = f"epoch {epoch + 1}, batch {batch + 1}"
+        if not torch.isfinite(out.loss):
+            raise TrainingError(
+                f"non-finite loss ({float(out.loss)}) at {where}; the last good checkpoint "
+                f"{self.ckpt_path} is kept. Lower train.lr or check train.grad_clip.")
+        self.optimizer.zero_grad(set_to_none=True)
+        out.loss.backward()
+        clip = t["grad_clip"] if t["grad_clip"] is not None else float("inf")
+        norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+        if not torch.isfinite(norm):
+            raise TrainingError(
+                f"non-finite gradient norm at {where}; the last good checkpoint "
+                f"{self.ckpt_path} is kept. Lower train.lr or check train.grad_clip.")
+        self.optimizer.step()
+        n = y.shape[0]
+        sums["n"] += n
+        if out.sup_loss is not None:
+            sums["sup"] += float(out.sup_loss) * n
+            sums["correct"] += int((out.logits.argmax(1) == y).sum())
+        if out.aux_loss is not None:
+            sums["aux"] += float(out.aux_loss) * n
+
+
+def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False) -> dict:
+    return Run(cfg, run_dir, checkpoint_dir).execute(record_failure=record_failure)

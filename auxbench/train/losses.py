@@ -1,0 +1,29 @@
+"""Losses. The auxiliary loss is the mean per-token cross-entropy over all auxiliary tokens of all
+anchors, L_aux = sum_i L_i / sum_i l_i (PAPER.md §1.5); a multi-channel token's loss is the mean
+over its channels; padding targets do not count."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def token_loss_sum(logits: Tensor, targets: Tensor, pad_token: int | None) -> tuple[Tensor, Tensor]:
+    """Summed cross-entropy over tokens and the number of tokens counted.
+
+    logits [N, L, C, V], targets [N, L, C] -> (sum over counted tokens, count).
+    """
+    n, length, channels, vocab = logits.shape
+    ce = F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1).long(), reduction="none")
+    per_token = ce.view(n, length, channels).mean(dim=-1)
+    if pad_token is None:
+        return per_token.sum(), torch.tensor(float(n * length), device=logits.device)
+    counted = (targets[..., 0] != pad_token).to(per_token.dtype)
+    return (per_token * counted).sum(), counted.sum()
+
+
+def mean_token_loss(parts: list[tuple[Tensor, Tensor]]) -> Tensor:
+    total = sum(s for s, _ in parts)
+    count = sum(c for _, c in parts)
+    return total / torch.clamp(count, min=1.0)

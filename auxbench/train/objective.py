@@ -1,0 +1,152 @@
+"""One training step's loss for each method, with the paper's gradient truncation.
+
+Which inputs receive gradient:
+- supervised loss, bptt=K: the last K steps (K=0: none, only the classifier head learns;
+  "full": every step);
+- r-LSTM: the `aux_bptt` steps ending at the anchor, through the decoder's initial state;
+- p-LSTM (stacked): the main LSTM from `aux_bptt` steps before the anchor to the end of the
+  predicted window, through the states the auxiliary LSTM reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from auxbench.models.recurrent import RecurrentClassifier
+from auxbench.train.anchors import sample_anchors
+from auxbench.train.losses import mean_token_loss, token_loss_sum
+from auxbench.train.windows import gather_steps, run_and_collect, scan_states, window_bounds
+
+
+@dataclass
+class StepResult:
+    loss: Tensor
+    sup_loss: Tensor | None = None
+    aux_loss: Tensor | None = None
+    logits: Tensor | None = None
+
+
+@dataclass
+class AuxWindow:
+    kind: str          # "reconstruct" or "predict"
+    rows: Tensor       # [N] example index of each (example, anchor) row
+    anchors: Tensor    # [N]
+    start: Tensor      # [N] first step of the gradient window
+    width: int
+
+
+def truncation_length(bptt, length: int) -> int:
+    return length if bptt == "full" else min(int(bptt), length)
+
+
+def plan_aux_window(kind: str, model: RecurrentClassifier, tokens: Tensor, train: dict,
+                    generator: torch.Generator) -> AuxWindow:
+    batch, length = tokens.shape[:2]
+    anchors = sample_anchors(kind, tokens, train["n_anchors"], train["aux_len"], model.pad_token,
+                             generator).reshape(-1)
+    rows = torch.arange(batch, device=tokens.device).repeat_interleave(train["n_anchors"])
+    back = truncation_length(train["aux_bptt"], length)
+    stacked = kind == "predict" and model.plstm_wiring == "stacked"
+    start, width = window_bounds(anchors, back, train["aux_len"] - 1 if stacked else 0, length)
+    return AuxWindow(kind, rows, anchors, start, width)
+
+
+def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow,
+                   start_states: tuple[Tensor, Tensor], aux_len: int) -> tuple[Tensor, Tensor]:
+    """Run one auxiliary window with gradient and return (summed token loss, token count)."""
+    rows, anchors = window.rows, window.anchors
+    x = model.embedding(gather_steps(tokens, rows, window.start, window.width))
+    at_anchor = (anchors - window.start).unsqueeze(1)
+    state0 = (start_states[0], start_states[1])
+    collected = (x.new_zeros(len(rows), 1, model.lstm.hidden_size),) * 2
+    out, _, (ha, ca) = run_and_collect(model.lstm, x, state0, at_anchor, collected)
+    anchor_state = (ha[:, 0], ca[:, 0])
+    if window.kind == "reconstruct":
+        net = model.reconstructor
+        if model.bos is None:
+            inputs = model.embed_aux_tokens(gather_steps(tokens, rows, anchors - aux_len, aux_len - 1))
+            targets = gather_steps(tokens, rows, anchors - aux_len + 1, aux_len - 1)
+        else:
+            past = model.embed_aux_tokens(gather_steps(tokens, rows, anchors - aux_len, aux_len - 1))
+            bos = model.bos.expand(len(rows), 1, -1)
+            inputs = torch.cat([bos, past], dim=1)
+            targets = gather_steps(tokens, rows, anchors - aux_len, aux_len)
+    else:
+        net = model.predictor
+        if model.plstm_wiring == "stacked":
+            inputs = gather_steps(out, torch.arange(len(rows), device=out.device),
+                                  anchors - window.start, aux_len)
+        else:
+            inputs = model.embed_aux_tokens(gather_steps(tokens, rows, anchors, aux_len))
+        targets = gather_steps(tokens, rows, anchors + 1, aux_len)
+    logits = net(inputs, anchor_state)
+    return token_loss_sum(logits, targets, model.pad_token)
+
+
+def recurrent_step(model: RecurrentClassifier, tokens: Tensor, labels: Tensor, train: dict,
+                   phase: str, generator: torch.Generator) -> StepResult:
+    """The loss of one batch: auxiliary only in pretraining, supervised + weighted auxiliary after."""
+    batch, length = tokens.shape[:2]
+    use_sup = phase == "train"
+    use_aux = phase == "pretrain" or train["aux_in_training"]
+    windows = []
+    if use_aux and model.reconstructor is not None:
+        windows.append(plan_aux_window("reconstruct", model, tokens, train, generator))
+    if use_aux and model.predictor is not None:
+        windows.append(plan_aux_window("predict", model, tokens, train, generator))
+    k = truncation_length(train["bptt"], length)
+
+    # One no-gradient pass collects every state a window starts from.
+    columns = [(w.start - 1).view(batch, -1) for w in windows]
+    if use_sup and 0 < k < length:
+        columns.append(torch.full((batch, 1), length - k - 1, device=tokens.device))
+    final = None
+    if columns or (use_sup and k == 0):
+        positions = torch.cat(columns, 1) if columns else tokens.new_zeros(batch, 0, dtype=torch.long)
+        (hq, cq), final = scan_states(model, tokens, positions, train["scan_chunk"])
+
+    result = StepResult(loss=tokens.new_zeros((), dtype=torch.float32))
+    if windows:
+        parts, column = [], 0
+        for w in windows:
+            n = train["n_anchors"]
+            start_state = (hq[:, column:column + n].reshape(-1, hq.shape[-1]),
+                           cq[:, column:column + n].reshape(-1, cq.shape[-1]))
+            column += n
+            parts.append(aux_loss_parts(model, tokens, w, start_state, train["aux_len"]))
+        losses = [mean_token_loss([p]) for p in parts]
+        aux = sum(losses) if train["aux_combine"] == "sum" else sum(losses) / len(losses)
+        result.aux_loss = aux
+        result.loss = result.loss + (train["aux_weight"] if use_sup else 1.0) * aux
+    if use_sup:
+        if k == 0:
+            h_last = final[0]
+        elif k == length:
+            _, (h_last, _) = model.lstm(model.embedding(tokens))
+        else:
+            state = (hq[:, -1], cq[:, -1])
+            _, (h_last, _) = model.lstm(model.embedding(tokens[:, length - k:]), state)
+        result.logits = model.head(h_last)
+        result.sup_loss = F.cross_entropy(result.logits, labels)
+        result.loss = result.loss + result.sup_loss
+    return result
+
+
+def transformer_step(model, tokens: Tensor, labels: Tensor) -> StepResult:
+    logits = model(tokens)
+    loss = F.cross_entropy(logits, labels)
+    return StepResult(loss=loss, sup_loss=loss, logits=logits)
+
+
+@torch.no_grad()
+def predict_logits(model, tokens: Tensor, chunk: int) -> Tensor:
+    """Class logits with no gradient; recurrent models scan in chunks (memory flat in T)."""
+    if isinstance(model, RecurrentClassifier):
+        empty = tokens.new_zeros(tokens.shape[0], 0, dtype=torch.long)
+        _, (h_last, _) = scan_states(model, tokens, empty, chunk)
+        return model.head(h_last)
+    return model(tokens)

@@ -1,0 +1,62 @@
+"""What a run leaves behind: curve.csv, metrics.json and asrun.json, each written atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import platform
+import socket
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import auxbench
+from auxbench.atomic import write_json, write_text
+from auxbench.versioning import git_state
+
+CURVE_COLUMNS = ("epoch", "phase", "train_loss_sup", "train_loss_aux", "train_accuracy",
+                 "test_loss", "test_accuracy", "lr", "wall_time_s")
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def write_curve(path: Path, rows: list[dict]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CURVE_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in CURVE_COLUMNS])
+    write_text(path, buffer.getvalue())
+
+
+def finite_or_none(value):
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def write_metrics(path: Path, metrics: dict) -> None:
+    write_json(path, {k: finite_or_none(v) if isinstance(v, float) else v
+                      for k, v in metrics.items()})
+
+
+def environment(device: torch.device, threads: int) -> dict:
+    return {
+        "python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
+        "auxbench": auxbench.__version__, "platform": platform.platform(),
+        "hostname": socket.gethostname(), "device": str(device),
+        "device_name": (torch.cuda.get_device_name(device) if device.type == "cuda"
+                        else platform.processor() or platform.machine()),
+        "threads": threads, "git": git_state(),
+        "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
+        "flush_denormal": True,
+    }
+
+
+def write_asrun(path: Path, record: dict) -> None:
+    write_json(path, record)

@@ -1,0 +1,162 @@
+"""Which inputs receive gradient, and which exactly do not (PAPER.md §1.6).
+
+Each step t of example b reads a token unique to (b, t), so the gradient that lands on row
+`b * T + t` of the embedding table is exactly the gradient reaching input step t of example b.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from auxbench.config import resolve
+from auxbench.models import build_model
+from auxbench.train import objective
+from auxbench.train.objective import AuxWindow, aux_loss_parts, recurrent_step
+from auxbench.train.windows import scan_states, window_bounds
+
+T = 60
+BATCH = 2
+
+
+def make(method: str, **train):
+    cfg = resolve({"method": method,
+                   "model": {"embed_dim": 8, "hidden": 8, "head_hidden": 16, "aux_hidden": 16,
+                             "aux_head_hidden": 16, "head_dropout": 0.0, "aux_dropout": 0.0,
+                             "share_embedding": False},
+                   "train": {"aux_len": 20, "aux_bptt": 10, "scan_chunk": 7, **train}})
+    torch.manual_seed(0)
+    model = build_model(cfg, channels=1, n_classes=3, pad_token=None).double()
+    tokens = (torch.arange(BATCH).unsqueeze(1) * T + torch.arange(T)).unsqueeze(-1)
+    labels = torch.tensor([0, 2])
+    return cfg, model, tokens, labels
+
+
+def grad_steps(model) -> list[set[int]]:
+    """For each example, the input steps whose embedding received a nonzero gradient."""
+    grad = model.embedding.table.weight.grad
+    if grad is None:
+        return [set() for _ in range(BATCH)]
+    rows = (grad.abs().sum(1) > 0).nonzero().flatten().tolist()
+    return [{r - b * T for r in rows if b * T <= r < (b + 1) * T} for b in range(BATCH)]
+
+
+@pytest.mark.parametrize("k", [1, 10, 25])
+def test_supervised_gradient_reaches_exactly_the_last_k_steps(k):
+    cfg, model, tokens, labels = make("lstm", bptt=k)
+    out = recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator())
+    out.loss.backward()
+    assert grad_steps(model) == [set(range(T - k, T))] * BATCH
+
+
+def test_full_bptt_reaches_step_zero():
+    cfg, model, tokens, labels = make("lstm", bptt="full")
+    recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator()).loss.backward()
+    assert grad_steps(model) == [set(range(T))] * BATCH
+
+
+def test_bptt_zero_trains_only_the_classifier_head():
+    cfg, model, tokens, labels = make("lstm", bptt=0)
+    recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator()).loss.backward()
+    assert grad_steps(model) == [set()] * BATCH
+    assert all(p.grad is None for p in model.lstm.parameters())
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.head.parameters())
+
+
+def test_truncated_supervised_output_equals_the_untruncated_forward():
+    cfg, model, tokens, labels = make("lstm", bptt=10)
+    out = recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator())
+    model.eval()
+    _, (h, _) = model.lstm(model.embedding(tokens))
+    torch.testing.assert_close(out.logits, model.head(h))
+
+
+def aux_window(model, kind, anchors, aux_len, back):
+    stacked = kind == "predict" and model.plstm_wiring == "stacked"
+    anchors = torch.tensor(anchors)
+    start, width = window_bounds(anchors, back, aux_len - 1 if stacked else 0, T)
+    return AuxWindow(kind, torch.arange(BATCH), anchors, start, width)
+
+
+def run_aux(model, tokens, window, aux_len):
+    (hq, cq), _ = scan_states(model, tokens, (window.start - 1).view(BATCH, 1), chunk=7)
+    total, count = aux_loss_parts(model, tokens, window, (hq[:, 0], cq[:, 0]), aux_len)
+    (total / count).backward()
+
+
+@pytest.mark.parametrize("anchors", [[30, 45], [20, 58]])
+def test_reconstruction_gradient_reaches_the_main_lstm_only_within_its_window(anchors):
+    cfg, model, tokens, _ = make("rlstm")
+    run_aux(model, tokens, aux_window(model, "reconstruct", anchors, 20, 10), 20)
+    assert grad_steps(model) == [set(range(a - 9, a + 1)) for a in anchors]
+
+
+def test_reconstruction_window_near_the_start_reaches_step_zero_only():
+    cfg, model, tokens, _ = make("rlstm", aux_len=5)
+    run_aux(model, tokens, aux_window(model, "reconstruct", [6, 40], 5, 10), 5)
+    assert grad_steps(model) == [set(range(0, 7)), set(range(31, 41))]
+
+
+def test_prediction_gradient_covers_truncation_before_and_window_after_the_anchor():
+    cfg, model, tokens, _ = make("plstm")
+    run_aux(model, tokens, aux_window(model, "predict", [5, 30], 20, 10), 20)
+    assert grad_steps(model) == [set(range(0, 5 + 20)), set(range(21, 30 + 20))]
+
+
+def capture_targets(monkeypatch):
+    seen = {}
+
+    def spy(logits, targets, pad_token):
+        seen["targets"] = targets.clone()
+        seen["logits"] = logits
+        return logits.sum() * 0, torch.tensor(1.0)
+
+    monkeypatch.setattr(objective, "token_loss_sum", spy)
+    return seen
+
+
+def test_reconstruction_targets_are_the_tokens_before_the_anchor_in_order(monkeypatch):
+    cfg, model, tokens, _ = make("rlstm")
+    seen = capture_targets(monkeypatch)
+    anchors = [30, 45]
+    window = aux_window(model, "reconstruct", anchors, 20, 10)
+    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    for b, a in enumerate(anchors):
+        expected = tokens[b, a - 20 + 1:a, 0]  # x_{a-l+1} .. x_{a-1}; x_{a-l} is the first input
+        assert seen["targets"][b, :, 0].tolist() == expected.tolist()
+
+
+def test_reconstruction_with_bos_predicts_all_l_tokens(monkeypatch):
+    cfg, model, tokens, _ = make("rlstm")
+    model.bos = torch.nn.Parameter(torch.zeros(8, dtype=torch.double))
+    seen = capture_targets(monkeypatch)
+    window = aux_window(model, "reconstruct", [30, 45], 20, 10)
+    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    assert seen["targets"][0, :, 0].tolist() == tokens[0, 10:30, 0].tolist()
+
+
+def test_prediction_targets_are_the_tokens_after_the_anchor_in_order(monkeypatch):
+    cfg, model, tokens, _ = make("plstm")
+    seen = capture_targets(monkeypatch)
+    anchors = [5, 30]
+    window = aux_window(model, "predict", anchors, 20, 10)
+    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    for b, a in enumerate(anchors):
+        assert seen["targets"][b, :, 0].tolist() == tokens[b, a + 1:a + 21, 0].tolist()
+
+
+def test_combined_method_trains_both_auxiliary_networks():
+    cfg, model, tokens, labels = make("rplstm")
+    out = recurrent_step(model, tokens, labels, cfg["train"], "pretrain", torch.Generator())
+    out.loss.backward()
+    for net in (model.reconstructor, model.predictor):
+        assert all(p.grad is not None for p in net.parameters())
+    assert all(p.grad is None for p in model.head.parameters())  # pretraining: no supervised loss
+
+
+def test_pretraining_does_not_train_the_classifier_and_joint_training_does():
+    cfg, model, tokens, labels = make("rlstm")
+    out = recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator())
+    out.loss.backward()
+    assert out.sup_loss is not None and out.aux_loss is not None
+    torch.testing.assert_close(out.loss, out.sup_loss + out.aux_loss)
