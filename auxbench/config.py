@@ -25,7 +25,7 @@ RECURRENT_METHODS = ("lstm", "rlstm", "plstm", "rplstm")
 # The paper's architecture and training defaults (PAPER.md §2, §3, §8); every entry is a choice a
 # user can override, and the comment says where an unspecified detail was decided.
 DEFAULTS: dict[str, Any] = {
-    "run": {"experiment": "adhoc", "setting": "default", "seed": 0},
+    "run": {"experiment": "adhoc", "dataset": None, "setting": "default", "seed": 0},
     "dataset": {"name": "mnist"},
     "method": "rlstm",
     "model": {

@@ -152,8 +152,10 @@ class Run:
         self.cfg, self.run_dir, self.ckpt_path = cfg, Path(run_dir), Path(checkpoint_dir) / "last.pt"
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         t = cfg["train"]
-        self.label = "/".join(str(cfg["run"][k]) for k in ("experiment", "setting")) + \
-            f"/{cfg['dataset']['name']}/{cfg['method']}/seed{cfg['run']['seed']}"
+        self.dataset_key = data.dataset_key(data.validate_spec(cfg["dataset"]))
+        self.dataset_label = cfg["run"]["dataset"] or self.dataset_key
+        self.label = (f"{cfg['run']['experiment']}/{self.dataset_label}/{cfg['method']}-"
+                      f"{cfg['run']['setting']}/seed{cfg['run']['seed']}")
         self.pretrain_epochs = t["pretrain_epochs"] if cfg["method"] in AUX_METHODS else 0
         self.total_epochs = self.pretrain_epochs + t["epochs"]
         self.cell = cell_hash(cfg)
@@ -190,8 +192,8 @@ class Run:
         last = state.curve[-1] if state.curve else {}
         metrics = {
             "status": status, "error": error,
-            "experiment": cfg["run"]["experiment"], "dataset": data.dataset_key(
-                data.validate_spec(cfg["dataset"])), "method": cfg["method"],
+            "experiment": cfg["run"]["experiment"], "dataset": self.dataset_label,
+            "dataset_key": self.dataset_key, "method": cfg["method"],
             "setting": cfg["run"]["setting"], "seed": cfg["run"]["seed"],
             "test_accuracy": last.get("test_accuracy") if not error else None,
             "test_loss": last.get("test_loss") if not error else None,
@@ -320,10 +322,10 @@ class Run:
         n = y.shape[0]
         sums["n"] += n
         if out.sup_loss is not None:
-            sums["sup"] += float(out.sup_loss) * n
+            sums["sup"] += float(out.sup_loss.detach()) * n
             sums["correct"] += int((out.logits.argmax(1) == y).sum())
         if out.aux_loss is not None:
-            sums["aux"] += float(out.aux_loss) * n
+            sums["aux"] += float(out.aux_loss.detach()) * n
 
 
 def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False) -> dict:

@@ -1,0 +1,114 @@
+"""Everything the tables, figures and report need, computed once from the run folders."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from . import cells as cells_mod
+from . import runs as runs_mod
+from . import verdicts
+from .options import AnalysisConfig
+
+# Experiments whose tables compare every pair of cells and mark the best per column.
+TABLE_EXPERIMENTS = ("table2", "table4", "table6")
+ABLATION_EXPERIMENT = "fig6"
+ABLATION_REFERENCES = ("full_method", "full_model", "reference", "full")
+
+
+@dataclass
+class Analysis:
+    cfg: AnalysisConfig
+    runs: pd.DataFrame
+    cells: pd.DataFrame
+    comparisons: dict[str, pd.DataFrame] = field(default_factory=dict)
+    best: dict[str, pd.DataFrame] = field(default_factory=dict)
+    paper_vs: pd.DataFrame | None = None
+    claims: pd.DataFrame | None = None
+    claims_rollup: pd.DataFrame | None = None
+    failed: pd.DataFrame | None = None
+    bench: pd.DataFrame | None = None
+    compute: pd.DataFrame | None = None
+    curves: pd.DataFrame | None = None
+    runs_dir: str | None = None
+
+    @property
+    def experiments(self) -> list[str]:
+        return sorted(set(self.runs["experiment"])) if not self.runs.empty else []
+
+    def cells_of(self, experiment: str) -> pd.DataFrame:
+        return self.cells[self.cells["experiment"] == experiment]
+
+
+def ablation_reference(cells: pd.DataFrame) -> tuple[str, str] | None:
+    """The cell every ablation is compared with: the `full_method` setting (or an alias)."""
+    sub = cells[cells["experiment"] == ABLATION_EXPERIMENT]
+    for ref in ABLATION_REFERENCES:
+        hit = sub[sub["setting"] == ref]
+        if not hit.empty:
+            return (hit.iloc[0]["method"], ref)
+    return None
+
+
+def analyze(
+    runs_dir: str | Path,
+    experiment_config: Mapping[str, Any] | AnalysisConfig | None = None,
+    bench_json: str | Path | None = None,
+    benchmarks_dir: str | Path | None = None,
+    load_curves: bool = True,
+) -> Analysis:
+    """Load every run under `runs_dir` and compute cells, comparisons, verdicts and claims."""
+    cfg = AnalysisConfig.from_mapping(experiment_config)
+    runs = runs_mod.load_runs(runs_dir)
+    return analyze_frames(runs, cfg, bench=runs_mod.load_bench(bench_json),
+                          compute=runs_mod.load_snakemake_benchmarks(benchmarks_dir),
+                          curves=runs_mod.load_curves(runs_dir) if load_curves else None,
+                          runs_dir=str(runs_dir))
+
+
+def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame | None = None,
+                   compute: pd.DataFrame | None = None, curves: pd.DataFrame | None = None,
+                   runs_dir: str | None = None) -> Analysis:
+    cells = cells_mod.summarize_cells(runs, cfg)
+    a = Analysis(cfg=cfg, runs=runs, cells=cells, runs_dir=runs_dir,
+                 bench=bench if bench is not None else runs_mod.load_bench(None),
+                 compute=compute, curves=curves)
+    for exp in a.experiments:
+        if exp in TABLE_EXPERIMENTS:
+            a.comparisons[exp] = cells_mod.table_comparisons(runs, cells, exp, cfg)
+            a.best[exp] = cells_mod.best_marks(runs, cells, exp, cfg)
+    ref = ablation_reference(cells)
+    if ref is not None:
+        a.comparisons[ABLATION_EXPERIMENT] = cells_mod.reference_comparisons(
+            runs, cells, ABLATION_EXPERIMENT, ref, cfg)
+    a.paper_vs = verdicts.paper_vs_reproduced(cells, cfg)
+    a.claims, a.claims_rollup = verdicts.evaluate_claims(runs, cfg)
+    a.failed = verdicts.failed_runs(runs)
+    return a
+
+
+def compute_summary(a: Analysis) -> pd.DataFrame:
+    """Compute accounting per experiment: jobs, wall and CPU hours, peak memory.
+
+    From the Snakemake benchmark TSVs when present, else from the runs' own metrics.json.
+    """
+    cols = ["experiment", "source", "jobs", "wall_hours", "cpu_hours", "max_rss_mb",
+            "max_peak_memory_mb"]
+    rows = []
+    if a.compute is not None and not a.compute.empty:
+        for exp, g in a.compute.groupby(a.compute["experiment"].fillna("(other)")):
+            rows.append({"experiment": exp, "source": "snakemake benchmark", "jobs": len(g),
+                         "wall_hours": g["s"].sum() / 3600.0,
+                         "cpu_hours": g["cpu_time"].sum() / 3600.0,
+                         "max_rss_mb": g["max_rss"].max(), "max_peak_memory_mb": math.nan})
+    elif not a.runs.empty:
+        for exp, g in a.runs.groupby("experiment"):
+            rows.append({"experiment": exp, "source": "metrics.json", "jobs": len(g),
+                         "wall_hours": g["wall_time_s"].sum() / 3600.0, "cpu_hours": math.nan,
+                         "max_rss_mb": math.nan,
+                         "max_peak_memory_mb": g["peak_memory_mb"].max()})
+    return pd.DataFrame(rows, columns=cols)

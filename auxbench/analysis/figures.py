@@ -1,0 +1,538 @@
+"""The paper's figures, redrawn from our runs, with error bars or bands over seeds.
+
+Every function takes an `Analysis` and an output folder, writes `<name>.png` (150 dpi, for the
+report) and `<name>.pdf`, and returns a `FigureRecord`: the paths, a caption that gives n, the
+interval method and the test used. When an experiment has no data the figure still exists (a
+panel saying so), so that workflow rules can always declare it.
+
+Files are byte-reproducible: the same data give the same bytes (no timestamps in PDF metadata).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import style  # noqa: F401  (selects the Agg backend before pyplot)
+from . import stats
+from .core import Analysis, ablation_reference
+from .style import (
+    RC_PARAMS,
+    cell_label,
+    color,
+    dataset_name,
+    line_kwargs,
+    marker,
+    method_rank,
+    setting_rank,
+    truncation,
+)
+
+import matplotlib.pyplot as plt  # noqa: E402  isort: skip
+
+from auxbench.atomic import atomic_path  # noqa: E402
+
+CURVE_MAX_RESAMPLES = 1999
+
+
+@dataclass
+class FigureRecord:
+    name: str
+    png: str
+    pdf: str
+    caption: str
+    n: str
+    interval: str
+    test: str
+    status: str = "ok"  # ok | no data
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw):
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained",
+                                 squeeze=False, **kw)
+    return fig, axes
+
+
+def save_figure(fig, out_dir: str | Path, name: str) -> tuple[str, str]:
+    out_dir = Path(out_dir)
+    png, pdf = out_dir / f"{name}.png", out_dir / f"{name}.pdf"
+    with plt.rc_context(RC_PARAMS):
+        with atomic_path(png) as tmp:
+            fig.savefig(tmp, format="png", dpi=150, metadata={"Software": None})
+        with atomic_path(pdf) as tmp:
+            fig.savefig(tmp, format="pdf",
+                        metadata={"CreationDate": None, "ModDate": None, "Producer": None,
+                                  "Creator": None})
+    plt.close(fig)
+    return str(png), str(pdf)
+
+
+def _empty(out_dir, name: str, title: str, reason: str) -> FigureRecord:
+    fig, axes = _new_figure(5.0, 2.0)
+    ax = axes[0, 0]
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, f"{title}\n\nNo data: {reason}", ha="center", va="center",
+            transform=ax.transAxes)
+    png, pdf = save_figure(fig, out_dir, name)
+    return FigureRecord(name, png, pdf, f"{title}. No data: {reason}.", "n = 0", "none", "none",
+                        status="no data")
+
+
+def _n_text(cells: pd.DataFrame) -> str:
+    """'n = 3 seeds per point' or 'n = 2-5 seeds per point (2 cells with failed seeds)'."""
+    if cells.empty:
+        return "n = 0"
+    ns = cells["n"].astype(int)
+    lo, hi = int(ns.min()), int(ns.max())
+    txt = f"n = {lo} seeds per point" if lo == hi else f"n = {lo}–{hi} seeds per point"
+    bad = int(((cells["n_failed"] + cells["n_missing"]) > 0).sum())
+    if bad:
+        txt += f" ({bad} point{'s' if bad != 1 else ''} with failed or missing seeds)"
+    return txt
+
+
+def _interval_text(a: Analysis, cells: pd.DataFrame) -> str:
+    methods = sorted(set(cells["ci_method"]) - {"none"}) if not cells.empty else []
+    conf = int(round(a.cfg.confidence * 100))
+    txt = f"{conf}% bootstrap CI of the mean ({', '.join(methods) or 'none'})"
+    if not cells.empty and (cells["n"] == 1).any():
+        txt += "; points with n=1 have no interval"
+    return txt
+
+
+def _yerr(cells: pd.DataFrame) -> np.ndarray:
+    lo = (cells["mean"] - cells["ci_low"]).to_numpy(dtype=float)
+    hi = (cells["ci_high"] - cells["mean"]).to_numpy(dtype=float)
+    return np.vstack([np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=0.0)])
+
+
+def _series_keys(cells: pd.DataFrame) -> list[tuple[str, str]]:
+    keys = set(zip(cells["method"], cells["setting"]))
+    return sorted(keys, key=lambda k: (method_rank(k[0]), k[0], setting_rank(k[1])))
+
+
+def _legend(fig, axes_list) -> None:
+    handles, labels = {}, []
+    for ax in axes_list:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in handles:
+                handles[lab] = h
+                labels.append(lab)
+    if handles:
+        fig.legend([handles[lab] for lab in labels], labels, loc="outside lower center",
+                   ncols=min(4, len(labels)), frameon=False)
+
+
+# --------------------------------------------------------------------------- Figure 3
+
+
+def figure3(a: Analysis, out_dir: str | Path, experiment: str = "fig3") -> FigureRecord:
+    """Accuracy against sequence length (log x), one line per model, CI error bars; points
+    whose seeds all failed (e.g. out of memory) are marked with a cross at the bottom."""
+    name, title = "fig3_accuracy_vs_length", "Figure 3: test accuracy against sequence length"
+    cells = a.cells_of(experiment)
+    cells = cells[np.isfinite(cells["seq_len"])]
+    if cells.empty:
+        return _empty(out_dir, name, title, f"no {experiment} runs with seq_len")
+    paper_sets = sorted(set(cells["paper_dataset"].dropna()))
+    fig, axes = _new_figure(5.5, 3.8)
+    ax = axes[0, 0]
+    done = cells[cells["n"] > 0]
+    failed = cells[cells["n"] == 0]
+    for method, setting in _series_keys(cells):
+        g = done[(done["method"] == method) & (done["setting"] == setting)].sort_values("seq_len")
+        if not g.empty:
+            ax.errorbar(g["seq_len"], g["mean"], yerr=_yerr(g), capsize=3,
+                        label=cell_label(method, setting), **line_kwargs(method, setting))
+        f = failed[(failed["method"] == method) & (failed["setting"] == setting)]
+        if not f.empty:
+            ax.scatter(f["seq_len"], np.zeros(len(f)), marker="x", color=color(method), s=40,
+                       zorder=5, clip_on=False, label=f"{cell_label(method, setting)}: failed")
+    ax.set_xscale("log", base=2)
+    lens = sorted(set(cells["seq_len"].astype(int)))
+    ax.set_xticks(lens, [str(n) for n in lens])
+    ax.minorticks_off()
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("sequence length (steps, log scale)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(", ".join(dataset_name(p) for p in paper_sets) or "sequence length")
+    _legend(fig, [ax])
+    n_txt = _n_text(cells[cells["n"] > 0])
+    interval = _interval_text(a, cells)
+    caption = (f"{title}. Points: mean test accuracy over seeds; bars: {interval}. {n_txt}. "
+               "Crosses on the x-axis: every seed failed at that length (e.g. out of memory). "
+               "No test: the figure shows robustness to length, as in the paper.")
+    png, pdf = save_figure(fig, out_dir, name)
+    return FigureRecord(name, png, pdf, caption, n_txt, interval, "none")
+
+
+# --------------------------------------------------------------------------- Figure 4
+
+
+def _bptt_x(setting: str, full_x: float) -> float | None:
+    if setting == "full":
+        return full_x
+    return truncation(setting)
+
+
+def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> FigureRecord:
+    """Accuracy against the supervised BPTT length K (symlog x, down to 0), `full` as a separate
+    point right of a dashed separator; chance as a dotted line; a star where r-LSTM and LSTM
+    differ at that K (Welch two-sided, Holm across the K values)."""
+    name, title = "fig4_shrinking_bptt", "Figure 4: test accuracy against supervised BPTT length"
+    cells = a.cells_of(experiment)
+    cells = cells[cells["setting"].map(lambda s: s == "full" or truncation(s) is not None)]
+    if cells.empty:
+        return _empty(out_dir, name, title, f"no {experiment} runs with tK or full settings")
+    datasets = sorted(set(cells["dataset"]))
+    fig, axes = _new_figure(5.5 * min(len(datasets), 2), 3.8 * math.ceil(len(datasets) / 2),
+                            nrows=math.ceil(len(datasets) / 2), ncols=min(len(datasets), 2))
+    ks = sorted({truncation(s) for s in cells["setting"] if truncation(s) is not None})
+    kmax = max(ks) if ks else 300
+    full_x = kmax * 2.5 if kmax > 0 else 10.0
+    test_rows = []
+    axes_used = []
+    for i, dataset in enumerate(datasets):
+        ax = axes.flat[i]
+        axes_used.append(ax)
+        c = cells[cells["dataset"] == dataset]
+        for method in sorted(set(c["method"]), key=method_rank):
+            g = c[(c["method"] == method) & (c["n"] > 0)].copy()
+            g["x"] = [_bptt_x(s, full_x) for s in g["setting"]]
+            trunc = g[g["setting"] != "full"].sort_values("x")
+            kw = line_kwargs(method, "t0")
+            if not trunc.empty:
+                ax.errorbar(trunc["x"], trunc["mean"], yerr=_yerr(trunc), capsize=3,
+                            label=cell_label(method, "t0").replace(" Truncate 0", ""), **kw)
+            full = g[g["setting"] == "full"]
+            if not full.empty:
+                fkw = line_kwargs(method, "full")
+                fkw["linestyle"] = "none"
+                ax.errorbar(full["x"], full["mean"], yerr=_yerr(full), capsize=3, **fkw)
+        ncls = c["n_classes"].dropna()
+        if len(ncls):
+            chance = 100.0 / float(ncls.median())
+            ax.axhline(chance, color="0.4", linestyle=(0, (1, 2)), linewidth=1,
+                       label="chance")
+        pdn = c["paper_dataset"].iloc[0]
+        if pdn == "cifar10" and bool(c["comparable"].iloc[0]):
+            ax.scatter([0], [40.0], marker="*", s=120, color="black", zorder=6,
+                       label="paper: r-LSTM ≈40% at K=0")
+        ax.axvline((kmax + full_x) / 2 if kmax > 0 else 5.0, color="0.6", linestyle="--",
+                   linewidth=0.8)
+        ax.set_xscale("symlog", linthresh=10, linscale=0.5)
+        ticks = ks + [full_x]
+        ax.set_xticks(ticks, [str(k) for k in ks] + ["full"])
+        ax.minorticks_off()
+        ax.set_xlim(-1, full_x * 1.3)
+        ax.set_xlabel("supervised BPTT length K (steps, symlog scale)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(dataset_name(dataset, pdn))
+        # r-LSTM against LSTM at each K
+        if {"rlstm", "lstm"} <= set(c["method"]):
+            for s in sorted(set(c["setting"]), key=setting_rank):
+                x = a.runs[(a.runs["experiment"] == experiment) & (a.runs["dataset"] == dataset)
+                           & (a.runs["setting"] == s) & (a.runs["status"] == "completed")]
+                r = x.loc[x["method"] == "rlstm", "test_accuracy_pct"].to_numpy(float)
+                b = x.loc[x["method"] == "lstm", "test_accuracy_pct"].to_numpy(float)
+                if r.size and b.size:
+                    comp = stats.compare(r, b, confidence=a.cfg.confidence, alpha=a.cfg.alpha)
+                    test_rows.append((ax, _bptt_x(s, full_x), max(np.nanmax(r), np.nanmax(b)),
+                                      comp.welch_p))
+    for j in range(len(datasets), axes.size):
+        axes.flat[j].set_axis_off()
+    n_sig = 0
+    if test_rows:
+        adj = stats.holm([t[3] for t in test_rows])
+        for (ax, x, top, _), p in zip(test_rows, adj):
+            if np.isfinite(p) and p < a.cfg.alpha:
+                n_sig += 1
+                ax.annotate("*", (x, top), textcoords="offset points", xytext=(0, 4),
+                            ha="center", fontsize=11)
+    _legend(fig, axes_used)
+    n_txt = _n_text(cells[cells["n"] > 0])
+    interval = _interval_text(a, cells)
+    test = ("r-LSTM vs LSTM at each K: Welch t two-sided, Holm across "
+            f"{len(test_rows)} comparisons, α={a.cfg.alpha:g}" if test_rows else "none")
+    caption = (f"{title}. K = 0: no supervised gradient reaches the LSTM (only the classifier "
+               f"head learns). Hollow markers: truncated; filled markers right of the dashed "
+               f"line: full BPTT. Bars: {interval}. {n_txt}. Dotted line: chance. "
+               + (f"*: {test} ({n_sig} significant)." if test_rows else ""))
+    png, pdf = save_figure(fig, out_dir, name)
+    return FigureRecord(name, png, pdf, caption, n_txt, interval, test)
+
+
+# --------------------------------------------------------------------------- Figure 5
+
+
+CURVE_PANELS = (
+    ("train_accuracy", "train accuracy (%)"),
+    ("test_accuracy", "test accuracy (%)"),
+    ("train_loss_sup", "train loss (supervised)"),
+    ("test_loss", "test loss"),
+)
+
+
+def _band(values: np.ndarray, a: Analysis) -> tuple[float, float, float, int, str]:
+    s = stats.summarize(values, a.cfg.confidence, min(a.cfg.n_resamples, CURVE_MAX_RESAMPLES),
+                        a.cfg.seed)
+    return s.mean, s.ci_low, s.ci_high, s.n, s.ci_method
+
+
+def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> FigureRecord:
+    """Train and test accuracy and loss by epoch: mean line and CI band over seeds; the
+    pretraining epochs (auxiliary loss only) shaded."""
+    name, title = "fig5_curves", "Figure 5: training and test curves by epoch"
+    cur = a.curves
+    if cur is None or cur.empty or not (cur["experiment"] == experiment).any():
+        return _empty(out_dir, name, title, f"no {experiment} curves")
+    cur = cur[cur["experiment"] == experiment]
+    datasets = sorted(set(cur["dataset"]))
+    fig, axes = _new_figure(10.0, 3.0 * len(datasets) + 0.6, nrows=len(datasets),
+                            ncols=len(CURVE_PANELS))
+    ns, methods_used = {}, set()
+    for i, dataset in enumerate(datasets):
+        c = cur[cur["dataset"] == dataset]
+        pre = c[c["phase"] == "pretrain"]
+        for j, (col, ylabel) in enumerate(CURVE_PANELS):
+            ax = axes[i, j]
+            if not pre.empty:
+                ax.axvspan(pre["epoch"].min() - 0.5, pre["epoch"].max() + 0.5, facecolor="0.88",
+                           hatch="//", edgecolor="0.75", linewidth=0,
+                           label="pretraining (auxiliary loss only)")
+            for method, setting in sorted(set(zip(c["method"], c["setting"])),
+                                          key=lambda k: (method_rank(k[0]), setting_rank(k[1]))):
+                g = c[(c["method"] == method) & (c["setting"] == setting)]
+                ns[(dataset, method, setting)] = g["seed"].nunique()
+                methods_used.add(method)
+                rows = []
+                for epoch, ge in g.groupby("epoch"):
+                    vals = ge[col].to_numpy(dtype=float)
+                    if np.isfinite(vals).any():
+                        m, lo, hi, _n, _ = _band(vals, a)
+                        rows.append((epoch, m, lo, hi))
+                if not rows:
+                    continue
+                arr = np.array(rows, dtype=float)
+                kw = line_kwargs(method, setting)
+                kw.pop("markersize")
+                ax.plot(arr[:, 0], arr[:, 1], label=cell_label(method, setting),
+                        markevery=max(1, len(arr) // 8), markersize=4, **kw)
+                ax.fill_between(arr[:, 0], np.nan_to_num(arr[:, 2], nan=arr[:, 1]),
+                                np.nan_to_num(arr[:, 3], nan=arr[:, 1]), color=color(method),
+                                alpha=0.2, linewidth=0)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(ylabel)
+            if j == 0:
+                ax.set_title(dataset_name(dataset, a.cfg.paper_dataset(dataset)), loc="left")
+    _legend(fig, list(axes.flat))
+    n_vals = sorted(set(ns.values()))
+    n_txt = (f"n = {n_vals[0]} seeds per curve" if len(n_vals) == 1
+             else f"n = {n_vals[0]}–{n_vals[-1]} seeds per curve")
+    conf = int(round(a.cfg.confidence * 100))
+    interval = (f"{conf}% bootstrap CI per epoch (BCa, percentile where degenerate or n<3; "
+                f"{min(a.cfg.n_resamples, CURVE_MAX_RESAMPLES)} resamples)")
+    caption = (f"{title}. Lines: mean over seeds; bands: {interval}. {n_txt}. Shaded: "
+               "pretraining epochs, where only the auxiliary loss is trained (epochs count "
+               "across both phases, so models without pretraining start supervised training "
+               "earlier). No test.")
+    png, pdf = save_figure(fig, out_dir, name)
+    return FigureRecord(name, png, pdf, caption, n_txt, interval, "none")
+
+
+# --------------------------------------------------------------------------- Figure 6
+
+
+def figure6(a: Analysis, out_dir: str | Path, experiment: str = "fig6") -> FigureRecord:
+    """Ablation: one dot per setting with its CI, the full method as the reference line; a star
+    where a setting differs from the full method (Welch two-sided, Holm across settings)."""
+    name, title = "fig6_ablation", "Figure 6: ablation of r-LSTM"
+    cells = a.cells_of(experiment)
+    cells = cells[cells["n"] > 0]
+    if cells.empty:
+        return _empty(out_dir, name, title, f"no completed {experiment} runs")
+    ref = ablation_reference(a.cells)
+    comps = a.comparisons.get(experiment, pd.DataFrame())
+    datasets = sorted(set(cells["dataset"]))
+    height = 0.35 * max(len(g) for _, g in cells.groupby("dataset")) + 1.5
+    fig, axes = _new_figure(5.5 * len(datasets), height, ncols=len(datasets))
+    for i, dataset in enumerate(datasets):
+        ax = axes[0, i]
+        g = cells[cells["dataset"] == dataset].copy()
+        g["_k"] = [setting_rank(s) for s in g["setting"]]
+        g = g.sort_values(["_k", "method"], key=None).reset_index(drop=True)
+        if ref is not None:
+            top = g[(g["method"] == ref[0]) & (g["setting"] == ref[1])]
+            g = pd.concat([top, g.drop(top.index)]).reset_index(drop=True)
+        y = np.arange(len(g))[::-1]
+        for yy, (_, r) in zip(y, g.iterrows()):
+            kw = line_kwargs(r["method"], "full")
+            kw["linestyle"] = "none"
+            ax.errorbar([r["mean"]], [yy], xerr=_yerr(pd.DataFrame([r])), capsize=3, **kw)
+        labels = []
+        for _, r in g.iterrows():
+            lab = f"{r['setting'].replace('_', ' ')} (n={int(r['n'])}"
+            lab += f"/{int(r['n'] + r['n_failed'] + r['n_missing'])}†)" if (
+                r["n_failed"] + r["n_missing"]) else ")"
+            if not comps.empty:
+                hit = comps[(comps["dataset"] == dataset) & (comps["a_method"] == r["method"])
+                            & (comps["a_setting"] == r["setting"])]
+                if not hit.empty and np.isfinite(hit["p_holm"].iloc[0]) and \
+                        hit["p_holm"].iloc[0] < a.cfg.alpha:
+                    lab += " *"
+            labels.append(lab)
+        ax.set_yticks(y, labels)
+        if ref is not None:
+            rr = g[(g["method"] == ref[0]) & (g["setting"] == ref[1])]
+            if not rr.empty:
+                ax.axvline(rr["mean"].iloc[0], color=color(ref[0]), linestyle="--",
+                           linewidth=0.8)
+        ax.set_xlabel("test accuracy (%)")
+        ax.set_title(dataset_name(dataset, g["paper_dataset"].iloc[0]))
+        ax.grid(axis="y", visible=False)
+    n_txt = _n_text(cells)
+    interval = _interval_text(a, cells)
+    test = (f"each setting vs {ref[1]}: Welch t two-sided, Holm across {len(comps)} "
+            f"comparisons, α={a.cfg.alpha:g}" if ref is not None and not comps.empty else "none")
+    caption = (f"{title}. Dots: mean test accuracy; bars: {interval}. {n_txt} (n in each "
+               f"label; † failed or missing seeds). Dashed line: the full method. "
+               + (f"*: {test}." if test != "none" else "No reference setting found: no test."))
+    png, pdf = save_figure(fig, out_dir, name)
+    return FigureRecord(name, png, pdf, caption, n_txt, interval, test)
+
+
+# --------------------------------------------------------------------------- Table 3 figure
+
+
+def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
+    """Peak memory and step time against sequence length, log-log; OOM points as crosses at the
+    top edge; bars span min-max over benchmark repeats."""
+    name, title = "table3_resources", "Table 3 as a figure: training resources against length"
+    b = a.bench
+    if b is None or b.empty:
+        return _empty(out_dir, name, title, "no resource benchmark records")
+    fig, axes = _new_figure(9.0, 3.6, ncols=2)
+    panels = (("peak_memory_mb", "peak memory (MB)"), ("step_time_s", "time per step (s)"))
+    reps = []
+    for ax, (col, ylabel) in zip(axes[0], panels):
+        ok = b[(b["status"] == "ok") & np.isfinite(b[col])]
+        ymax = ok[col].max() if not ok.empty else 1.0
+        for method, setting in _series_keys(b):
+            g = b[(b["method"] == method) & (b["setting"] == setting)]
+            gok = ok[(ok["method"] == method) & (ok["setting"] == setting)]
+            if not gok.empty:
+                agg = gok.groupby("seq_len")[col].agg(["mean", "min", "max", "count"])
+                reps.extend(agg["count"].tolist())
+                yerr = np.vstack([agg["mean"] - agg["min"], agg["max"] - agg["mean"]])
+                ax.errorbar(agg.index, agg["mean"], yerr=yerr, capsize=2,
+                            label=cell_label(method, setting), **line_kwargs(method, setting))
+            oom = g[g["status"] != "ok"]
+            oom = oom[~oom["seq_len"].isin(gok["seq_len"])]
+            if not oom.empty:
+                ax.scatter(oom["seq_len"], np.full(len(oom), ymax * 1.6), marker="x", s=50,
+                           color=color(method), clip_on=False, zorder=5,
+                           label=f"{cell_label(method, setting)}: OOM/error")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        lens = sorted(set(b["seq_len"].dropna().astype(int)))
+        ax.set_xticks(lens, [str(n) for n in lens])
+        ax.minorticks_off()
+        ax.set_xlabel("sequence length (steps)")
+        ax.set_ylabel(ylabel)
+    _legend(fig, list(axes.flat))
+    n_txt = (f"n = {min(reps)}–{max(reps)} benchmark repeats per point" if reps and
+             min(reps) != max(reps) else f"n = {reps[0] if reps else 0} benchmark repeat(s) "
+             "per point")
+    interval = "min–max over repeats (single measurements have no bar)"
+    devices = ", ".join(sorted(str(d) for d in b["device"].dropna().unique())) or "?"
+    caption = (f"{title}, log-log. Lines: mean over repeats; bars: {interval}. {n_txt}. "
+               f"Crosses at the top: out of memory or error at that length. Device: {devices}. "
+               "Expected: constant memory for truncated r-LSTM, linear for full BPTT, "
+               "quadratic for the Transformer (PAPER.md §7).")
+    png, pdf = save_figure(fig, out_dir, name)
+    return FigureRecord(name, png, pdf, caption, n_txt, interval, "none")
+
+
+# --------------------------------------------------------------------------- forest plot
+
+
+def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
+    """Each paper number (star) against our mean and CI (dot and bar); the grey bar is the
+    tolerance band; the verdict is written on the right."""
+    name, title = "forest_paper_vs_reproduced", "Paper versus reproduced"
+    pv = a.paper_vs
+    pv = pv[(pv["kind"] != "literature")] if pv is not None else pd.DataFrame()
+    if pv.empty:
+        return _empty(out_dir, name, title, "no paper numbers")
+    pv = pv.reset_index(drop=True)
+    fig, axes = _new_figure(7.5, 0.28 * len(pv) + 1.6)
+    ax = axes[0, 0]
+    y = np.arange(len(pv))[::-1]
+    labels = []
+    for yy, (_, r) in zip(y, pv.iterrows()):
+        ds = dataset_name(r["dataset"], r["paper_dataset"]) if r["dataset"] else \
+            dataset_name(r["paper_dataset"])
+        labels.append(f"{ds}: {r['label']}")
+        ax.plot([r["paper"] - r["tolerance"], r["paper"] + r["tolerance"]], [yy, yy],
+                color="0.8", linewidth=6, solid_capstyle="butt", zorder=1)
+        ax.scatter([r["paper"]], [yy], marker="*", s=70, color="black", zorder=4,
+                   label="paper")
+        if r["n"] > 0 and np.isfinite(r["mean"]):
+            lo = r["mean"] - r["ci_low"] if np.isfinite(r["ci_low"]) else 0.0
+            hi = r["ci_high"] - r["mean"] if np.isfinite(r["ci_high"]) else 0.0
+            kw = line_kwargs(r["method"], r["setting"])
+            kw["linestyle"] = "none"
+            ax.errorbar([r["mean"]], [yy], xerr=[[lo], [hi]], capsize=2, zorder=3, **kw)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel("test accuracy (%)")
+    ax.grid(axis="y", visible=False)
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    verdict_labels = [f"{v} (n={int(n)})" if n else v for v, n in zip(pv["verdict"], pv["n"])]
+    right.set_yticks(y, verdict_labels)
+    right.grid(False)
+    right.spines["right"].set_visible(False)
+    right.tick_params(axis="y", length=0)
+    handles = [plt.Line2D([], [], marker="*", color="black", linestyle="none", markersize=9,
+                          label="paper"),
+               plt.Line2D([], [], color="0.8", linewidth=6, label="paper ± tolerance")]
+    for m in sorted(set(pv["method"]), key=method_rank):
+        handles.append(plt.Line2D([], [], marker=marker(m), color=color(m), linestyle="none",
+                                  label=f"ours: {cell_label(m, 'full').split(' Full')[0]}"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)),
+               frameon=False)
+    banner = ""
+    if not pv[pv["n"] > 0]["comparable"].all():
+        banner = " (stand-in data or reduced scale: not comparable)"
+        ax.set_title(f"{title}{banner}", fontsize=9)
+    else:
+        ax.set_title(title)
+    cells = pv[pv["n"] > 0]
+    n_txt = _n_text(cells)
+    conf = int(round(a.cfg.confidence * 100))
+    interval = f"{conf}% bootstrap CI of the mean (BCa; percentile where degenerate or n<3)"
+    caption = (f"Forest plot, paper versus reproduced{banner}. Stars: the paper's numbers "
+               f"(PAPER.md §5.1); grey bars: paper ± tolerance ({a.cfg.tolerance_pp:g} pp; "
+               f"{a.cfg.approx_tolerance_pp:g} pp for rough values); dots and bars: our mean and "
+               f"{interval}. {n_txt}. Verdict on the right (rules in the paper-vs-reproduced "
+               "table).")
+    png, pdf = save_figure(fig, out_dir, name)
+    return FigureRecord(name, png, pdf, caption, n_txt, interval, "verdict rules (no p-value)")
+
+
+FIGURES = (figure3, figure4, figure5, figure6, figure_resources, figure_forest)
+
+
+def write_figures(a: Analysis, out_dir: str | Path) -> list[FigureRecord]:
+    return [f(a, out_dir) for f in FIGURES]

@@ -1,0 +1,263 @@
+"""Read run folders, training curves and resource benchmarks into tidy tables.
+
+Run folder: `<runs_dir>/<experiment>/<dataset>/<method>-<setting>/seed<k>/` holding
+`metrics.json`, `curve.csv` and `asrun.json` (docs/architecture.md). The folder path is the key;
+`metrics.json` must agree with it, or loading stops with a `DataError` naming the file.
+A seed folder without `metrics.json` is kept with status `missing`, so that it is reported and
+never silently left out.
+
+Accuracies are fractions in the files; the tables here carry them in percent (`*_pct`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from auxbench.errors import DataError
+
+RUN_COLUMNS = [
+    "experiment", "dataset", "method", "setting", "seed", "status",
+    "test_accuracy_pct", "test_loss", "train_accuracy_pct", "epochs", "pretrain_epochs",
+    "wall_time_s", "peak_memory_mb", "seq_len", "n_classes", "n_parameters", "resumed",
+    "config_hash", "code_version", "error", "run_dir",
+]
+CURVE_COLUMNS = [
+    "epoch", "phase", "train_loss_sup", "train_loss_aux", "train_accuracy", "test_loss",
+    "test_accuracy", "lr", "wall_time_s",
+]
+BENCH_COLUMNS = [
+    "method", "setting", "seq_len", "batch_size", "device", "step_time_s", "samples_per_s",
+    "peak_memory_mb", "gflop", "gflops_per_s", "status", "error",
+]
+STATUSES = ("completed", "failed", "missing")
+_SEED = re.compile(r"^seed(\d+)$")
+
+
+def _keys_from_path(seed_dir: Path, runs_dir: Path) -> dict:
+    rel = seed_dir.relative_to(runs_dir).parts
+    if len(rel) != 4:
+        raise DataError(f"{seed_dir}: expected <experiment>/<dataset>/<method>-<setting>/seed<k>")
+    experiment, dataset, method_setting, seed_part = rel
+    if "-" not in method_setting:
+        raise DataError(f"{seed_dir}: folder {method_setting!r} is not <method>-<setting>")
+    method, setting = method_setting.split("-", 1)
+    m = _SEED.match(seed_part)
+    if not m:
+        raise DataError(f"{seed_dir}: folder {seed_part!r} is not seed<k>")
+    return {"experiment": experiment, "dataset": dataset, "method": method,
+            "setting": setting, "seed": int(m.group(1))}
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            obj = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); rerun the job that writes it") from exc
+    if not isinstance(obj, dict):
+        raise DataError(f"{path}: expected a JSON object")
+    return obj
+
+
+def _fraction_to_pct(value, path: Path, key: str) -> float:
+    if value is None:
+        return math.nan
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{path}: {key} must be a number, got {value!r}") from exc
+    if not (0.0 <= v <= 1.0):
+        raise DataError(f"{path}: {key}={v} is not a fraction in [0, 1]")
+    return 100.0 * v
+
+
+def _num(value) -> float:
+    try:
+        return math.nan if value is None else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def read_run(seed_dir: str | Path, runs_dir: str | Path) -> dict:
+    """One row of the run table for one seed folder."""
+    seed_dir, runs_dir = Path(seed_dir), Path(runs_dir)
+    row = {c: None for c in RUN_COLUMNS}
+    row.update(_keys_from_path(seed_dir, runs_dir))
+    row["run_dir"] = str(seed_dir)
+    mpath = seed_dir / "metrics.json"
+    if not mpath.is_file():
+        row["status"] = "missing"
+        row["error"] = "no metrics.json (run not finished or killed)"
+        return _finish(row)
+    m = _read_json(mpath)
+    for key in ("experiment", "dataset", "method", "setting", "seed"):
+        if key in m and m[key] is not None and str(m[key]) != str(row[key]):
+            raise DataError(
+                f"{mpath}: {key}={m[key]!r} disagrees with its folder ({key}={row[key]!r}); "
+                "the run folder was moved or written by a different job"
+            )
+    status = m.get("status")
+    if status not in ("completed", "failed"):
+        raise DataError(f"{mpath}: status must be 'completed' or 'failed', got {status!r}")
+    row["status"] = status
+    row["error"] = m.get("error")
+    row["test_accuracy_pct"] = _fraction_to_pct(m.get("test_accuracy"), mpath, "test_accuracy")
+    row["train_accuracy_pct"] = _fraction_to_pct(m.get("train_accuracy"), mpath, "train_accuracy")
+    if status == "completed" and not np.isfinite(row["test_accuracy_pct"]):
+        raise DataError(f"{mpath}: a completed run must have test_accuracy")
+    if status == "failed":
+        row["test_accuracy_pct"] = math.nan
+        if not row["error"]:
+            row["error"] = "failed (no error message recorded)"
+    for key in ("test_loss", "epochs", "pretrain_epochs", "wall_time_s", "peak_memory_mb",
+                "seq_len", "n_classes", "n_parameters", "resumed"):
+        row[key] = _num(m.get(key))
+    row["config_hash"] = m.get("config_hash")
+    row["code_version"] = m.get("code_version")
+    return _finish(row)
+
+
+def _finish(row: dict) -> dict:
+    for key in ("test_accuracy_pct", "train_accuracy_pct", "test_loss", "epochs",
+                "pretrain_epochs", "wall_time_s", "peak_memory_mb", "seq_len", "n_classes",
+                "n_parameters", "resumed"):
+        if row.get(key) is None:
+            row[key] = math.nan
+    return row
+
+
+def seed_dirs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> list[Path]:
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        raise DataError(f"runs folder {runs_dir} does not exist; train something first")
+    wanted = None if experiments is None else set(experiments)
+    out = []
+    for p in sorted(runs_dir.glob("*/*/*/seed*")):
+        if not p.is_dir() or p.name.startswith("."):
+            continue
+        if wanted is not None and p.relative_to(runs_dir).parts[0] not in wanted:
+            continue
+        out.append(p)
+    return out
+
+
+def load_runs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
+    """Tidy per-seed table of every run under `runs_dir` (columns `RUN_COLUMNS`)."""
+    rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir, experiments)]
+    df = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    if df.empty:
+        return df
+    df["seed"] = df["seed"].astype(int)
+    return df.sort_values(["experiment", "dataset", "method", "setting", "seed"],
+                          kind="stable").reset_index(drop=True)
+
+
+def read_curve(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: unreadable curve CSV ({exc})") from exc
+    missing = [c for c in ("epoch", "phase") if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: curve.csv lacks columns {missing}")
+    for c in CURVE_COLUMNS:
+        if c not in df.columns:
+            df[c] = math.nan
+        elif c != "phase":
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df[CURVE_COLUMNS]
+
+
+def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every `curve.csv` in long form, keyed like the run table; accuracies in percent."""
+    frames = []
+    for p in seed_dirs(runs_dir, experiments):
+        cpath = p / "curve.csv"
+        if not cpath.is_file():
+            continue
+        df = read_curve(cpath)
+        for k, v in _keys_from_path(p, Path(runs_dir)).items():
+            df[k] = v
+        frames.append(df)
+    cols = ["experiment", "dataset", "method", "setting", "seed"] + CURVE_COLUMNS
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)[cols]
+    for c in ("train_accuracy", "test_accuracy"):
+        out[c] = out[c] * 100.0
+    return out
+
+
+def load_bench(path: str | Path | None) -> pd.DataFrame:
+    """The resource benchmark JSON of `auxbench bench` (a list of records)."""
+    if path is None:
+        return pd.DataFrame(columns=BENCH_COLUMNS)
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            records = json.load(fh)
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: resource benchmark file not found; run `auxbench bench`") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from exc
+    if isinstance(records, dict) and "records" in records:
+        records = records["records"]
+    if not isinstance(records, list):
+        raise DataError(f"{path}: expected a list of benchmark records")
+    rows = []
+    for i, r in enumerate(records):
+        if not isinstance(r, dict) or not {"method", "setting", "seq_len", "status"} <= set(r):
+            raise DataError(f"{path}: record {i} lacks method/setting/seq_len/status")
+        if r["status"] not in ("ok", "oom", "error"):
+            raise DataError(f"{path}: record {i} has status {r['status']!r} (ok|oom|error)")
+        rows.append({c: r.get(c) for c in BENCH_COLUMNS})
+    df = pd.DataFrame(rows, columns=BENCH_COLUMNS)
+    for c in ("seq_len", "batch_size", "step_time_s", "samples_per_s", "peak_memory_mb", "gflop",
+              "gflops_per_s"):
+        df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
+
+
+SMK_BENCH_COLUMNS = ["s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out",
+                     "mean_load", "cpu_time"]
+
+
+def load_snakemake_benchmarks(bench_dir: str | Path | None) -> pd.DataFrame:
+    """Snakemake `benchmark:` TSVs under `bench_dir`, one row per file (its last line).
+
+    The path relative to `bench_dir` is kept as `job`; when it has the run-folder shape
+    `<experiment>/<dataset>/<method>-<setting>/seed<k>[.tsv]` those keys are filled in too.
+    """
+    cols = ["job", "experiment", "dataset", "method", "setting", "seed"] + SMK_BENCH_COLUMNS
+    if bench_dir is None or not Path(bench_dir).is_dir():
+        return pd.DataFrame(columns=cols)
+    bench_dir = Path(bench_dir)
+    rows = []
+    for path in sorted(bench_dir.rglob("*.tsv")):
+        with open(path, encoding="utf-8", newline="") as fh:
+            recs = list(csv.DictReader(fh, delimiter="\t"))
+        if not recs:
+            continue
+        rec = recs[-1]
+        rel = path.relative_to(bench_dir)
+        parts = list(rel.with_suffix("").parts)
+        row = {"job": str(rel), "experiment": None, "dataset": None, "method": None,
+               "setting": None, "seed": None}
+        if len(parts) >= 4 and _SEED.match(parts[-1]) and "-" in parts[-2]:
+            row["experiment"], row["dataset"] = parts[-4], parts[-3]
+            row["method"], row["setting"] = parts[-2].split("-", 1)
+            row["seed"] = int(_SEED.match(parts[-1]).group(1))
+        for c in SMK_BENCH_COLUMNS:
+            v = rec.get(c)
+            row[c] = v if c == "h:m:s" else _num(v if v not in ("", "-", "NA") else None)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,178 @@
+"""Method names, colours, markers and line styles shared by every table and figure.
+
+The palette is Okabe & Ito's colour-blind-safe set. Each method also has its own marker and line
+style so that the figures still read in greyscale. Settings change the marker fill: full BPTT is
+filled, truncated settings are hollow.
+"""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot is imported anywhere in the analysis package
+
+METHOD_ORDER: tuple[str, ...] = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
+
+METHOD_NAMES: dict[str, str] = {
+    "lstm": "LSTM",
+    "rlstm": "r-LSTM",
+    "plstm": "p-LSTM",
+    "rplstm": "rp-LSTM (ours: combined)",
+    "transformer": "Transformer",
+}
+
+# Okabe-Ito: black, blue, orange, reddish purple, bluish green.
+METHOD_COLORS: dict[str, str] = {
+    "lstm": "#000000",
+    "rlstm": "#0072B2",
+    "plstm": "#E69F00",
+    "rplstm": "#CC79A7",
+    "transformer": "#009E73",
+}
+FALLBACK_COLORS: tuple[str, ...] = ("#56B4E9", "#D55E00", "#F0E442", "#999999")
+
+METHOD_MARKERS: dict[str, str] = {
+    "lstm": "o",
+    "rlstm": "s",
+    "plstm": "^",
+    "rplstm": "D",
+    "transformer": "v",
+}
+
+METHOD_LINESTYLES: dict[str, object] = {
+    "lstm": "-",
+    "rlstm": "--",
+    "plstm": ":",
+    "rplstm": "-.",
+    "transformer": (0, (5, 1, 1, 1, 1, 1)),
+}
+
+_TRUNC = re.compile(r"^t(\d+)$")
+_ANCHORS = re.compile(r"^n(\d+)l(\d+)$")
+
+
+def method_name(method: str) -> str:
+    return METHOD_NAMES.get(method, method)
+
+
+def method_short_name(method: str) -> str:
+    """Display name without the '(ours: combined)' remark, for legends and table rows."""
+    return method_name(method).split(" (")[0]
+
+
+def method_rank(method: str) -> int:
+    return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
+
+
+def truncation(setting: str) -> int | None:
+    """K of a `tK` setting, else None."""
+    m = _TRUNC.match(str(setting))
+    return int(m.group(1)) if m else None
+
+
+def setting_name(setting: str) -> str:
+    """'full' -> 'Full BP', 't300' -> 'Truncate 300'; named settings are made readable."""
+    if setting == "full":
+        return "Full BP"
+    k = truncation(setting)
+    if k is not None:
+        return f"Truncate {k}"
+    m = _ANCHORS.match(str(setting))
+    if m:
+        return f"n={m.group(1)}, l={m.group(2)}"
+    return str(setting).replace("_", " ")
+
+
+def anchors(setting: str) -> tuple[int, int] | None:
+    """(n, l) of a Table 6 setting such as `n2l300`, else None."""
+    m = _ANCHORS.match(str(setting))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def setting_rank(setting: str) -> tuple[int, int, str]:
+    """Full BP first, then truncations from long to short, then named settings alphabetically."""
+    if setting == "full":
+        return (0, 0, "")
+    k = truncation(setting)
+    if k is not None:
+        return (1, -k, "")
+    a = anchors(setting)
+    if a is not None:
+        return (2, a[0], "")
+    if setting in ("full_method", "full_model", "reference"):
+        return (3, 0, "")
+    return (4, 0, str(setting))
+
+
+DATASET_NAMES: dict[str, str] = {
+    "mnist": "MNIST", "pmnist": "pMNIST", "cifar10": "CIFAR-10", "dbpedia": "DBpedia",
+    "stanford_dogs": "StanfordDogs",
+}
+PAPER_DATASET_ORDER = ("mnist", "pmnist", "cifar10", "dbpedia", "stanford_dogs")
+
+
+def dataset_name(key: str, paper_dataset: str | None = None) -> str:
+    """Display name: the paper's name, marked '(embedded)' for a stand-in."""
+    if key in DATASET_NAMES:
+        return DATASET_NAMES[key]
+    if paper_dataset in DATASET_NAMES:
+        base = DATASET_NAMES[paper_dataset]
+        suffix = str(key).split("-", 1)[1] if "-" in str(key) else ""
+        tag = " (embedded)" if str(key).startswith("embedded_") else ""
+        return f"{base}{' ' + suffix if suffix else ''}{tag}"
+    return str(key)
+
+
+def cell_label(method: str, setting: str) -> str:
+    if method == "transformer" and setting == "full":
+        return method_short_name(method)
+    return f"{method_short_name(method)} {setting_name(setting)}"
+
+
+def color(method: str) -> str:
+    if method in METHOD_COLORS:
+        return METHOD_COLORS[method]
+    return FALLBACK_COLORS[sum(map(ord, method)) % len(FALLBACK_COLORS)]
+
+
+def marker(method: str) -> str:
+    return METHOD_MARKERS.get(method, "X")
+
+
+def linestyle(method: str) -> object:
+    return METHOD_LINESTYLES.get(method, "-")
+
+
+def line_kwargs(method: str, setting: str = "full") -> dict:
+    """Keyword arguments for `Axes.plot`/`errorbar`: colour, marker, line style, marker fill."""
+    c = color(method)
+    filled = setting == "full" or truncation(setting) is None
+    return {
+        "color": c,
+        "marker": marker(method),
+        "linestyle": linestyle(method),
+        "markerfacecolor": c if filled else "white",
+        "markeredgecolor": c,
+        "markersize": 6,
+        "linewidth": 1.5,
+    }
+
+
+RC_PARAMS: dict[str, object] = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "auxbench",
+}

@@ -1,0 +1,332 @@
+"""Paper versus reproduced: a verdict per number, and the paper's qualitative claims tested.
+
+Numeric verdict of one cell (paper value P, our completed seeds' mean m and bootstrap interval
+[lo, hi], tolerance tol; tol = `tolerance_pp`, or `approx_tolerance_pp` for a rough paper value),
+checked in this order:
+
+1. `context`                 the paper's number is a literature baseline (iRNN, uRNN).
+2. `not run`                 no run folder for the cell.
+3. `failed`                  runs exist but no seed completed.
+4. `not comparable (scale)`  the dataset is not the paper's real dataset at the paper's scale.
+5. `inconclusive`            n < 2 completed seeds (no interval).
+6. `better`                  lo > P + tol (the whole interval above the tolerance band).
+7. `worse`                   hi < P - tol (the whole interval below the tolerance band).
+8. `inconclusive`            the interval's half-width exceeds `max_halfwidth_pp` ("too wide").
+9. `reproduced`              lo <= P <= hi, or |m - P| <= tol (both bounds inclusive).
+10. `inconclusive`           otherwise: the interval misses P and m is more than tol away, yet
+                             the interval overlaps the band [P - tol, P + tol].
+
+Failed or missing seeds never change the rule; the reason then says how many seeds the verdict
+stands on, and the tables flag the cell.
+
+Claims: each comparison is a one-sided test in the claim's direction (Welch's t by default,
+`primary_test`), Holm-adjusted across all the comparisons of the claim (its family).
+`supported` if the adjusted p < alpha; `contradicted` if the opposite one-sided test, adjusted the
+same way, has p < alpha; `inconclusive` otherwise (including n < 2); `not run` when a cell is
+absent. A claim (or a claim on one dataset) is `supported` only if every comparison in it is
+supported, `contradicted` if any is, `not run` if none ran, and `inconclusive` otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .cells import cell_values
+from .options import AnalysisConfig
+from .paper import CLAIMS, PAPER_VALUES, Claim, PaperValue
+from .style import cell_label
+
+EPS = 1e-9
+
+VERDICTS = ("reproduced", "better", "worse", "inconclusive", "not comparable (scale)",
+            "not run", "failed", "context")
+CLAIM_VERDICTS = ("supported", "contradicted", "inconclusive", "not run")
+
+
+def numeric_verdict(
+    paper: float,
+    mean: float,
+    ci_low: float,
+    ci_high: float,
+    n: int,
+    *,
+    tolerance: float = 1.0,
+    max_halfwidth: float = 5.0,
+    comparable: bool = True,
+    n_failed: int = 0,
+    n_missing: int = 0,
+    kind: str = "paper",
+) -> tuple[str, str]:
+    """(verdict, reason) for one paper number against our cell; see the module docstring."""
+    if kind == "literature":
+        return "context", "literature number quoted by the paper; not one of its results"
+    total = n + n_failed + n_missing
+    if total == 0:
+        return "not run", "no runs for this cell"
+    if n == 0:
+        return "failed", f"all {n_failed + n_missing} seeds failed or missing"
+    tail = ""
+    if n_failed or n_missing:
+        tail = f"; on {n} of {total} seeds ({n_failed} failed, {n_missing} missing)"
+    if not comparable:
+        return ("not comparable (scale)",
+                "dataset is a stand-in or a reduced scale, not the paper's setup" + tail)
+    if n < 2 or not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return "inconclusive", f"n={n}: no interval" + tail
+    if ci_low > paper + tolerance + EPS:
+        return "better", (f"interval [{ci_low:.2f}, {ci_high:.2f}] above {paper:g} + "
+                          f"{tolerance:g}") + tail
+    if ci_high < paper - tolerance - EPS:
+        return "worse", (f"interval [{ci_low:.2f}, {ci_high:.2f}] below {paper:g} - "
+                         f"{tolerance:g}") + tail
+    half = (ci_high - ci_low) / 2.0
+    if half > max_halfwidth + EPS:
+        return "inconclusive", (f"interval too wide to decide (half-width {half:.2f} > "
+                                f"{max_halfwidth:g} pp)") + tail
+    if ci_low - EPS <= paper <= ci_high + EPS:
+        return "reproduced", f"paper value inside [{ci_low:.2f}, {ci_high:.2f}]" + tail
+    if abs(mean - paper) <= tolerance + EPS:
+        return "reproduced", f"|mean - paper| = {abs(mean - paper):.2f} <= {tolerance:g}" + tail
+    return "inconclusive", (f"interval [{ci_low:.2f}, {ci_high:.2f}] misses {paper:g} and "
+                            f"|mean - paper| = {abs(mean - paper):.2f} > {tolerance:g}, but it "
+                            f"overlaps the band {paper:g} ± {tolerance:g}") + tail
+
+
+PVR_COLUMNS = [
+    "experiment", "paper_dataset", "dataset", "method", "setting", "label", "kind", "paper",
+    "source", "n", "n_failed", "n_missing", "mean", "std", "ci_low", "ci_high", "ci_method",
+    "diff", "tolerance", "comparable", "verdict", "reason",
+]
+
+
+def _match_cells(cells: pd.DataFrame, pv: PaperValue) -> pd.DataFrame:
+    m = ((cells["experiment"] == pv.experiment) & (cells["paper_dataset"] == pv.dataset)
+         & (cells["method"] == pv.method))
+    cand = cells[m]
+    exact = cand[cand["setting"] == pv.setting]
+    if exact.empty and pv.method == "transformer" and cand["setting"].nunique() == 1:
+        return cand  # a Transformer has no BPTT setting: accept the one it ran with
+    return exact
+
+
+def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
+                        paper_values: tuple[PaperValue, ...] = PAPER_VALUES) -> pd.DataFrame:
+    """One row per paper number (and per dataset key mapped to its dataset) with a verdict."""
+    rows = []
+    for pv in paper_values:
+        base = {"experiment": pv.experiment, "paper_dataset": pv.dataset, "method": pv.method,
+                "setting": pv.setting, "label": pv.label, "kind": pv.kind, "paper": pv.value,
+                "source": pv.source}
+        tol = cfg.approx_tolerance_pp if pv.kind == "approx" else cfg.tolerance_pp
+        matches = (_match_cells(cells, pv) if pv.kind != "literature" and not cells.empty
+                   else pd.DataFrame())
+        if matches.empty:
+            verdict, reason = numeric_verdict(pv.value, math.nan, math.nan, math.nan, 0,
+                                              kind=pv.kind)
+            rows.append({**base, "dataset": None, "n": 0, "n_failed": 0, "n_missing": 0,
+                         "mean": math.nan, "std": math.nan, "ci_low": math.nan,
+                         "ci_high": math.nan, "ci_method": "none", "diff": math.nan,
+                         "tolerance": tol, "comparable": False, "verdict": verdict,
+                         "reason": reason})
+            continue
+        for _, c in matches.iterrows():
+            verdict, reason = numeric_verdict(
+                pv.value, c["mean"], c["ci_low"], c["ci_high"], int(c["n"]),
+                tolerance=tol, max_halfwidth=cfg.max_halfwidth_pp,
+                comparable=bool(c["comparable"]), n_failed=int(c["n_failed"]),
+                n_missing=int(c["n_missing"]), kind=pv.kind)
+            rows.append({**base, "dataset": c["dataset"], "setting": c["setting"],
+                         "n": int(c["n"]), "n_failed": int(c["n_failed"]),
+                         "n_missing": int(c["n_missing"]), "mean": c["mean"], "std": c["std"],
+                         "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+                         "ci_method": c["ci_method"], "diff": c["mean"] - pv.value,
+                         "tolerance": tol, "comparable": bool(c["comparable"]),
+                         "verdict": verdict, "reason": reason})
+    return pd.DataFrame(rows, columns=PVR_COLUMNS)
+
+
+# --------------------------------------------------------------------------- claims
+
+CLAIM_COLUMNS = [
+    "claim", "claim_text", "experiment", "paper_dataset", "dataset", "a", "b", "hypothesis",
+    "test", "n1", "n2", "n1_failed", "n2_failed", "mean1", "mean2", "diff", "diff_low",
+    "diff_high", "p", "p_holm", "p_opposite", "p_opposite_holm", "mwu_p", "mwu_min_p",
+    "prob_superiority", "effect_size", "effect_measure", "verdict", "note",
+]
+
+
+def _cell_status(runs: pd.DataFrame, experiment: str, dataset: str, method: str,
+                 setting: str) -> tuple[int, int]:
+    """(number of run folders, number of failed or missing seeds) of a cell."""
+    m = ((runs["experiment"] == experiment) & (runs["dataset"] == dataset)
+         & (runs["method"] == method) & (runs["setting"] == setting))
+    g = runs[m]
+    return len(g), int((g["status"] != "completed").sum())
+
+
+def _claim_datasets(runs: pd.DataFrame, claim: Claim, cfg: AnalysisConfig) -> list[tuple]:
+    """(paper dataset, dataset key or None) pairs the claim is tested on."""
+    exp = runs[runs["experiment"] == claim.experiment] if not runs.empty else runs
+    keys = sorted(set(exp["dataset"])) if not exp.empty else []
+    out = []
+    covered = set()
+    for key in keys:
+        pd_name = cfg.paper_dataset(key)
+        if pd_name in claim.datasets or claim.any_dataset:
+            out.append((pd_name, key))
+            covered.add(pd_name)
+    for name in claim.datasets:
+        if name not in covered:
+            out.append((name, None))
+    return out
+
+
+def _empty_row(claim: Claim, paper_dataset, dataset, a, b) -> dict:
+    row = {c: math.nan for c in CLAIM_COLUMNS}
+    row.update(claim=claim.id, claim_text=claim.text, experiment=claim.experiment,
+               paper_dataset=paper_dataset, dataset=dataset, a=cell_label(*a),
+               b=cell_label(*b) if b else None, n1=0, n2=0, n1_failed=0, n2_failed=0,
+               test="", hypothesis="", effect_measure="", note="", verdict="not run")
+    return row
+
+
+def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
+    row = _empty_row(claim, paper_dataset, dataset, a, b)
+    if dataset is None:
+        row["note"] = f"no {claim.experiment} runs on {paper_dataset}"
+        return row
+    cells = [a] if b is None else [a, b]
+    notes = []
+    for i, cell in enumerate(cells, start=1):
+        total, bad = _cell_status(runs, claim.experiment, dataset, *cell)
+        row[f"n{i}_failed"] = bad
+        if total == 0:
+            row["note"] = f"{cell_label(*cell)} not run on {dataset}"
+            return row
+        if bad:
+            notes.append(f"{cell_label(*cell)}: {bad} of {total} seeds failed or missing")
+    x = cell_values(runs, claim.experiment, dataset, *a)
+    test_name = "Mann-Whitney U" if cfg.primary_test == "mwu" else "Welch t"
+    if claim.kind == "above_chance":
+        ncls = runs.loc[(runs["experiment"] == claim.experiment) & (runs["dataset"] == dataset),
+                        "n_classes"].dropna()
+        if ncls.empty:
+            row.update(verdict="inconclusive", note="n_classes unknown: chance undefined")
+            return row
+        chance = 100.0 / float(ncls.median())
+        thr = chance + cfg.chance_margin_pp
+        fwd = stats.one_sample(x, thr, "greater")
+        opp = stats.one_sample(x, thr, "less")
+        row.update(
+            b=f"chance {chance:.1f}% + {cfg.chance_margin_pp:g} pp",
+            hypothesis=f"mean > {thr:.1f}", test="one-sample t, one-sided",
+            n1=fwd["n"], n2=0, mean1=fwd["mean"], mean2=thr, diff=fwd["mean"] - thr,
+            p=fwd["p"], p_opposite=opp["p"], effect_size=fwd["effect"],
+            effect_measure="(mean - threshold) / SD",
+        )
+        ci = stats.bootstrap_ci(x, cfg.confidence, cfg.n_resamples, cfg.seed)
+        row["diff_low"], row["diff_high"] = ci.low - thr, ci.high - thr
+        if fwd["note"]:
+            notes.append(fwd["note"])
+    else:
+        y = cell_values(runs, claim.experiment, dataset, *b)
+        shift = -cfg.noninferiority_margin_pp if claim.kind == "noninferior" else 0.0
+        fwd = stats.compare(x, y, "greater", shift, cfg.confidence, cfg.alpha)
+        opp = stats.compare(x, y, "less", shift, cfg.confidence, cfg.alpha)
+        pick = (lambda c: c.mwu_p) if cfg.primary_test == "mwu" else (lambda c: c.welch_p)
+        row.update(
+            hypothesis=(f"mean(a) - mean(b) > {shift:g}"),
+            test=f"{test_name}, one-sided",
+            n1=fwd.n1, n2=fwd.n2, mean1=fwd.mean1, mean2=fwd.mean2, diff=fwd.diff,
+            diff_low=fwd.diff_low, diff_high=fwd.diff_high, p=pick(fwd), p_opposite=pick(opp),
+            mwu_p=fwd.mwu_p, mwu_min_p=fwd.mwu_min_p, prob_superiority=fwd.prob_superiority,
+            effect_size=fwd.hedges_g, effect_measure="Hedges' g",
+        )
+        if fwd.note:
+            notes.append(fwd.note)
+    row["verdict"] = "pending"
+    row["note"] = "; ".join(notes)
+    return row
+
+
+def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
+                    claims: tuple[Claim, ...] = CLAIMS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per tested comparison, one roll-up row per claim and dataset and per claim)."""
+    rows = []
+    for claim in claims:
+        family = []
+        for paper_dataset, dataset in _claim_datasets(runs, claim, cfg):
+            for a, b in claim.comparisons:
+                family.append(_test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b))
+        p = np.array([r["p"] for r in family], dtype=float)
+        q = np.array([r["p_opposite"] for r in family], dtype=float)
+        p_holm, q_holm = stats.holm(p), stats.holm(q)
+        for r, ph, qh in zip(family, p_holm, q_holm):
+            r["p_holm"], r["p_opposite_holm"] = ph, qh
+            if r["verdict"] != "pending":
+                continue
+            if np.isfinite(ph) and ph < cfg.alpha:
+                r["verdict"] = "supported"
+            elif np.isfinite(qh) and qh < cfg.alpha:
+                r["verdict"] = "contradicted"
+            else:
+                r["verdict"] = "inconclusive"
+                if not np.isfinite(ph):
+                    r["note"] = "; ".join(x for x in (r["note"], "no p-value (n too small)") if x)
+                else:
+                    r["note"] = "; ".join(
+                        x for x in (r["note"], f"not significant after Holm (p={ph:.3g})") if x)
+        rows.extend(family)
+    detail = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    return detail, rollup_claims(detail, claims)
+
+
+def rollup(verdicts: list[str]) -> str:
+    vs = list(verdicts)
+    if not vs or all(v == "not run" for v in vs):
+        return "not run"
+    if any(v == "contradicted" for v in vs):
+        return "contradicted"
+    if all(v == "supported" for v in vs):
+        return "supported"
+    return "inconclusive"
+
+
+ROLLUP_COLUMNS = ["claim", "claim_text", "source", "scope", "verdict", "n_comparisons",
+                  "n_supported", "n_contradicted", "n_inconclusive", "n_not_run", "min_p_holm"]
+
+
+def rollup_claims(detail: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
+    out = []
+    for claim in claims:
+        d = detail[detail["claim"] == claim.id]
+        groups = [("all", d)] + [
+            (str(ds if ds is not None else pdn), g)
+            for (pdn, ds), g in d.groupby(["paper_dataset", "dataset"], dropna=False, sort=False)
+        ]
+        for scope, g in groups:
+            vs = list(g["verdict"])
+            ph = g["p_holm"].dropna()
+            out.append({
+                "claim": claim.id, "claim_text": claim.text, "source": claim.source,
+                "scope": scope, "verdict": rollup(vs), "n_comparisons": len(vs),
+                "n_supported": vs.count("supported"), "n_contradicted": vs.count("contradicted"),
+                "n_inconclusive": vs.count("inconclusive"), "n_not_run": vs.count("not run"),
+                "min_p_holm": float(ph.min()) if len(ph) else math.nan,
+            })
+    return pd.DataFrame(out, columns=ROLLUP_COLUMNS)
+
+
+FAILED_COLUMNS = ["experiment", "dataset", "method", "setting", "seed", "status", "error",
+                  "run_dir"]
+
+
+def failed_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Every seed that did not complete: the account the tables' daggers point to."""
+    if runs.empty:
+        return pd.DataFrame(columns=FAILED_COLUMNS)
+    return runs.loc[runs["status"] != "completed", FAILED_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""`auxbench bench`: training-step time, throughput, peak memory and FLOPs per method and length."""

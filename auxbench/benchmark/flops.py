@@ -1,0 +1,61 @@
+"""Analytic matrix-multiply FLOPs of one training step (forward + backward).
+
+Counted by hand because no profiler sees inside a fused or cuDNN LSTM; the same count is used
+for every backend, so GFLOP/s compares implementations fairly. Backward costs twice the forward
+(gradients for inputs and for weights). Element-wise work is not counted.
+"""
+
+from __future__ import annotations
+
+
+def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
+    return 2.0 * batch * steps * 4 * hidden * (inputs + hidden)
+
+
+def linear_fwd(rows: float, inputs: int, outputs: int) -> float:
+    return 2.0 * rows * inputs * outputs
+
+
+def aux_net_fwd(rows: int, steps: int, cfg: dict, channels: int, input_size: int) -> float:
+    m = cfg["model"]
+    total, size = 0.0, input_size
+    for _ in range(m["aux_layers"]):
+        total += lstm_fwd(rows, steps, size, m["aux_hidden"])
+        size = m["aux_hidden"]
+    total += linear_fwd(rows * steps, size, m["aux_head_hidden"])
+    return total + linear_fwd(rows * steps, m["aux_head_hidden"], channels * 256)
+
+
+def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> float:
+    m, t = cfg["model"], cfg["train"]
+    e, h = m["embed_dim"], m["hidden"]
+    method, l = cfg["method"], t["aux_len"]
+    k = length if t["bptt"] == "full" else min(int(t["bptt"]), length)
+    a = length if t["aux_bptt"] == "full" else min(int(t["aux_bptt"]), length)
+    rows = batch * t["n_anchors"]
+    fwd_nograd = 0.0
+    fwd_grad = lstm_fwd(batch, k, e, h) + linear_fwd(batch, h, m["head_hidden"])
+    if method in ("rlstm", "rplstm"):
+        fwd_grad += lstm_fwd(rows, a, e, h) + aux_net_fwd(rows, l, cfg, channels, e)
+    if method in ("plstm", "rplstm"):
+        fwd_grad += lstm_fwd(rows, min(a + l - 1, length), e, h)
+        fwd_grad += aux_net_fwd(rows, l, cfg, channels, h if m["plstm_wiring"] == "stacked" else e)
+    if k < length or method != "lstm":
+        fwd_nograd = lstm_fwd(batch, length, e, h)
+    return fwd_nograd + 3.0 * fwd_grad
+
+
+def transformer_step_flops(cfg: dict, batch: int, length: int) -> float:
+    tr = cfg["model"]["transformer"]
+    d, ff = tr["d_model"], tr["ff"]
+    tokens = batch * length
+    per_layer = (linear_fwd(tokens, d, 3 * d) + linear_fwd(tokens, d, d)
+                 + 2 * linear_fwd(tokens, d, ff) + 2.0 * 2 * batch * length * length * d)
+    head = linear_fwd(batch, d, cfg["model"]["head_hidden"])
+    return 3.0 * (tr["layers"] * per_layer + head)
+
+
+def step_flops(cfg: dict, batch: int, length: int, channels: int) -> float:
+    if cfg["method"] == "transformer":
+        return transformer_step_flops(cfg, batch, length)
+    return recurrent_step_flops(cfg, batch, length, channels)

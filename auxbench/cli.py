@@ -1,0 +1,159 @@
+"""The `auxbench` command line: prepare datasets, train runs, show resolved configs.
+
+Errors a user can fix are printed as one message (no traceback) with a non-zero exit code:
+2 for a wrong config or argument, 1 for data or training failures, 75 (EX_TEMPFAIL) when a run
+was stopped by SIGTERM after writing a checkpoint, so a requeued job resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from auxbench import __version__, config
+from auxbench.errors import AuxbenchError, ConfigError
+
+EXIT_PREEMPTED = 75
+
+
+def add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", "-c", action="append", default=[], metavar="FILE",
+                   help="run config YAML (repeatable; later files override earlier ones)")
+    p.add_argument("--config-json", metavar="JSON", help="a run config as a JSON string")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   dest="overrides", help="override one key, e.g. train.epochs=3 (repeatable)")
+
+
+def resolved_config(args: argparse.Namespace) -> dict:
+    layers = [config.load_file(f) for f in args.config]
+    if args.config_json:
+        try:
+            layers.append(json.loads(args.config_json))
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"--config-json is not valid JSON: {err}") from None
+    layers += [config.parse_override(o) for o in args.overrides]
+    if getattr(args, "threads", None) is not None:
+        layers.append({"runtime": {"threads": args.threads}})
+    return config.resolve(*layers)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    print(config.to_yaml(resolved_config(args)), end="")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from auxbench import data
+
+    spec = {"name": args.dataset}
+    for item in args.option:
+        spec.update(config.parse_override(item))
+    spec = data.validate_spec(spec)
+    path = data.prepare(spec, args.data_root, mirror=args.mirror, progress=not args.quiet)
+    manifest = data.load_prepared(path).manifest
+    print(f"prepared {data.dataset_key(spec)} at {path}: "
+          f"train {manifest['shapes']['train_x']}, test {manifest['shapes']['test_x']}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from auxbench.train.engine import Preempted, train_run
+
+    cfg = resolved_config(args)
+    ckpt = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(args.run_dir) / "checkpoint"
+    try:
+        metrics = train_run(cfg, Path(args.run_dir), ckpt, record_failure=args.record_failure)
+    except Preempted as stop:
+        print(f"auxbench: {stop}", file=sys.stderr)
+        return EXIT_PREEMPTED
+    acc = metrics["test_accuracy"]
+    print(f"{metrics['status']}: test accuracy "
+          f"{'n/a' if acc is None else f'{100 * acc:.2f}%'}; outputs in {args.run_dir}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from auxbench.benchmark.runner import parse_cases, run_benchmark
+
+    args.threads = None  # the benchmark sets threads per case with --case-threads
+    base = resolved_config(args)
+    records = run_benchmark(
+        base, parse_cases(args.cases), [int(n) for n in args.lengths.split(",")],
+        [int(n) for n in args.extend_truncated.split(",")] if args.extend_truncated else [],
+        args.batch_size, args.channels, args.steps, args.warmup, args.case_threads,
+        base["runtime"]["device"], args.timeout, args.memory_limit_mb, args.baseline,
+        Path(args.out), log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    ok = sum(r["status"] == "ok" for r in records)
+    print(f"{ok}/{len(records)} cases ran; results in {args.out} and "
+          f"{Path(args.out).with_suffix('.md')}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auxbench", description="Reproduce Trinh et al. (2018): RNNs with auxiliary losses.")
+    parser.add_argument("--version", action="version", version=f"auxbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("config", help="print the resolved run config (defaults + files + --set)")
+    add_config_args(p)
+    p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("prepare", help="download (or take from the mirror), verify and cache a dataset")
+    p.add_argument("dataset", help="dataset name, e.g. mnist, pmnist, cifar10, embedded_mnist")
+    p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                   help="dataset option, e.g. side=64 for stanford_dogs (repeatable)")
+    p.add_argument("--data-root", default="data", help="where raw and prepared data live")
+    p.add_argument("--mirror", default=None,
+                   help="local folder laid out like the download mirror "
+                        "(default: $AUXBENCH_DATA_MIRROR)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("train", help="train one run; writes metrics.json, curve.csv, asrun.json")
+    add_config_args(p)
+    p.add_argument("--run-dir", required=True, help="folder for the run's outputs")
+    p.add_argument("--checkpoint-dir", help="folder for the resumable checkpoint "
+                                            "(default: RUN_DIR/checkpoint)")
+    p.add_argument("--threads", type=int, help="torch threads (default: runtime.threads)")
+    p.add_argument("--record-failure", action="store_true",
+                   help="on divergence, write metrics with status 'failed' and exit 0")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("bench", help="time one training step per method and sequence length")
+    add_config_args(p)
+    p.add_argument("--cases", default="lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,"
+                                      "transformer:full", help="METHOD:SETTING list")
+    p.add_argument("--lengths", default="784,1024,4096,9216,16384")
+    p.add_argument("--extend-truncated", default="",
+                   help="further lengths for truncated settings only (until something breaks)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--channels", type=int, default=3, help="channels per step (3: RGB pixels)")
+    p.add_argument("--steps", type=int, default=3, help="timed steps per case (median reported)")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--case-threads", type=int, default=None, help="torch threads per case")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds per case")
+    p.add_argument("--memory-limit-mb", type=int, default=None,
+                   help="address-space cap per case, so an oversized case fails alone")
+    p.add_argument("--baseline", action="store_true",
+                   help="also run each case on nn.LSTM with PyTorch's default settings")
+    p.add_argument("--out", required=True, help="JSON output (a .md table is written beside it)")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"auxbench: config error: {err}", file=sys.stderr)
+        return 2
+    except AuxbenchError as err:
+        print(f"auxbench: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("auxbench: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,287 @@
+"""Dataset specs: validation, defaults, cache keys, and ``prepare``.
+
+A spec is a small dict, e.g. ``{"name": "pmnist", "permutation_seed": 92916}``,
+``{"name": "stanford_dogs", "side": 64}``, ``{"name": "dbpedia", "max_len": 1024}``,
+``{"name": "embedded_mnist", "side": 16, "tail": 200}``. :func:`validate_spec` fills the
+defaults and refuses unknown names, keys and values with a :class:`ConfigError` naming the key
+and the allowed values. The run options ``train_size``/``test_size`` (class-stratified subsets
+taken at load time, see :func:`auxbench.data.batches.subset_indices`) are accepted and checked
+but are not part of the dataset: they change neither the key nor the prepared folder.
+
+Keys (:func:`dataset_key`) are readable and stable: every option that is in the key is spelled
+out; datasets with options outside the key (the embedded family) end in a short hash of the whole
+validated spec.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, DataError
+from .cache import is_prepared, write_prepared
+from .progress import log
+
+RUN_OPTIONS = ("train_size", "test_size")
+
+
+@dataclass(frozen=True)
+class Option:
+    default: Any
+    kind: str  # "int", "float", "int_or_none"
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    help: str = ""
+
+    def allowed(self) -> str:
+        if self.kind == "float":
+            lo = "" if self.lo is None else (f"> {self.lo}" if self.lo_open else f">= {self.lo}")
+            hi = "" if self.hi is None else f"<= {self.hi}"
+            return "a number " + " and ".join(p for p in (lo, hi) if p)
+        rng = f"{self.lo if self.lo is not None else '-inf'}..{self.hi if self.hi is not None else 'inf'}"
+        base = f"an integer in {rng}"
+        return base + (" or null" if self.kind == "int_or_none" else "")
+
+    def check(self, dataset: str, key: str, value: Any) -> Any:
+        where = f"dataset.{key}"
+        if value is None and self.kind == "int_or_none":
+            return None
+        if self.kind in ("int", "int_or_none"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                else:
+                    raise ConfigError(f"{where} = {value!r} for {dataset}: expected "
+                                      f"{self.allowed()}.")
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{where} = {value!r} for {dataset}: expected {self.allowed()}.")
+            value = float(value)
+        bad = (self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo)) or \
+              (self.hi is not None and value > self.hi)
+        if bad:
+            raise ConfigError(f"{where} = {value!r} for {dataset}: expected {self.allowed()}.")
+        return value
+
+
+@dataclass(frozen=True)
+class DatasetDef:
+    name: str
+    options: dict[str, Option]
+    key: Callable[[dict], str]
+    kind: str  # "real" or "embedded"
+    description: str
+
+
+def _short_hash(spec: dict) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+
+
+_SEED = Option(0, "int", 0, 2**32 - 1, help="generator seed")
+_NOISE = Option(0.1, "float", 0.0, 1.0, help="noise std as a fraction of 255")
+_REGION = Option(0.5, "float", 0.0, 1.0, lo_open=True,
+                 help="fraction of the rows (from the top) where the glyph may lie")
+_TAIL = Option(0, "int", 0, 1_000_000, help="background steps appended after the image")
+
+
+def _n(default: int) -> Option:
+    return Option(default, "int", 1, 10_000_000, help="number of examples")
+
+
+DATASETS: dict[str, DatasetDef] = {
+    "mnist": DatasetDef("mnist", {}, lambda s: "mnist", "real",
+                        "MNIST, 784 greyscale steps"),
+    "pmnist": DatasetDef(
+        "pmnist", {"permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
+        lambda s: "pmnist" if s["permutation_seed"] == 92916 else f"pmnist-p{s['permutation_seed']}",
+        "real", "permuted MNIST, one fixed permutation"),
+    "cifar10": DatasetDef("cifar10", {}, lambda s: "cifar10", "real",
+                          "CIFAR-10, 1024 RGB steps"),
+    "dbpedia": DatasetDef(
+        "dbpedia", {"max_len": Option(1024, "int_or_none", 1, 1_000_000)},
+        lambda s: "dbpedia-l" + ("max" if s["max_len"] is None else str(s["max_len"])),
+        "real", "DBpedia ontology, UTF-8 bytes, left-padded"),
+    "stanford_dogs": DatasetDef(
+        "stanford_dogs", {"side": Option(64, "int", 4, 512)},
+        lambda s: f"stanford_dogs-s{s['side']}", "real",
+        "Stanford Dogs, side x side RGB steps"),
+    "embedded_mnist": DatasetDef(
+        "embedded_mnist",
+        {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
+         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION},
+        lambda s: f"embedded_mnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
+        "generated greyscale digit glyphs"),
+    "embedded_pmnist": DatasetDef(
+        "embedded_pmnist",
+        {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
+         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION,
+         "permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
+        lambda s: f"embedded_pmnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
+        "generated greyscale digit glyphs, permuted pixels"),
+    "embedded_cifar": DatasetDef(
+        "embedded_cifar",
+        {"side": Option(32, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
+         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION},
+        lambda s: f"embedded_cifar-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
+        "generated colour glyphs, 10 classes (shape x colour)"),
+    "embedded_dogs": DatasetDef(
+        "embedded_dogs",
+        {"side": Option(32, "int", 8, 128), "n_classes": Option(10, "int", 2, 120),
+         "tail": _TAIL, "n_train": _n(2_000), "n_test": _n(500), "seed": _SEED,
+         "noise": _NOISE, "region": _REGION},
+        lambda s: (f"embedded_dogs-s{s['side']}-c{s['n_classes']}-t{s['tail']}-"
+                   f"{_short_hash(s)}"), "embedded",
+        "generated colour glyphs at growing resolution"),
+    "embedded_text": DatasetDef(
+        "embedded_text",
+        {"max_len": Option(256, "int", 96, 1_000_000),
+         "min_len": Option(None, "int_or_none", 96, 1_000_000),
+         "n_classes": Option(14, "int", 2, 14), "n_train": _n(10_000), "n_test": _n(2_000),
+         "seed": _SEED},
+        lambda s: f"embedded_text-l{s['max_len']}-{_short_hash(s)}", "embedded",
+        "generated byte documents, keywords early, neutral filler"),
+}
+
+
+def dataset_names() -> list[str]:
+    return list(DATASETS)
+
+
+def validate_spec(spec: dict | str) -> dict:
+    """Return a new spec with every default filled in (run options kept if given).
+
+    Raises ConfigError naming the key and the allowed values for an unknown dataset name, an
+    unknown option, or a value of the wrong type or range.
+    """
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    if not isinstance(spec, dict):
+        raise ConfigError(f"dataset: expected a mapping with a 'name', got {spec!r}.")
+    name = spec.get("name")
+    if name not in DATASETS:
+        raise ConfigError(f"dataset.name = {name!r}: allowed values are "
+                          f"{', '.join(DATASETS)}.")
+    d = DATASETS[name]
+    allowed = set(d.options) | set(RUN_OPTIONS) | {"name"}
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        opts = ", ".join(sorted(set(d.options) | set(RUN_OPTIONS))) or "none"
+        raise ConfigError(f"dataset.{unknown[0]} is not an option of {name}; its options are: "
+                          f"{opts}.")
+    out: dict[str, Any] = {"name": name}
+    for key, opt in d.options.items():
+        out[key] = opt.check(name, key, spec.get(key, opt.default))
+    for key in RUN_OPTIONS:
+        if key in spec:
+            out[key] = Option(None, "int_or_none", 1, None).check(name, key, spec[key])
+    _cross_check(out)
+    return out
+
+
+def _cross_check(spec: dict) -> None:
+    name = spec["name"]
+    if "region" in spec and spec["region"] * spec["side"] + 1e-9 < 7:
+        raise ConfigError(f"dataset.region = {spec['region']} with side {spec['side']} leaves "
+                          f"{int(spec['region'] * spec['side'])} rows for the glyph; it needs at "
+                          f"least 7: raise region or side (region >= {7 / spec['side']:.3g}).")
+    if name == "embedded_text" and spec["min_len"] is not None and \
+            spec["min_len"] > spec["max_len"]:
+        raise ConfigError(f"dataset.min_len = {spec['min_len']} exceeds dataset.max_len = "
+                          f"{spec['max_len']}: allowed values are 96..max_len or null.")
+
+
+def dataset_spec(spec: dict | str) -> dict:
+    """The validated spec without run options: what defines the prepared data."""
+    return {k: v for k, v in validate_spec(spec).items() if k not in RUN_OPTIONS}
+
+
+def dataset_key(spec: dict | str) -> str:
+    """Stable readable cache key, e.g. ``mnist``, ``stanford_dogs-s64``, ``dbpedia-l1024``."""
+    s = dataset_spec(spec)
+    return DATASETS[s["name"]].key(s)
+
+
+def prepared_path(spec: dict | str, data_root: str | os.PathLike) -> Path:
+    return Path(data_root) / "prepared" / dataset_key(spec)
+
+
+class _Lock:
+    """An exclusive advisory lock on ``<prepared>/.<key>.lock`` (one preparer per dataset)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fh = None
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def build_arrays(spec: dict, data_root: str | os.PathLike, mirror: Any = None,
+                 progress: Any = None, sources: Any = None, **fetch_kw):
+    """Build (arrays, info) for a validated dataset spec (no caching)."""
+    raw_dir = Path(data_root) / "raw"
+    name = spec["name"]
+    if name in ("mnist", "pmnist"):
+        from . import mnist as mod
+    elif name == "cifar10":
+        from . import cifar10 as mod
+    elif name == "dbpedia":
+        from . import dbpedia as mod
+    elif name == "stanford_dogs":
+        from . import stanford_dogs as mod
+    else:
+        from . import embedded
+
+        if sources is not None:
+            raise ValueError("embedded datasets have no sources")
+        return embedded.build(spec, progress)
+    return mod.build(spec, raw_dir, mirror, progress, sources, **fetch_kw)
+
+
+def prepare(spec: dict | str, data_root: str | os.PathLike, mirror: str | os.PathLike | None = None,
+            progress: Any = None, *, force: bool = False, sources: Any = None,
+            **fetch_kw) -> Path:
+    """Make sure ``<data_root>/prepared/<key>/`` holds the dataset; return that folder.
+
+    Idempotent: returns at once when a valid prepared folder made from the same spec exists
+    (cheap check; use :func:`verify_prepared` for a full re-hash). Otherwise the raw files are
+    obtained (mirror, ``<data_root>/raw``, or download; see :func:`auxbench.data.download.fetch`)
+    and verified, parsed, and written atomically with the manifest last. ``sources`` replaces the
+    registered raw files (private copies, tests); its checksums are then the ones enforced.
+    """
+    s = dataset_spec(spec)
+    key = DATASETS[s["name"]].key(s)
+    folder = Path(data_root) / "prepared" / key
+    if not force and is_prepared(folder, s):
+        return folder
+    with _Lock(folder.parent / f".{key}.lock"):
+        if not force and is_prepared(folder, s):  # another process finished it meanwhile
+            return folder
+        log(f"preparing {key} in {folder}", progress)
+        arrays, info = build_arrays(s, data_root, mirror, progress, sources, **fetch_kw)
+        info = dict(info)
+        info.update({"dataset_key": key, "spec": s, "name": s["name"],
+                     "kind": DATASETS[s["name"]].kind})
+        if folder.exists():  # an invalid, stale or half-written folder: start clean
+            shutil.rmtree(folder)
+        write_prepared(folder, arrays, info)
+        log(f"prepared {key}: train {arrays['train_x'].shape}, test {arrays['test_x'].shape}",
+            progress)
+    if not is_prepared(folder, s):  # pragma: no cover - would be a bug in write_prepared
+        raise DataError(f"{folder} was written but does not load back.")
+    return folder

@@ -1,0 +1,66 @@
+"""LSTM layers with one interface for every backend.
+
+`LSTMLayer` is an `nn.LSTM` (one layer, batch first) so its parameters and state dicts are exactly
+nn.LSTM's; only `forward` differs: states are `(h, c)` of shape [B, H] (no layer axis), and the
+backend is chosen per call. `torch` is nn.LSTM itself (cuDNN on CUDA); other backends must match
+it to float32 tolerance in outputs and gradients.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from auxbench.errors import ConfigError
+
+BACKENDS = ("auto", "torch")
+
+State = tuple[Tensor, Tensor]
+
+
+class LSTMLayer(nn.LSTM):
+    def __init__(self, input_size: int, hidden_size: int, forget_bias: float = 1.0,
+                 backend: str = "auto"):
+        super().__init__(input_size, hidden_size, num_layers=1, batch_first=True)
+        if backend not in BACKENDS:
+            raise ConfigError(f"model.lstm_backend: {backend!r} is not one of {list(BACKENDS)}")
+        self.backend = backend
+        with torch.no_grad():
+            h = hidden_size
+            self.bias_ih_l0[h:2 * h].fill_(forget_bias)
+            self.bias_hh_l0[h:2 * h].zero_()
+
+    def zero_state(self, batch: int, like: Tensor) -> State:
+        z = like.new_zeros(batch, self.hidden_size)
+        return z, z
+
+    def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """x: [B, T, I]; state: (h0, c0) each [B, H] or None for zeros.
+
+        Returns the hidden outputs [B, T, H] and the final state (h_T, c_T), each [B, H].
+        """
+        if state is None:
+            state = self.zero_state(x.shape[0], x)
+        h0, c0 = state
+        out, (hn, cn) = super().forward(x, (h0.unsqueeze(0).contiguous(),
+                                            c0.unsqueeze(0).contiguous()))
+        return out, (hn[0], cn[0])
+
+
+class StackedLSTM(nn.Module):
+    """Several LSTMLayers; each layer's state is given and returned separately."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int,
+                 forget_bias: float = 1.0, backend: str = "auto"):
+        super().__init__()
+        sizes = [input_size] + [hidden_size] * (num_layers - 1)
+        self.layers = nn.ModuleList(
+            LSTMLayer(s, hidden_size, forget_bias=forget_bias, backend=backend) for s in sizes)
+        self.hidden_size = hidden_size
+
+    def forward(self, x: Tensor, states: list[State | None]) -> tuple[Tensor, list[State]]:
+        new_states = []
+        for layer, state in zip(self.layers, states, strict=True):
+            x, state = layer(x, state)
+            new_states.append(state)
+        return x, new_states
