@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["aggregate", "make_tables", "make_figures", "analyze", "Analysis", "AnalysisConfig"]
+__all__ = ["Analysis", "AnalysisConfig", "aggregate", "analyze", "make_figures", "make_tables"]
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing the package does not load matplotlib

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -80,7 +81,7 @@ def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame 
     for exp in a.experiments:
         if exp in TABLE_EXPERIMENTS:
             a.comparisons[exp] = cells_mod.table_comparisons(runs, cells, exp, cfg)
-            a.best[exp] = cells_mod.best_marks(runs, cells, exp, cfg)
+        a.best[exp] = cells_mod.best_marks(runs, cells, exp, cfg)
     ref = ablation_reference(cells)
     if ref is not None:
         a.comparisons[ABLATION_EXPERIMENT] = cells_mod.reference_comparisons(

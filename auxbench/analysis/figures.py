@@ -14,13 +14,19 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import style  # noqa: F401  (selects the Agg backend before pyplot)
-from . import stats
+from auxbench.atomic import atomic_path
+
+from . import (
+    stats,
+    style,  # noqa: F401  (selects the Agg backend before pyplot)
+)
 from .core import Analysis, ablation_reference
 from .style import (
+    PAPER_DATASET_ORDER,
     RC_PARAMS,
     cell_label,
     color,
@@ -28,13 +34,12 @@ from .style import (
     line_kwargs,
     marker,
     method_rank,
+    method_short_name,
+    series_label,
     setting_rank,
+    split_series,
     truncation,
 )
-
-import matplotlib.pyplot as plt  # noqa: E402  isort: skip
-
-from auxbench.atomic import atomic_path  # noqa: E402
 
 CURVE_MAX_RESAMPLES = 1999
 
@@ -91,9 +96,10 @@ def _empty(out_dir, name: str, title: str, reason: str) -> FigureRecord:
 
 def _n_text(cells: pd.DataFrame) -> str:
     """'n = 3 seeds per point' or 'n = 2-5 seeds per point (2 cells with failed seeds)'."""
-    if cells.empty:
+    done = cells[cells["n"] > 0]
+    if done.empty:
         return "n = 0"
-    ns = cells["n"].astype(int)
+    ns = done["n"].astype(int)
     lo, hi = int(ns.min()), int(ns.max())
     txt = f"n = {lo} seeds per point" if lo == hi else f"n = {lo}–{hi} seeds per point"
     bad = int(((cells["n_failed"] + cells["n_missing"]) > 0).sum())
@@ -104,7 +110,7 @@ def _n_text(cells: pd.DataFrame) -> str:
 
 def _interval_text(a: Analysis, cells: pd.DataFrame) -> str:
     methods = sorted(set(cells["ci_method"]) - {"none"}) if not cells.empty else []
-    conf = int(round(a.cfg.confidence * 100))
+    conf = round(a.cfg.confidence * 100)
     txt = f"{conf}% bootstrap CI of the mean ({', '.join(methods) or 'none'})"
     if not cells.empty and (cells["n"] == 1).any():
         txt += "; points with n=1 have no interval"
@@ -122,16 +128,24 @@ def _series_keys(cells: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(keys, key=lambda k: (method_rank(k[0]), k[0], setting_rank(k[1])))
 
 
-def _legend(fig, axes_list) -> None:
-    handles, labels = {}, []
-    for ax in axes_list:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in handles:
-                handles[lab] = h
-                labels.append(lab)
-    if handles:
-        fig.legend([handles[lab] for lab in labels], labels, loc="outside lower center",
-                   ncols=min(4, len(labels)), frameon=False)
+def _legend(fig, axes_list, handles=None) -> None:
+    """One legend under the panels; as many columns as fit the figure's width."""
+    if handles is None:
+        found: dict = {}
+        for ax in axes_list:
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                found.setdefault(lab, h)
+        handles = [(h, lab) for lab, h in found.items()]
+        handles.sort(key=lambda x: ": " in x[1])  # failure markers after the series
+    else:
+        handles = [(h, h.get_label()) for h in handles]
+    if not handles:
+        return
+    width = fig.get_figwidth()
+    longest = max(len(lab) for _, lab in handles)
+    ncols = max(1, min(len(handles), int(width // (0.06 * longest + 0.6))))
+    fig.legend([h for h, _ in handles], [lab for _, lab in handles],
+               loc="outside lower center", ncols=ncols, frameon=False)
 
 
 # --------------------------------------------------------------------------- Figure 3
@@ -158,7 +172,7 @@ def figure3(a: Analysis, out_dir: str | Path, experiment: str = "fig3") -> Figur
         f = failed[(failed["method"] == method) & (failed["setting"] == setting)]
         if not f.empty:
             ax.scatter(f["seq_len"], np.zeros(len(f)), marker="x", color=color(method), s=40,
-                       zorder=5, clip_on=False, label=f"{cell_label(method, setting)}: failed")
+                       zorder=5, clip_on=False, label=f"{cell_label(method, setting)}: all seeds failed")
     ax.set_xscale("log", base=2)
     lens = sorted(set(cells["seq_len"].astype(int)))
     ax.set_xticks(lens, [str(n) for n in lens])
@@ -168,7 +182,7 @@ def figure3(a: Analysis, out_dir: str | Path, experiment: str = "fig3") -> Figur
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(", ".join(dataset_name(p) for p in paper_sets) or "sequence length")
     _legend(fig, [ax])
-    n_txt = _n_text(cells[cells["n"] > 0])
+    n_txt = _n_text(cells)
     interval = _interval_text(a, cells)
     caption = (f"{title}. Points: mean test accuracy over seeds; bars: {interval}. {n_txt}. "
                "Crosses on the x-axis: every seed failed at that length (e.g. out of memory). "
@@ -340,7 +354,7 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
     n_vals = sorted(set(ns.values()))
     n_txt = (f"n = {n_vals[0]} seeds per curve" if len(n_vals) == 1
              else f"n = {n_vals[0]}–{n_vals[-1]} seeds per curve")
-    conf = int(round(a.cfg.confidence * 100))
+    conf = round(a.cfg.confidence * 100)
     interval = (f"{conf}% bootstrap CI per epoch (BCa, percentile where degenerate or n<3; "
                 f"{min(a.cfg.n_resamples, CURVE_MAX_RESAMPLES)} resamples)")
     caption = (f"{title}. Lines: mean over seeds; bands: {interval}. {n_txt}. Shaded: "
@@ -428,21 +442,28 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
     for ax, (col, ylabel) in zip(axes[0], panels):
         ok = b[(b["status"] == "ok") & np.isfinite(b[col])]
         ymax = ok[col].max() if not ok.empty else 1.0
-        for method, setting in _series_keys(b):
-            g = b[(b["method"] == method) & (b["setting"] == setting)]
-            gok = ok[(ok["method"] == method) & (ok["setting"] == setting)]
+        keys = sorted(set(zip(b["method"], b["series"])),
+                      key=lambda k: (method_rank(k[0]), k[0],
+                                     setting_rank(split_series(k[1])[0]), k[1]))
+        for method, series in keys:
+            setting = split_series(series)[0]
+            label = series_label(method, series)
+            g = b[(b["method"] == method) & (b["series"] == series)]
+            gok = ok[(ok["method"] == method) & (ok["series"] == series)]
             if not gok.empty:
                 agg = gok.groupby("seq_len")[col].agg(["mean", "min", "max", "count"])
                 reps.extend(agg["count"].tolist())
                 yerr = np.vstack([agg["mean"] - agg["min"], agg["max"] - agg["mean"]])
-                ax.errorbar(agg.index, agg["mean"], yerr=yerr, capsize=2,
-                            label=cell_label(method, setting), **line_kwargs(method, setting))
-            oom = g[g["status"] != "ok"]
-            oom = oom[~oom["seq_len"].isin(gok["seq_len"])]
-            if not oom.empty:
-                ax.scatter(oom["seq_len"], np.full(len(oom), ymax * 1.6), marker="x", s=50,
+                kw = line_kwargs(method, setting)
+                if split_series(series)[1] == "torch-default":
+                    kw["alpha"] = 0.5
+                ax.errorbar(agg.index, agg["mean"], yerr=yerr, capsize=2, label=label, **kw)
+            bad = g[~g["status"].isin(["ok", "skipped"])]
+            bad = bad[~bad["seq_len"].isin(gok["seq_len"])]
+            if not bad.empty:
+                ax.scatter(bad["seq_len"], np.full(len(bad), ymax * 1.6), marker="x", s=50,
                            color=color(method), clip_on=False, zorder=5,
-                           label=f"{cell_label(method, setting)}: OOM/error")
+                           label=f"{label}: OOM/timeout/error")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         lens = sorted(set(b["seq_len"].dropna().astype(int)))
@@ -457,7 +478,8 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
     interval = "min–max over repeats (single measurements have no bar)"
     devices = ", ".join(sorted(str(d) for d in b["device"].dropna().unique())) or "?"
     caption = (f"{title}, log-log. Lines: mean over repeats; bars: {interval}. {n_txt}. "
-               f"Crosses at the top: out of memory or error at that length. Device: {devices}. "
+               "Crosses at the top: out of memory, timeout or error at that length (longer "
+               f"lengths are then skipped). Device: {devices}. "
                "Expected: constant memory for truncated r-LSTM, linear for full BPTT, "
                "quadratic for the Transformer (PAPER.md §7).")
     png, pdf = save_figure(fig, out_dir, name)
@@ -468,34 +490,40 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
 
 
 def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
-    """Each paper number (star) against our mean and CI (dot and bar); the grey bar is the
-    tolerance band; the verdict is written on the right."""
+    """Forest plot on the difference scale: for each paper number, our mean minus the paper's
+    value with our interval shifted the same way; the paper's value is the star at 0, the grey
+    bar its tolerance band; the verdict is written on the right. Rows are grouped by dataset."""
     name, title = "forest_paper_vs_reproduced", "Paper versus reproduced"
     pv = a.paper_vs
     pv = pv[(pv["kind"] != "literature")] if pv is not None else pd.DataFrame()
     if pv.empty:
         return _empty(out_dir, name, title, "no paper numbers")
+    order = {p: i for i, p in enumerate(PAPER_DATASET_ORDER)}
+    pv = pv.assign(_d=pv["paper_dataset"].map(lambda d: order.get(d, 99)))
+    pv = pv.sort_values(["_d", "dataset"], kind="stable", na_position="last")
     pv = pv.reset_index(drop=True)
-    fig, axes = _new_figure(7.5, 0.28 * len(pv) + 1.6)
+    fig, axes = _new_figure(7.5, 0.28 * len(pv) + 1.8)
     ax = axes[0, 0]
     y = np.arange(len(pv))[::-1]
     labels = []
     for yy, (_, r) in zip(y, pv.iterrows()):
         ds = dataset_name(r["dataset"], r["paper_dataset"]) if r["dataset"] else \
             dataset_name(r["paper_dataset"])
-        labels.append(f"{ds}: {r['label']}")
-        ax.plot([r["paper"] - r["tolerance"], r["paper"] + r["tolerance"]], [yy, yy],
-                color="0.8", linewidth=6, solid_capstyle="butt", zorder=1)
-        ax.scatter([r["paper"]], [yy], marker="*", s=70, color="black", zorder=4,
-                   label="paper")
+        approx = "≈" if r["kind"] == "approx" else ""
+        labels.append(f"{ds}: {r['label']} (paper {approx}{r['paper']:.1f})")
+        ax.plot([-r["tolerance"], r["tolerance"]], [yy, yy], color="0.82", linewidth=6,
+                solid_capstyle="butt", zorder=1)
         if r["n"] > 0 and np.isfinite(r["mean"]):
+            d = r["mean"] - r["paper"]
             lo = r["mean"] - r["ci_low"] if np.isfinite(r["ci_low"]) else 0.0
             hi = r["ci_high"] - r["mean"] if np.isfinite(r["ci_high"]) else 0.0
             kw = line_kwargs(r["method"], r["setting"])
             kw["linestyle"] = "none"
-            ax.errorbar([r["mean"]], [yy], xerr=[[lo], [hi]], capsize=2, zorder=3, **kw)
+            ax.errorbar([d], [yy], xerr=[[lo], [hi]], capsize=2, zorder=3, **kw)
+    ax.scatter(np.zeros(len(y)), y, marker="*", s=60, color="black", zorder=4)
+    ax.axvline(0.0, color="black", linewidth=0.6, zorder=0)
     ax.set_yticks(y, labels)
-    ax.set_xlabel("test accuracy (%)")
+    ax.set_xlabel("ours − paper (percentage points)")
     ax.grid(axis="y", visible=False)
     right = ax.twinx()
     right.set_ylim(ax.get_ylim())
@@ -505,28 +533,26 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     right.spines["right"].set_visible(False)
     right.tick_params(axis="y", length=0)
     handles = [plt.Line2D([], [], marker="*", color="black", linestyle="none", markersize=9,
-                          label="paper"),
-               plt.Line2D([], [], color="0.8", linewidth=6, label="paper ± tolerance")]
+                          label="paper's value"),
+               plt.Line2D([], [], color="0.82", linewidth=6, label="paper ± tolerance")]
     for m in sorted(set(pv["method"]), key=method_rank):
         handles.append(plt.Line2D([], [], marker=marker(m), color=color(m), linestyle="none",
-                                  label=f"ours: {cell_label(m, 'full').split(' Full')[0]}"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)),
-               frameon=False)
+                                  label=f"ours: {method_short_name(m)}"))
+    _legend(fig, [ax], handles=handles)
     banner = ""
-    if not pv[pv["n"] > 0]["comparable"].all():
+    ran = pv[pv["n"] > 0]
+    if not ran.empty and not ran["comparable"].all():
         banner = " (stand-in data or reduced scale: not comparable)"
-        ax.set_title(f"{title}{banner}", fontsize=9)
-    else:
-        ax.set_title(title)
-    cells = pv[pv["n"] > 0]
-    n_txt = _n_text(cells)
-    conf = int(round(a.cfg.confidence * 100))
+    ax.set_title(f"{title}{banner}", fontsize=9)
+    n_txt = _n_text(pv)
+    conf = round(a.cfg.confidence * 100)
     interval = f"{conf}% bootstrap CI of the mean (BCa; percentile where degenerate or n<3)"
-    caption = (f"Forest plot, paper versus reproduced{banner}. Stars: the paper's numbers "
-               f"(PAPER.md §5.1); grey bars: paper ± tolerance ({a.cfg.tolerance_pp:g} pp; "
-               f"{a.cfg.approx_tolerance_pp:g} pp for rough values); dots and bars: our mean and "
-               f"{interval}. {n_txt}. Verdict on the right (rules in the paper-vs-reproduced "
-               "table).")
+    caption = (f"Forest plot, paper versus reproduced{banner}, on the difference scale. "
+               f"Stars at 0: the paper's numbers (PAPER.md §5.1, value in each label); grey "
+               f"bars: paper ± tolerance ({a.cfg.tolerance_pp:g} pp; "
+               f"{a.cfg.approx_tolerance_pp:g} pp for rough values); markers and bars: our mean "
+               f"minus the paper's value, with our {interval} shifted alike. {n_txt}. Verdict "
+               "and n on the right (rules in the paper-vs-reproduced table).")
     png, pdf = save_figure(fig, out_dir, name)
     return FigureRecord(name, png, pdf, caption, n_txt, interval, "verdict rules (no p-value)")
 

@@ -34,15 +34,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from auxbench.errors import ConfigError
 
 _ALIASES = {
     "mnist": "mnist", "smnist": "mnist", "pmnist": "pmnist", "psmnist": "pmnist",
     "cifar": "cifar10", "cifar10": "cifar10", "scifar": "cifar10", "scifar10": "cifar10",
-    "dbpedia": "dbpedia", "dogs": "stanford_dogs", "stanford_dogs": "stanford_dogs",
+    "dbpedia": "dbpedia", "text": "dbpedia", "dogs": "stanford_dogs", "stanford_dogs": "stanford_dogs",
     "stanforddogs": "stanford_dogs",
 }
 PAPER_DATASETS = ("mnist", "pmnist", "cifar10", "dbpedia", "stanford_dogs")
@@ -87,11 +88,11 @@ class AnalysisConfig:
             and self.paper_dataset(key) in PAPER_DATASETS
         )
 
-    def replace(self, **kw: Any) -> "AnalysisConfig":
+    def replace(self, **kw: Any) -> AnalysisConfig:
         return dataclasses.replace(self, **kw)
 
     @classmethod
-    def from_mapping(cls, cfg: Mapping[str, Any] | "AnalysisConfig" | None) -> "AnalysisConfig":
+    def from_mapping(cls, cfg: Mapping[str, Any] | AnalysisConfig | None) -> AnalysisConfig:
         if isinstance(cfg, AnalysisConfig):
             return cfg
         if cfg is None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,7 +87,7 @@ def aggregate(
         paths[name] = str(p)
     summary = {
         "options": _config_record(a.cfg),
-        "n_runs": int(len(a.runs)),
+        "n_runs": len(a.runs),
         "n_completed": int((a.runs["status"] == "completed").sum()) if not a.runs.empty else 0,
         "n_failed": int((a.runs["status"] == "failed").sum()) if not a.runs.empty else 0,
         "n_missing": int((a.runs["status"] == "missing").sum()) if not a.runs.empty else 0,

@@ -15,8 +15,8 @@ import csv
 import json
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -34,9 +34,11 @@ CURVE_COLUMNS = [
     "test_accuracy", "lr", "wall_time_s",
 ]
 BENCH_COLUMNS = [
-    "method", "setting", "seq_len", "batch_size", "device", "step_time_s", "samples_per_s",
-    "peak_memory_mb", "gflop", "gflops_per_s", "status", "error",
+    "method", "setting", "seq_len", "batch_size", "device", "backend", "step_time_s",
+    "samples_per_s", "peak_memory_mb", "activation_mb", "gflop", "gflops_per_s", "status",
+    "error",
 ]
+BENCH_STATUSES = ("ok", "oom", "error", "timeout", "skipped")
 STATUSES = ("completed", "failed", "missing")
 _SEED = re.compile(r"^seed(\d+)$")
 
@@ -200,7 +202,7 @@ def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) 
 def load_bench(path: str | Path | None) -> pd.DataFrame:
     """The resource benchmark JSON of `auxbench bench` (a list of records)."""
     if path is None:
-        return pd.DataFrame(columns=BENCH_COLUMNS)
+        return pd.DataFrame(columns=[*BENCH_COLUMNS, "series"])
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as fh:
@@ -217,12 +219,19 @@ def load_bench(path: str | Path | None) -> pd.DataFrame:
     for i, r in enumerate(records):
         if not isinstance(r, dict) or not {"method", "setting", "seq_len", "status"} <= set(r):
             raise DataError(f"{path}: record {i} lacks method/setting/seq_len/status")
-        if r["status"] not in ("ok", "oom", "error"):
-            raise DataError(f"{path}: record {i} has status {r['status']!r} (ok|oom|error)")
+        if r["status"] not in BENCH_STATUSES:
+            raise DataError(f"{path}: record {i} has status {r['status']!r} "
+                            f"({'|'.join(BENCH_STATUSES)})")
         rows.append({c: r.get(c) for c in BENCH_COLUMNS})
     df = pd.DataFrame(rows, columns=BENCH_COLUMNS)
-    for c in ("seq_len", "batch_size", "step_time_s", "samples_per_s", "peak_memory_mb", "gflop",
-              "gflops_per_s"):
+    # Several backends for one (method, setting), e.g. the `torch-default` baseline beside the
+    # fast LSTM, are kept apart by folding the backend into the setting shown.
+    multi = df.groupby(["method", "setting"])["backend"].transform(
+        lambda b: b.fillna("").nunique() > 1)
+    df["series"] = np.where(multi, df["setting"] + " [" + df["backend"].fillna("?") + "]",
+                            df["setting"])
+    for c in ("seq_len", "batch_size", "step_time_s", "samples_per_s", "peak_memory_mb",
+              "activation_mb", "gflop", "gflops_per_s"):
         df[c] = pd.to_numeric(df[c], errors="coerce")
     return df
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import stats
@@ -66,16 +66,14 @@ def bootstrap_ci(
         return Interval(math.nan, math.nan, "none", "no values")
     if n == 1:
         return Interval(math.nan, math.nan, "none", "n=1: no interval")
-    if np.all(x == x[0]):
-        # Every resample has the same mean: the percentile interval is the point itself.
-        return Interval(float(x[0]), float(x[0]), "percentile", "all values equal: BCa undefined")
     note = ""
     if n >= 3:
         res = _bootstrap(x, "BCa", confidence, n_resamples, seed)
         lo, hi = float(res.low), float(res.high)
         if np.isfinite(lo) and np.isfinite(hi):
             return Interval(lo, hi, "BCa", "")
-        note = "BCa degenerate: percentile used"
+        note = ("all values equal: BCa undefined, percentile used" if np.all(x == x[0])
+                else "BCa degenerate: percentile used")
     else:
         note = "n<3: percentile used"
     res = _bootstrap(x, "percentile", confidence, n_resamples, seed)
@@ -193,12 +191,15 @@ def mann_whitney(a: Sequence[float], b: Sequence[float], alternative: str = "two
            "min_p": min_mwu_p(n1, n2, alternative), "method": "none"}
     if n1 == 0 or n2 == 0:
         return out
-    if math.comb(n1 + n2, n1) <= EXACT_MWU_MAX_SPLITS:
-        method: object = stats.PermutationMethod(n_resamples=np.inf)
+    small = math.comb(n1 + n2, n1) <= EXACT_MWU_MAX_SPLITS
+    ties = np.unique(np.concatenate([x, y])).size < n1 + n2
+    if small and min(n1, n2) >= 2:
+        method: object = stats.PermutationMethod(n_resamples=np.inf)  # exact, correct with ties
         out["method"] = "exact"
+    elif small and not ties:
+        method = out["method"] = "exact"
     else:
-        method = "asymptotic"
-        out["method"] = "asymptotic"
+        method = out["method"] = "asymptotic"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = stats.mannwhitneyu(x, y, alternative=alternative, method=method)
@@ -289,10 +290,10 @@ def compare(
     w = welch(x, y, alternative, shift, confidence)
     u = mann_whitney(x, y + shift, alternative)
     notes = [w["note"]] if w["note"] else []
-    if np.isfinite(u["min_p"]) and u["min_p"] > alpha:
+    if np.isfinite(u["min_p"]) and u["min_p"] >= alpha:
         notes.append(
-            f"Mann-Whitney cannot reach p<{alpha:g} with n={x.size} vs {y.size} "
-            f"(minimum {alternative} p = {u['min_p']:.3g})"
+            f"MWU cannot reach p<{alpha:g} at n={x.size} vs {y.size} "
+            f"(min {alternative} p={u['min_p']:.3g})"
         )
     mean1 = float(x.mean()) if x.size else math.nan
     mean2 = float(y.mean()) if y.size else math.nan

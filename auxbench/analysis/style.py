@@ -119,9 +119,12 @@ def dataset_name(key: str, paper_dataset: str | None = None) -> str:
         return DATASET_NAMES[key]
     if paper_dataset in DATASET_NAMES:
         base = DATASET_NAMES[paper_dataset]
-        suffix = str(key).split("-", 1)[1] if "-" in str(key) else ""
+        parts = str(key).split("-")
+        side = next((p for p in parts[1:] if re.fullmatch(r"s\d+", p)), "")
+        if paper_dataset != "stanford_dogs":
+            side = ""
         tag = " (embedded)" if str(key).startswith("embedded_") else ""
-        return f"{base}{' ' + suffix if suffix else ''}{tag}"
+        return f"{base}{' ' + side if side else ''}{tag}"
     return str(key)
 
 
@@ -129,6 +132,18 @@ def cell_label(method: str, setting: str) -> str:
     if method == "transformer" and setting == "full":
         return method_short_name(method)
     return f"{method_short_name(method)} {setting_name(setting)}"
+
+
+def split_series(series: str) -> tuple[str, str | None]:
+    """'full [torch-default]' -> ('full', 'torch-default'); 't300' -> ('t300', None)."""
+    m = re.fullmatch(r"(.*?) \[(.*)\]", str(series))
+    return (m.group(1), m.group(2)) if m else (str(series), None)
+
+
+def series_label(method: str, series: str) -> str:
+    """Label of a benchmark series: the cell label, plus the backend when several were run."""
+    setting, backend = split_series(series)
+    return cell_label(method, setting) + (f" [{backend}]" if backend else "")
 
 
 def color(method: str) -> str:

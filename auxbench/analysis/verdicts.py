@@ -38,7 +38,7 @@ from . import stats
 from .cells import cell_values
 from .options import AnalysisConfig
 from .paper import CLAIMS, PAPER_VALUES, Claim, PaperValue
-from .style import cell_label
+from .style import PAPER_DATASET_ORDER, cell_label
 
 EPS = 1e-9
 
@@ -152,7 +152,8 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
 # --------------------------------------------------------------------------- claims
 
 CLAIM_COLUMNS = [
-    "claim", "claim_text", "experiment", "paper_dataset", "dataset", "a", "b", "hypothesis",
+    "claim", "claim_text", "experiment", "paper_dataset", "dataset", "a", "b", "comparison",
+    "hypothesis",
     "test", "n1", "n2", "n1_failed", "n2_failed", "mean1", "mean2", "diff", "diff_low",
     "diff_high", "p", "p_holm", "p_opposite", "p_opposite_holm", "mwu_p", "mwu_min_p",
     "prob_superiority", "effect_size", "effect_measure", "verdict", "note",
@@ -171,7 +172,9 @@ def _cell_status(runs: pd.DataFrame, experiment: str, dataset: str, method: str,
 def _claim_datasets(runs: pd.DataFrame, claim: Claim, cfg: AnalysisConfig) -> list[tuple]:
     """(paper dataset, dataset key or None) pairs the claim is tested on."""
     exp = runs[runs["experiment"] == claim.experiment] if not runs.empty else runs
-    keys = sorted(set(exp["dataset"])) if not exp.empty else []
+    order = {p: i for i, p in enumerate(PAPER_DATASET_ORDER)}
+    keys = sorted(set(exp["dataset"]) if not exp.empty else [],
+                  key=lambda k: (order.get(cfg.paper_dataset(k), 99), k))
     out = []
     covered = set()
     for key in keys:
@@ -182,7 +185,7 @@ def _claim_datasets(runs: pd.DataFrame, claim: Claim, cfg: AnalysisConfig) -> li
     for name in claim.datasets:
         if name not in covered:
             out.append((name, None))
-    return out
+    return sorted(out, key=lambda x: (order.get(x[0], 99), str(x[1])))
 
 
 def _empty_row(claim: Claim, paper_dataset, dataset, a, b) -> dict:
@@ -190,8 +193,17 @@ def _empty_row(claim: Claim, paper_dataset, dataset, a, b) -> dict:
     row.update(claim=claim.id, claim_text=claim.text, experiment=claim.experiment,
                paper_dataset=paper_dataset, dataset=dataset, a=cell_label(*a),
                b=cell_label(*b) if b else None, n1=0, n2=0, n1_failed=0, n2_failed=0,
+               comparison=_comparison_text(claim, a, b),
                test="", hypothesis="", effect_measure="", note="", verdict="not run")
     return row
+
+
+def _comparison_text(claim: Claim, a, b, threshold: str | None = None) -> str:
+    if claim.kind == "above_chance":
+        return f"{cell_label(*a)} > {threshold or 'chance + margin'}"
+    if claim.kind == "noninferior":
+        return f"{cell_label(*a)} ≥ {cell_label(*b)} − margin"
+    return f"{cell_label(*a)} > {cell_label(*b)}"
 
 
 def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
@@ -223,6 +235,8 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         opp = stats.one_sample(x, thr, "less")
         row.update(
             b=f"chance {chance:.1f}% + {cfg.chance_margin_pp:g} pp",
+            comparison=_comparison_text(
+                claim, a, None, f"chance {chance:.1f}% + {cfg.chance_margin_pp:g} pp"),
             hypothesis=f"mean > {thr:.1f}", test="one-sample t, one-sided",
             n1=fwd["n"], n2=0, mean1=fwd["mean"], mean2=thr, diff=fwd["mean"] - thr,
             p=fwd["p"], p_opposite=opp["p"], effect_size=fwd["effect"],
@@ -238,6 +252,9 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         fwd = stats.compare(x, y, "greater", shift, cfg.confidence, cfg.alpha)
         opp = stats.compare(x, y, "less", shift, cfg.confidence, cfg.alpha)
         pick = (lambda c: c.mwu_p) if cfg.primary_test == "mwu" else (lambda c: c.welch_p)
+        if claim.kind == "noninferior":
+            row["comparison"] = (f"{cell_label(*a)} ≥ {cell_label(*b)} − "
+                                 f"{cfg.noninferiority_margin_pp:g} pp")
         row.update(
             hypothesis=(f"mean(a) - mean(b) > {shift:g}"),
             test=f"{test_name}, one-sided",

@@ -12,10 +12,13 @@ the requested regular files, each atomically.
 
 from __future__ import annotations
 
+import io
+import lzma
 import os
 import posixpath
 import shutil
 import tarfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -62,6 +65,39 @@ def _normname(name: str) -> str:
     return name
 
 
+_READ_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError)
+
+
+class _MemberReader(io.RawIOBase):
+    """A member's file object whose read errors (a truncated archive) become DataError."""
+
+    def __init__(self, fh: BinaryIO, where: str):
+        super().__init__()
+        self._fh = fh
+        self._where = where
+
+    def readable(self) -> bool:
+        return True
+
+    def _fail(self, exc: BaseException) -> DataError:
+        return DataError(f"{self._where} cannot be read: the archive is truncated or corrupt "
+                         f"({exc}). Delete it and download it again.")
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._fh.read(size)
+        except _READ_ERRORS as exc:
+            raise self._fail(exc) from exc
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+
 def iter_tar(path: str | os.PathLike, wanted: Callable[[str], bool] | None = None
              ) -> Iterator[tuple[str, BinaryIO]]:
     """Stream ``(member name, readable file)`` for each regular file accepted by ``wanted``.
@@ -85,8 +121,8 @@ def iter_tar(path: str | os.PathLike, wanted: Callable[[str], bool] | None = Non
                 fh = tar.extractfile(member)
                 if fh is None:  # pragma: no cover - isfile() members always have data
                     continue
-                yield name, fh
-        except (tarfile.TarError, EOFError, OSError) as exc:
+                yield name, _MemberReader(fh, f"{os.fspath(path)}:{name}")
+        except _READ_ERRORS as exc:
             raise DataError(f"Archive {os.fspath(path)} is truncated or corrupt ({exc}). "
                             "Delete it and download it again.") from exc
 
@@ -101,15 +137,20 @@ def extract_members(path: str | os.PathLike, members: dict[str, str | os.PathLik
     """
     wanted = {_normname(k): Path(v) for k, v in members.items()}
     done: dict[str, Path] = {}
-    for name, fh in iter_tar(path, lambda n: n in wanted and n not in done):
-        reader = on_file(name, fh) if on_file else fh
-        with atomic_path(wanted[name]) as tmp, open(tmp, "wb") as out:
-            shutil.copyfileobj(reader, out, CHUNK)
-            if hasattr(reader, "finish"):
-                reader.finish()
-        done[name] = wanted[name]
-        if len(done) == len(wanted):
-            break
+    try:
+        for name, fh in iter_tar(path, lambda n: n in wanted and n not in done):
+            reader = on_file(name, fh) if on_file else fh
+            with atomic_path(wanted[name]) as tmp, open(tmp, "wb") as out:
+                shutil.copyfileobj(reader, out, CHUNK)
+                if hasattr(reader, "finish"):
+                    reader.finish()
+            done[name] = wanted[name]
+            if len(done) == len(wanted):
+                break
+    except BaseException:
+        for written in done.values():  # an archive found bad leaves nothing behind
+            written.unlink(missing_ok=True)
+        raise
     missing = sorted(set(wanted) - set(done))
     if missing:
         raise DataError(f"Archive {os.fspath(path)} lacks the member(s) {', '.join(missing)}. "

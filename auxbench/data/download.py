@@ -25,7 +25,7 @@ import gzip
 import http.client
 import lzma
 import os
-import shutil
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -169,6 +169,7 @@ def fetch(source: Source, dest_dir: str | os.PathLike, mirror: str | os.PathLike
     done_url = None
     with Progress(source.size, f"download {source.name}", progress, unit="B") as bar:
         for attempt in range(max(1, retries)):
+            hopeless = True  # every URL failed for good (no DNS: offline; HTTP 404...): no retry
             for url in source.urls:
                 try:
                     _download_once(url, part, source, bar, timeout)
@@ -177,13 +178,19 @@ def fetch(source: Source, dest_dir: str | os.PathLike, mirror: str | os.PathLike
                 except (urllib.error.URLError, http.client.HTTPException, OSError,
                         ValueError) as exc:
                     reason = getattr(exc, "reason", None) or exc
+                    hopeless = hopeless and (
+                        isinstance(reason, socket.gaierror)
+                        or (isinstance(exc, urllib.error.HTTPError)
+                            and 400 <= exc.code < 500 and exc.code not in (408, 429)))
                     errors.append(f"{url}: {reason}")
                     log(f"download of {source.name} from {url} failed ({reason}); "
                         f"attempt {attempt + 1} of {max(1, retries)}", bar.mode)
-            if done_url is not None:
+            if done_url is not None or hopeless:
                 break
             if attempt + 1 < max(1, retries) and backoff > 0:
                 time.sleep(backoff * 2**attempt)
+        if done_url is None:
+            bar.abandon()
 
     if done_url is None:
         last = errors[-1] if errors else "no attempt made"
@@ -251,7 +258,12 @@ def member_path(member: Member, dest_dir: str | os.PathLike,
     if member.archive is None or member.path_in_archive is None:
         raise DataError(f"{member.name} was found neither in the mirror nor in {dest_dir}.\n"
                         + _guidance(member.plain_path, dest_dir, mirror_dir))
-    archive = fetch(member.archive, dest_dir, mirror, progress, **fetch_kw)
+    try:
+        archive = fetch(member.archive, dest_dir, mirror, progress, **fetch_kw)
+    except DataError as exc:
+        root = str(mirror_dir) if mirror_dir is not None else "<mirror>"
+        raise DataError(f"{exc}\nAlternatively, put {member.name} itself (sha256 "
+                        f"{member.sha256}) at {root}/{member.plain_path}.") from None
     group = [member] + [m for m in siblings
                         if m.archive == member.archive and m.name != member.name
                         and _find_copy(m, roots, "none") is None]
@@ -312,12 +324,3 @@ def read_member(member: Member, dest_dir: str | os.PathLike,
             buf += block
         reader.finish()
     return bytes(buf)
-
-
-def copy_to(path: Path, dest: Path) -> Path:
-    """Copy a verified mirror file into the raw folder (for callers that want a private copy)."""
-    from ..atomic import atomic_path
-
-    with atomic_path(dest) as tmp:
-        shutil.copyfile(path, tmp)
-    return dest

@@ -93,6 +93,12 @@ class Progress:
             self._bar.update(n)
         self.n = n
 
+    def abandon(self) -> None:
+        """Close without a "done" line (the operation failed; its error says why)."""
+        if self.mode == "log":
+            self.mode = "none"
+        self.close()
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()

@@ -209,8 +209,7 @@ class Run:
         write_curve(self.run_dir / "curve.csv", state.curve)
         write_asrun(self.run_dir / "asrun.json", {
             "config": cfg, "environment": environment(self.device, self.threads),
-            "dataset_manifest": {k: manifest.get(k) for k in ("key", "sources", "arrays",
-                                                               "permutation_sha256", "split")},
+            "dataset_manifest": manifest,
             "cell_hash": self.cell, "code_version": self.code, "status": status, "error": error,
             "wall_time_s": wall, "peak_memory_mb": metrics["peak_memory_mb"],
             "started": state.resumes[0]["at"] if state.resumes else started,

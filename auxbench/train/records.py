@@ -45,13 +45,23 @@ def write_metrics(path: Path, metrics: dict) -> None:
                       for k, v in metrics.items()})
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment(device: torch.device, threads: int) -> dict:
     return {
         "python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
         "auxbench": auxbench.__version__, "platform": platform.platform(),
         "hostname": socket.gethostname(), "device": str(device),
         "device_name": (torch.cuda.get_device_name(device) if device.type == "cuda"
-                        else platform.processor() or platform.machine()),
+                        else cpu_model()),
         "threads": threads, "git": git_state(),
         "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
         "flush_denormal": True,

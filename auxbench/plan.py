@@ -1,0 +1,630 @@
+"""The workflow plan: from the workflow config (``config/*.yaml``) to runs, paths and run configs.
+
+The Snakefile only asks this module: which runs exist, where each one writes, which prepared
+dataset it reads, which run config it trains with, what resources it asks for. Everything here is
+importable and tested without Snakemake (``tests/test_plan.py``); ``auxbench plan`` prints it.
+
+The workflow config (validated by ``workflow/schemas/config.schema.yaml``)::
+
+    scale: embedded                 # embedded | lite | paper | smoke: shown in the report
+    description: "..."              # one paragraph for the report
+    data: {root: data, mirror: null}
+    results_only: false             # true: rebuild tables/figures/report from existing run folders
+    seeds: [0, 1, 2]                # seeds of every experiment that does not list its own
+    compute:                        # runtime only: never changes a result or a config hash
+      device: cpu                   # auto | cpu | cuda
+      train:   {threads: 1, mem_mb: 2000, runtime_min: 60, gpu: 0}
+      prepare: {threads: 1, mem_mb: 4000, runtime_min: 60, gpu: 0}
+      bench:   {threads: 1, mem_mb: 8000, runtime_min: 60, gpu: 0}
+    base: {model: {...}, train: {...}}            # run-config layer for every run
+    method_overrides: {transformer: {train: {...}}}
+    datasets:                                     # dataset id (used in paths) -> spec
+      embedded_mnist:
+        spec: {name: embedded_mnist, side: 16, ...}
+        paper_dataset: mnist                      # the paper's column it stands for (or null)
+        overrides: {train: {...}}                 # run-config layer for runs on this dataset
+        compute: {mem_mb: 4000}                   # optional: resources of its training jobs
+    settings:                                     # named settings; full, tK, nNlL are built in
+      no_pretrain: {train: {pretrain_epochs: 0}}
+    experiments:
+      table2:
+        kind: train
+        enabled: true
+        datasets: [embedded_mnist]
+        methods: [lstm, rlstm, plstm, rplstm, transformer]
+        settings: [full, t300]
+        seeds: [0, 1, 2]                          # optional (default: top-level seeds)
+        exclude: [plstm-full]                     # optional: cells of the grid to leave out
+        overrides: {train: {...}}                 # optional
+        dataset_overrides: {embedded_mnist: {train: {...}}}   # optional
+      table3:
+        kind: bench
+        enabled: true
+        dataset: embedded_dogs_s32                # optional: the run config's dataset
+        methods: [lstm, rlstm, transformer]
+        lengths: [256, 1024, 4096]
+        overrides: {train: {batch_size: 16}}
+    analysis: {confidence: 0.95, ...}             # options of auxbench.analysis
+
+A run's config is the run-config defaults (``auxbench.config.DEFAULTS``) updated, in order, by
+``base``, ``method_overrides[method]``, the dataset's ``overrides``, ``{"dataset": spec}``, the
+experiment's ``overrides``, its ``dataset_overrides[dataset]``, the setting's layer, and last the
+run labels (``run: {experiment, dataset, setting, seed}``, ``method``). Built-in settings:
+``full`` (``train.bptt: full``), ``tK`` (``train.bptt: K``) and ``nNlL`` (``train.n_anchors: N``,
+``train.aux_len: L``). The transformer only runs the ``full`` setting.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from auxbench import config as runcfg
+from auxbench.errors import ConfigError
+
+# ------------------------------------------------------------------------------------ paths
+RESULTS = "results"
+RUNS_DIR = f"{RESULTS}/runs"
+CHECKPOINTS_DIR = f"{RESULTS}/checkpoints"
+LOGS_DIR = f"{RESULTS}/logs"
+TRAIN_BENCHMARKS_DIR = f"{RESULTS}/benchmarks/train"
+RESOURCES_JSON = f"{RESULTS}/benchmarks/resources.json"
+BENCH_CONFIG = f"{RESULTS}/benchmarks/bench_config.json"
+AGGREGATE_DIR = f"{RESULTS}/aggregate"
+TABLES_DIR = f"{RESULTS}/tables"
+FIGURES_DIR = "figures"
+REPORT_HTML = f"{RESULTS}/report.html"
+REPORT_DATA_DIR = f"{RESULTS}/report_data"
+RUN_FILES = ("metrics.json", "curve.csv", "asrun.json")
+
+METHODS = runcfg.METHODS
+NAME_PATTERN = r"[A-Za-z0-9_]+"
+SEED_PATTERN = r"[0-9]+"
+BUILTIN_SETTING = re.compile(r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))$")
+PAPER_DATASETS = ("mnist", "pmnist", "cifar10", "dbpedia", "stanford_dogs")
+TOP_LEVEL_KEYS = ("scale", "description", "data", "results_only", "seeds", "compute", "base",
+                  "method_overrides", "datasets", "settings", "experiments", "analysis")
+LAYER_KEYS = ("model", "train")
+
+WORKFLOW_DIR = Path(__file__).resolve().parent.parent / "workflow"
+DEFAULT_SCHEMA = WORKFLOW_DIR / "schemas" / "config.schema.yaml"
+
+
+# ------------------------------------------------------------------------------------ runs
+@dataclass(frozen=True, order=True)
+class Run:
+    """One training job: (experiment, dataset id, method, setting, seed)."""
+
+    experiment: str
+    dataset: str
+    method: str
+    setting: str
+    seed: int
+
+    @property
+    def rel(self) -> str:
+        return f"{self.experiment}/{self.dataset}/{self.method}-{self.setting}/seed{self.seed}"
+
+    @property
+    def label(self) -> str:
+        return self.rel
+
+    @property
+    def run_dir(self) -> str:
+        return f"{RUNS_DIR}/{self.rel}"
+
+    @property
+    def checkpoint_dir(self) -> str:
+        return f"{CHECKPOINTS_DIR}/{self.rel}"
+
+    @property
+    def log(self) -> str:
+        return f"{LOGS_DIR}/train/{self.rel}.log"
+
+    @property
+    def benchmark(self) -> str:
+        return f"{TRAIN_BENCHMARKS_DIR}/{self.rel}.tsv"
+
+    def outputs(self) -> list[str]:
+        return [f"{self.run_dir}/{name}" for name in RUN_FILES]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"experiment": self.experiment, "dataset": self.dataset, "method": self.method,
+                "setting": self.setting, "seed": self.seed, "run_dir": self.run_dir}
+
+
+def builtin_setting(name: str) -> dict[str, Any] | None:
+    """The run-config layer of a built-in setting name, or None if the name is not built in."""
+    m = BUILTIN_SETTING.match(str(name))
+    if not m:
+        return None
+    if name == "full":
+        return {"train": {"bptt": "full"}}
+    if m.group("k") is not None:
+        return {"train": {"bptt": int(m.group("k"))}}
+    return {"train": {"n_anchors": int(m.group("n")), "aux_len": int(m.group("l"))}}
+
+
+# --------------------------------------------------------------------------- loading configs
+def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Recursive dict update, as Snakemake merges several --configfile and --config values."""
+    return runcfg.deep_merge(dict(base), dict(update))
+
+
+def load_workflow_config(paths: Iterable[str | Path], overrides: Iterable[str] = ()) -> dict:
+    """Read workflow config files (later ones update earlier ones) and `key.sub=value` overrides."""
+    cfg: dict[str, Any] = {}
+    for path in paths:
+        cfg = merge(cfg, runcfg.load_file(path))
+    for item in overrides:
+        cfg = merge(cfg, runcfg.parse_override(item))
+    return cfg
+
+
+_SCHEMA_CACHE: dict[str, dict] = {}
+
+
+def load_schema(path: str | Path | None = None) -> dict:
+    path = Path(path) if path is not None else DEFAULT_SCHEMA
+    key = str(path.resolve())
+    if key not in _SCHEMA_CACHE:
+        if not path.is_file():
+            raise ConfigError(f"workflow config schema {path} not found")
+        _SCHEMA_CACHE[key] = yaml.safe_load(path.read_text())
+    return _SCHEMA_CACHE[key]
+
+
+def _where(path: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def describe_error(err) -> str:
+    """One line naming the config key at fault and what it accepts."""
+    where = _where(err.absolute_path)
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed))
+        if allowed:
+            return f"{where}: unknown key(s) {extra}; allowed keys: {allowed}"
+        return f"{where}: unknown key(s) {extra}"
+    if err.validator == "propertyNames":
+        return f"{where}: name {err.instance!r} is not allowed ({err.message})"
+    if err.validator == "enum":
+        return f"{where}: {err.instance!r} is not one of {err.validator_value}"
+    if err.validator == "required":
+        return f"{where}: {err.message} (put an explicit value in the config file)"
+    desc = err.schema.get("description") if isinstance(err.schema, dict) else None
+    msg = f"{where}: {err.message}"
+    if err.validator in ("oneOf", "anyOf", "type", "pattern") and desc:
+        msg += f" ({desc.strip().splitlines()[0]})"
+    return msg
+
+
+def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None) -> None:
+    """Validate the workflow config's structure; ConfigError names the first wrong key."""
+    import jsonschema
+
+    schema = schema if isinstance(schema, dict) else load_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(dict(cfg)))
+    if not errors:
+        return
+
+    def depth_first(e):
+        # The most specific error: descend into if/then and anyOf contexts.
+        while e.context:
+            e = min(e.context, key=lambda c: (-len(c.absolute_path), str(c.message)))
+        return e
+
+    errors = sorted((depth_first(e) for e in errors),
+                    key=lambda e: (-len(e.absolute_path), _where(e.absolute_path)))
+    lines = [describe_error(e) for e in errors[:5]]
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    raise ConfigError("workflow config: " + "; ".join(lines) + more)
+
+
+# ------------------------------------------------------------------------------------ the plan
+@dataclass(frozen=True)
+class DatasetEntry:
+    id: str
+    spec: dict[str, Any]       # as written in the config
+    key: str                   # the prepared cache key (auxbench.data.dataset_key)
+    paper_dataset: str | None
+    overrides: dict[str, Any]
+    compute: dict[str, Any]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The spec without its name: the `auxbench prepare NAME -o K=V` options."""
+        return {k: v for k, v in self.spec.items() if k != "name"}
+
+
+class Plan:
+    """Every job of the workflow, computed from the workflow config."""
+
+    def __init__(self, cfg: Mapping[str, Any], schema: str | Path | dict | None = None,
+                 check_structure: bool = True):
+        if check_structure:
+            check_schema(cfg, schema)
+        self.cfg = copy.deepcopy(dict(cfg))
+        self._configs: dict[Run, dict] = {}
+        self.datasets = self._build_datasets()
+        self.settings = self._build_settings()
+        self._check_layers()
+        self.runs = self._build_runs()
+        self._check_runs()
+
+    # ----------------------------------------------------------------- the config's parts
+    @property
+    def scale(self) -> str:
+        return str(self.cfg["scale"])
+
+    @property
+    def results_only(self) -> bool:
+        return bool(self.cfg.get("results_only", False))
+
+    @property
+    def data_root(self) -> str:
+        return str(self.cfg["data"]["root"])
+
+    @property
+    def data_mirror(self) -> str | None:
+        return self.cfg["data"].get("mirror")
+
+    @property
+    def device(self) -> str:
+        return str(self.cfg["compute"]["device"])
+
+    def experiments(self, kind: str | None = None, enabled_only: bool = True) -> dict[str, dict]:
+        out = {}
+        for name, exp in self.cfg["experiments"].items():
+            if enabled_only and not exp.get("enabled", True):
+                continue
+            if kind is not None and exp.get("kind", "train") != kind:
+                continue
+            out[name] = exp
+        return out
+
+    def experiment_seeds(self, name: str) -> list[int]:
+        exp = self.cfg["experiments"][name]
+        return [int(s) for s in exp.get("seeds", self.cfg["seeds"])]
+
+    # ----------------------------------------------------------------- datasets
+    def _build_datasets(self) -> dict[str, DatasetEntry]:
+        from auxbench import data
+
+        used = set()
+        for exp in self.experiments().values():
+            used.update(exp.get("datasets", []))
+            if exp.get("dataset"):
+                used.add(exp["dataset"])
+        for name, exp in self.experiments().items():
+            for ds in list(exp.get("datasets", [])) + ([exp["dataset"]] if exp.get("dataset")
+                                                       else []):
+                if ds not in self.cfg["datasets"]:
+                    raise ConfigError(
+                        f"experiments.{name}: dataset {ds!r} is not defined under datasets "
+                        f"(defined: {sorted(self.cfg['datasets'])})")
+            for ds in exp.get("dataset_overrides", {}) or {}:
+                if ds not in exp.get("datasets", []):
+                    raise ConfigError(
+                        f"experiments.{name}.dataset_overrides.{ds}: {ds!r} is not one of this "
+                        f"experiment's datasets {exp.get('datasets', [])}")
+        out = {}
+        for ds_id, entry in self.cfg["datasets"].items():
+            spec = dict(entry["spec"])
+            for opt in data.RUN_OPTIONS:
+                if opt in spec:
+                    raise ConfigError(
+                        f"datasets.{ds_id}.spec.{opt}: subsets are a training option; put it in "
+                        f"datasets.{ds_id}.overrides.train.{opt}")
+            try:
+                key = data.dataset_key(spec)
+            except ConfigError as err:
+                raise ConfigError(f"datasets.{ds_id}.spec: {err}") from None
+            out[ds_id] = DatasetEntry(
+                id=ds_id, spec=spec, key=key, paper_dataset=entry.get("paper_dataset"),
+                overrides=copy.deepcopy(entry.get("overrides") or {}),
+                compute=dict(entry.get("compute") or {}))
+        self._used_datasets = used
+        return out
+
+    def dataset_ids(self) -> list[str]:
+        """Dataset ids that some enabled training experiment trains on (config order)."""
+        used = set()
+        for exp in self.experiments("train").values():
+            used.update(exp["datasets"])
+        return [d for d in self.datasets if d in used]
+
+    def prepared(self) -> dict[str, dict[str, Any]]:
+        """Prepared cache key -> dataset spec, for every dataset a training run reads."""
+        out: dict[str, dict[str, Any]] = {}
+        for ds_id in self.dataset_ids():
+            entry = self.datasets[ds_id]
+            out.setdefault(entry.key, entry.spec)
+        return out
+
+    def manifest_path(self, key: str) -> str:
+        return f"{self.data_root}/prepared/{key}/manifest.json"
+
+    def dataset_manifest(self, ds_id: str) -> str:
+        return self.manifest_path(self.datasets[ds_id].key)
+
+    def prepare_log(self, key: str) -> str:
+        return f"{LOGS_DIR}/prepare/{key}.log"
+
+    # ----------------------------------------------------------------- settings and layers
+    def _build_settings(self) -> dict[str, dict[str, Any]]:
+        named = self.cfg.get("settings") or {}
+        for name in named:
+            if BUILTIN_SETTING.match(name):
+                raise ConfigError(
+                    f"settings.{name}: {name!r} is a built-in setting name (full, tK, nNlL); "
+                    f"choose another name")
+        out = {name: copy.deepcopy(layer or {}) for name, layer in named.items()}
+        for name, exp in self.experiments("train").items():
+            for s in exp["settings"]:
+                if s in out:
+                    continue
+                layer = builtin_setting(s)
+                if layer is None:
+                    raise ConfigError(
+                        f"experiments.{name}.settings: {s!r} is neither built in (full, tK, "
+                        f"nNlL) nor defined under settings (defined: {sorted(named)})")
+                out[s] = layer
+        return out
+
+    def setting_layer(self, name: str) -> dict[str, Any]:
+        if name in self.settings:
+            return self.settings[name]
+        layer = builtin_setting(name)
+        if layer is None:
+            raise ConfigError(f"setting {name!r} is not defined")
+        return layer
+
+    def _check_layer(self, where: str, layer: Mapping[str, Any] | None) -> None:
+        """A run-config layer alone, merged over the defaults, must be a valid run config."""
+        if not layer:
+            return
+        extra = sorted(set(layer) - set(LAYER_KEYS))
+        if extra:
+            raise ConfigError(f"{where}: unknown key(s) {extra}; a run-config layer has only "
+                              f"{list(LAYER_KEYS)} (dataset, method, run and runtime are set by "
+                              f"the workflow)")
+        try:
+            runcfg.resolve({"method": "lstm"}, dict(layer))
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
+
+    def _check_layers(self) -> None:
+        self._check_layer("base", self.cfg.get("base"))
+        for m, layer in (self.cfg.get("method_overrides") or {}).items():
+            self._check_layer(f"method_overrides.{m}", layer)
+        for ds_id, entry in self.datasets.items():
+            self._check_layer(f"datasets.{ds_id}.overrides", entry.overrides)
+        for name, layer in (self.cfg.get("settings") or {}).items():
+            self._check_layer(f"settings.{name}", layer)
+        for name, exp in self.experiments(enabled_only=False).items():
+            self._check_layer(f"experiments.{name}.overrides", exp.get("overrides"))
+            for ds, layer in (exp.get("dataset_overrides") or {}).items():
+                self._check_layer(f"experiments.{name}.dataset_overrides.{ds}", layer)
+
+    # ----------------------------------------------------------------- runs
+    def _build_runs(self) -> list[Run]:
+        runs: list[Run] = []
+        bench = [n for n in self.experiments("bench")]
+        if len(bench) > 1:
+            raise ConfigError(f"experiments: at most one enabled bench experiment (it writes "
+                              f"{RESOURCES_JSON}); enabled: {bench}")
+        for name, exp in self.experiments("train").items():
+            settings = list(exp["settings"])
+            exclude = set(exp.get("exclude") or [])
+            if "transformer" in exp["methods"] and "full" not in settings:
+                raise ConfigError(
+                    f"experiments.{name}: methods include transformer but settings {settings} "
+                    f"lack 'full'; the transformer only runs the full setting")
+            cells = [(m, s) for m in exp["methods"] for s in settings
+                     if not (m == "transformer" and s != "full")]
+            known = {f"{m}-{s}" for m, s in cells}
+            for item in sorted(exclude - known):
+                raise ConfigError(f"experiments.{name}.exclude: {item!r} is not a cell of this "
+                                  f"experiment (cells: {sorted(known)})")
+            cells = [(m, s) for m, s in cells if f"{m}-{s}" not in exclude]
+            seeds = self.experiment_seeds(name)
+            for ds in exp["datasets"]:
+                for method, setting in cells:
+                    for seed in seeds:
+                        runs.append(Run(name, ds, method, setting, seed))
+        if len(set(runs)) != len(runs):  # pragma: no cover - prevented by uniqueItems
+            raise ConfigError("experiments: the same run is listed twice")
+        return runs
+
+    def _check_runs(self) -> None:
+        for run in self.runs:
+            self.run_config(run)
+
+    def run_layers(self, run: Run) -> list[tuple[str, dict[str, Any]]]:
+        exp = self.cfg["experiments"][run.experiment]
+        ds = self.datasets[run.dataset]
+        return [
+            ("base", self.cfg.get("base") or {}),
+            (f"method_overrides.{run.method}",
+             (self.cfg.get("method_overrides") or {}).get(run.method) or {}),
+            (f"datasets.{run.dataset}.overrides", ds.overrides),
+            (f"datasets.{run.dataset}.spec", {"dataset": ds.spec}),
+            (f"experiments.{run.experiment}.overrides", exp.get("overrides") or {}),
+            (f"experiments.{run.experiment}.dataset_overrides.{run.dataset}",
+             (exp.get("dataset_overrides") or {}).get(run.dataset) or {}),
+            (f"settings.{run.setting}", self.setting_layer(run.setting)),
+            ("run labels", {"method": run.method,
+                            "run": {"experiment": run.experiment, "dataset": run.dataset,
+                                    "setting": run.setting, "seed": run.seed}}),
+        ]
+
+    def run_config(self, run: Run) -> dict[str, Any]:
+        """The resolved run config of one run, runtime section included (a copy)."""
+        if run not in self._configs:
+            layers = [layer for _, layer in self.run_layers(run)] + [self.runtime_layer()]
+            try:
+                cfg = runcfg.resolve(*layers)
+            except ConfigError as err:
+                raise ConfigError(f"run {run.label}: {err}") from None
+            self._configs[run] = cfg
+        return copy.deepcopy(self._configs[run])
+
+    def train_config(self, run: Run) -> dict[str, Any]:
+        """What the training rule passes as --config-json: the run config without `runtime`.
+
+        Runtime settings (device, data folder, threads) are given on the command line instead,
+        so moving the data or switching to a GPU does not make Snakemake retrain everything.
+        """
+        cfg = self.run_config(run)
+        cfg.pop("runtime")
+        return cfg
+
+    def train_json(self, run: Run) -> str:
+        return json.dumps(self.train_config(run), sort_keys=True, separators=(",", ":"))
+
+    def runtime_layer(self) -> dict[str, Any]:
+        return {"runtime": {"device": self.device, "data_root": self.data_root,
+                            "data_mirror": self.data_mirror, "progress": "none"}}
+
+    def runtime_overrides(self) -> list[str]:
+        """`--set` arguments for the runtime section (device, data root and mirror)."""
+        rt = self.runtime_layer()["runtime"]
+        mirror = "null" if rt["data_mirror"] is None else json.dumps(str(rt["data_mirror"]))
+        return [f"runtime.device={rt['device']}",
+                f"runtime.data_root={json.dumps(rt['data_root'])}",
+                f"runtime.data_mirror={mirror}", "runtime.progress=none"]
+
+    def find_run(self, experiment: str, dataset: str, method: str, setting: str,
+                 seed: int | str) -> Run:
+        run = Run(experiment, dataset, method, setting, int(seed))
+        if run not in self._run_set:
+            raise ConfigError(f"run {run.label} is not part of this workflow config")
+        return run
+
+    @property
+    def _run_set(self) -> set[Run]:
+        if not hasattr(self, "_runs_cache"):
+            self._runs_cache = set(self.runs)
+        return self._runs_cache
+
+    # ----------------------------------------------------------------- resources
+    def compute(self, kind: str, run: Run | None = None) -> dict[str, int]:
+        """threads, mem_mb, runtime (minutes), gpu for a job of kind train | prepare | bench."""
+        base = dict(self.cfg["compute"][kind])
+        if run is not None:
+            base.update(self.datasets[run.dataset].compute)
+        return {"threads": int(base["threads"]), "mem_mb": int(base["mem_mb"]),
+                "runtime": int(base["runtime_min"]), "gpu": int(base.get("gpu", 0))}
+
+    # ----------------------------------------------------------------- the bench (Table 3)
+    def bench_experiment(self) -> tuple[str, dict] | None:
+        items = list(self.experiments("bench").items())
+        return items[0] if items else None
+
+    def bench_config(self) -> dict[str, Any] | None:
+        """The run config `auxbench bench --config` gets (without the runtime section)."""
+        item = self.bench_experiment()
+        if item is None:
+            return None
+        name, exp = item
+        layers: list[dict] = [self.cfg.get("base") or {}]
+        if exp.get("dataset"):
+            ds = self.datasets[exp["dataset"]]
+            layers += [ds.overrides, {"dataset": ds.spec}]
+        layers += [exp.get("overrides") or {},
+                   {"run": {"experiment": name, "dataset": exp.get("dataset"),
+                            "setting": "bench", "seed": 0}}]
+        try:
+            cfg = runcfg.resolve(*layers)
+        except ConfigError as err:
+            raise ConfigError(f"experiments.{name}: {err}") from None
+        cfg.pop("runtime")
+        return cfg
+
+    # ----------------------------------------------------------------- analysis and report
+    def analysis_options(self) -> dict[str, Any]:
+        """The mapping `auxbench.analysis` reads (AnalysisConfig.from_mapping)."""
+        out: dict[str, Any] = {
+            "scale": self.scale,
+            "paper_datasets": {d: e.paper_dataset for d, e in self.datasets.items()
+                               if e.paper_dataset},
+            "analysis": dict(self.cfg.get("analysis") or {}),
+        }
+        seed_sets = {tuple(self.experiment_seeds(n)) for n in self.experiments("train")}
+        if len(seed_sets) == 1:
+            out["seeds"] = list(next(iter(seed_sets)))
+        return out
+
+    def expected_runs(self) -> list[dict[str, Any]]:
+        return [r.as_dict() for r in self.runs]
+
+    def summary(self) -> dict[str, Any]:
+        """What the report says was planned."""
+        exps = {}
+        for name, exp in self.experiments().items():
+            if exp.get("kind", "train") == "bench":
+                exps[name] = {"kind": "bench", "methods": list(exp["methods"]),
+                              "lengths": list(exp["lengths"]), "dataset": exp.get("dataset")}
+            else:
+                runs = [r for r in self.runs if r.experiment == name]
+                exps[name] = {"kind": "train", "datasets": list(exp["datasets"]),
+                              "methods": list(exp["methods"]),
+                              "settings": list(exp["settings"]),
+                              "seeds": self.experiment_seeds(name), "runs": len(runs)}
+        return {
+            "scale": self.scale, "description": self.cfg.get("description", ""),
+            "results_only": self.results_only, "seeds": list(self.cfg["seeds"]),
+            "data_root": self.data_root, "device": self.device,
+            "datasets": {d: {"spec": e.spec, "key": e.key, "paper_dataset": e.paper_dataset}
+                         for d, e in self.datasets.items() if d in set(self.dataset_ids())
+                         or d in self._used_datasets},
+            "experiments": exps, "n_runs": len(self.runs),
+        }
+
+    # ----------------------------------------------------------------- job counts
+    def job_counts(self, results_only: bool | None = None) -> dict[str, int]:
+        """Jobs a fresh `snakemake` would run, per rule (matches the Snakefile's rule names)."""
+        ro = self.results_only if results_only is None else results_only
+        counts = {"all": 1, "aggregate": 1, "tables": 1, "figures": 1, "report": 1}
+        if not ro:
+            counts["prepare_dataset"] = len(self.prepared())
+            counts["train"] = len(self.runs)
+            if self.bench_experiment() is not None:
+                counts["bench_resources"] = 1
+        return {k: v for k, v in counts.items() if v}
+
+    def targets(self) -> list[str]:
+        out = [REPORT_HTML]
+        if not self.results_only:
+            for run in self.runs:
+                out += run.outputs()
+        return out
+
+
+def plan_from_files(paths: Iterable[str | Path], overrides: Iterable[str] = (),
+                    schema: str | Path | None = None) -> Plan:
+    return Plan(load_workflow_config(paths, overrides), schema=schema)
+
+
+def wildcard_constraints(plan: Plan | None = None) -> dict[str, str]:
+    out = {
+        "experiment": NAME_PATTERN,
+        "dataset": r"[A-Za-z0-9_.]+",
+        "method": "|".join(METHODS),
+        "setting": NAME_PATTERN,
+        "seed": SEED_PATTERN,
+    }
+    if plan is not None and plan.prepared():
+        out["key"] = "|".join(re.escape(k) for k in sorted(plan.prepared()))
+    else:
+        out["key"] = r"[A-Za-z0-9_.\-]+"
+    return out

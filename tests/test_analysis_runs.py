@@ -1,0 +1,100 @@
+"""Loading run folders, curves and benchmarks in the real formats; clear errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from auxbench.analysis import runs as runs_mod
+from auxbench.analysis.synthetic import write_demo_bench, write_run
+from auxbench.atomic import write_json, write_text
+from auxbench.errors import DataError
+
+
+def test_load_runs_statuses_and_percent(tmp_path):
+    write_run(tmp_path, "table2", "mnist", "rlstm", "t300", 0, 0.964)
+    write_run(tmp_path, "table2", "mnist", "rlstm", "t300", 1, None, status="failed",
+              error="CUDA out of memory")
+    (tmp_path / "table2" / "mnist" / "rlstm-t300" / "seed2").mkdir()
+    write_run(tmp_path, "fig6", "embedded_cifar", "rlstm", "no_aux_in_training", 0, 0.5)
+    df = runs_mod.load_runs(tmp_path)
+    assert list(df["status"]) == ["completed", "completed", "failed", "missing"]
+    row = df[(df["experiment"] == "table2") & (df["seed"] == 0)].iloc[0]
+    assert row["test_accuracy_pct"] == pytest.approx(96.4)
+    assert row["n_classes"] == 10 and row["seq_len"] == 784
+    failed = df[df["status"] == "failed"].iloc[0]
+    assert math.isnan(failed["test_accuracy_pct"]) and "out of memory" in failed["error"]
+    # setting names with underscores survive the <method>-<setting> split
+    assert "no_aux_in_training" in set(df["setting"])
+    assert list(runs_mod.load_runs(tmp_path, experiments=["fig6"])["experiment"]) == ["fig6"]
+
+
+def test_metrics_that_disagree_with_the_folder_are_refused(tmp_path):
+    d = write_run(tmp_path, "table2", "mnist", "lstm", "full", 0, 0.9)
+    m = json.loads((d / "metrics.json").read_text())
+    m["method"] = "rlstm"
+    write_json(d / "metrics.json", m)
+    with pytest.raises(DataError, match="disagrees with its folder"):
+        runs_mod.load_runs(tmp_path)
+
+
+def test_bad_metrics_give_data_errors(tmp_path):
+    d = write_run(tmp_path, "table2", "mnist", "lstm", "full", 0, 0.9)
+    m = json.loads((d / "metrics.json").read_text())
+    write_json(d / "metrics.json", {**m, "test_accuracy": 90.0})
+    with pytest.raises(DataError, match="not a fraction"):
+        runs_mod.load_runs(tmp_path)
+    write_text(d / "metrics.json", "{not json")
+    with pytest.raises(DataError, match="metrics.json: not valid JSON"):
+        runs_mod.load_runs(tmp_path)
+    write_json(d / "metrics.json", {**m, "status": "done"})
+    with pytest.raises(DataError, match="status"):
+        runs_mod.load_runs(tmp_path)
+    with pytest.raises(DataError, match="does not exist"):
+        runs_mod.load_runs(tmp_path / "nowhere")
+
+
+def test_bad_folder_names_are_refused(tmp_path):
+    (tmp_path / "table2" / "mnist" / "lstmfull" / "seed0").mkdir(parents=True)
+    with pytest.raises(DataError, match="<method>-<setting>"):
+        runs_mod.load_runs(tmp_path)
+
+
+def test_curves_long_form_in_percent(tmp_path):
+    write_run(tmp_path, "fig5", "cifar10", "rlstm", "t300", 0, 0.6, epochs=3, pretrain_epochs=2)
+    cur = runs_mod.load_curves(tmp_path)
+    assert list(cur["phase"]) == ["pretrain", "pretrain", "train", "train", "train"]
+    assert math.isnan(cur["train_loss_sup"].iloc[0])  # not measured during pretraining
+    assert cur["test_accuracy"].iloc[-1] == pytest.approx(60.0)
+
+
+def test_bench_json(tmp_path):
+    b = runs_mod.load_bench(write_demo_bench(tmp_path / "bench.json"))
+    assert set(b["status"]) == {"ok", "oom"}
+    assert (b["series"] == b["setting"]).all()
+    recs = json.loads((tmp_path / "bench.json").read_text())
+    recs[0]["backend"] = "fast"
+    recs.append({**recs[0], "backend": "torch-default"})
+    recs.append({**recs[1], "status": "skipped"})
+    write_json(tmp_path / "b2.json", recs)
+    b2 = runs_mod.load_bench(tmp_path / "b2.json")
+    assert {"full [fast]", "full [torch-default]"} <= set(b2["series"])
+    write_json(tmp_path / "b3.json", [{**recs[0], "status": "exploded"}])
+    with pytest.raises(DataError, match="status"):
+        runs_mod.load_bench(tmp_path / "b3.json")
+    with pytest.raises(DataError, match="not found"):
+        runs_mod.load_bench(tmp_path / "absent.json")
+
+
+def test_snakemake_benchmark_tsv(tmp_path):
+    p = tmp_path / "train" / "table2" / "mnist" / "lstm-full" / "seed1.tsv"
+    p.parent.mkdir(parents=True)
+    p.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\t"
+                 "cpu_time\n3600.5\t1:00:00\t512.3\t900\t400\t450\t1.0\t2.0\t95.0\t3500.0\n")
+    df = runs_mod.load_snakemake_benchmarks(tmp_path)
+    row = df.iloc[0]
+    assert (row["experiment"], row["method"], row["setting"], row["seed"]) == (
+        "table2", "lstm", "full", 1)
+    assert row["s"] == pytest.approx(3600.5) and row["cpu_time"] == pytest.approx(3500.0)

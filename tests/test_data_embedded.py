@@ -1,0 +1,164 @@
+"""Embedded (generated) datasets: determinism, balance, shapes, and where the evidence lies."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pytest
+from scipy.stats import chi2_contingency
+
+from auxbench import data
+from auxbench.data import embedded
+from auxbench.data.registry import dataset_spec
+
+
+def build(**spec):
+    return embedded.build(dataset_spec(spec), "none")
+
+
+def nearest_centroid_accuracy(x_train, y_train, x_test, y_test, k):
+    xt = x_train.reshape(len(x_train), -1).astype(np.float32)
+    xe = x_test.reshape(len(x_test), -1).astype(np.float32)
+    cent = np.stack([xt[y_train == c].mean(0) for c in range(k)])
+    d = ((xe[:, None, :] - cent[None]) ** 2).sum(-1)
+    return float((d.argmin(1) == y_test).mean())
+
+
+def independent_of_class(values, labels, bins=8):
+    """Chi-square test of independence between binned values and the class."""
+    edges = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])
+    b = np.digitize(values, np.unique(edges))
+    table = np.zeros((labels.max() + 1, b.max() + 1))
+    np.add.at(table, (labels, b), 1)
+    table = table[:, table.sum(0) > 0]
+    return chi2_contingency(table).pvalue
+
+
+@pytest.mark.parametrize("name", ["embedded_mnist", "embedded_pmnist", "embedded_cifar",
+                                  "embedded_dogs", "embedded_text"])
+def test_deterministic_seeded_balanced(name):
+    a, info = build(name=name, n_train=300, n_test=70, seed=5)
+    b, _ = build(name=name, n_train=300, n_test=70, seed=5)
+    c, _ = build(name=name, n_train=300, n_test=70, seed=6)
+    for k in ("train_x", "train_y", "test_x", "test_y"):
+        assert np.array_equal(a[k], b[k]), k
+    assert not np.array_equal(a["train_x"], c["train_x"])
+    assert not np.array_equal(a["test_x"], a["train_x"][:70])
+    k = info["n_classes"]
+    for split, n in (("train", 300), ("test", 70)):
+        counts = np.bincount(a[f"{split}_y"], minlength=k)
+        assert counts.max() - counts.min() <= 1 and counts.sum() == n
+        assert a[f"{split}_x"].dtype == np.uint8 and a[f"{split}_y"].dtype == np.int64
+    # the training set does not depend on the size of the test set
+    d, _ = build(name=name, n_train=300, n_test=10, seed=5)
+    assert np.array_equal(a["train_x"], d["train_x"])
+
+
+def test_shapes():
+    assert build(name="embedded_mnist", n_train=4, n_test=2, tail=30)[0]["train_x"].shape == \
+        (4, 16 * 16 + 30, 1)
+    assert build(name="embedded_cifar", n_train=4, n_test=2)[0]["train_x"].shape == (4, 1024, 3)
+    dogs, info = build(name="embedded_dogs", side=128, n_train=4, n_test=2)
+    assert dogs["train_x"].shape == (4, 16384, 3)
+    assert build(name="embedded_text", n_train=4, n_test=2, max_len=512)[0]["train_x"].shape == \
+        (4, 512, 1)
+    many, info = build(name="embedded_dogs", n_classes=120, n_train=240, n_test=120)
+    assert info["n_classes"] == 120 and len(set(info["class_names"])) == 120
+    assert np.bincount(many["train_y"], minlength=120).tolist() == [2] * 120
+
+
+def test_grey_evidence_is_early_and_background_is_class_free():
+    side, tail = 16, 64
+    a, info = build(name="embedded_mnist", side=side, tail=tail, n_train=3000, n_test=1000)
+    x, y = a["train_x"][:, :, 0], a["train_y"]
+    ev = info["evidence"]["evidence_steps"]
+    assert ev == 8 * 16 and x.shape[1] == side * side + tail
+    assert info["evidence"]["background_steps_after_evidence"] == side * side - ev + tail
+    # every image has glyph ink (>= 170 minus noise) in the evidence steps, none afterwards
+    assert (x[:, :ev] >= 150).any(axis=1).all()
+    assert x[:, ev:].max() < 150
+    # the tail and the lower image are distributed identically for every class
+    for part in (x[:, side * side:], x[:, ev:side * side]):
+        assert independent_of_class(part.mean(1), y) > 1e-3
+        assert independent_of_class(part[:, -1].astype(float), y) > 1e-3
+    # the evidence is learnable from the early steps and absent from the late ones
+    xt, yt = a["test_x"][:, :, 0], a["test_y"]
+    early = nearest_centroid_accuracy(x[:, :ev], y, xt[:, :ev], yt, 10)
+    late = nearest_centroid_accuracy(x[:, ev:], y, xt[:, ev:], yt, 10)
+    assert early > 0.3 and late < 0.15, (early, late)  # chance = 0.1
+
+
+def test_colour_evidence_and_background():
+    a, info = build(name="embedded_cifar", n_train=2000, n_test=500)
+    x, y = a["train_x"].astype(int), a["train_y"]
+    ev = info["evidence"]["evidence_steps"]
+    assert ev == 16 * 32
+    # the colour family is a class cue: red classes 0-4 have red ink, blue classes 5-9 blue ink
+    top = x[:, :ev]
+    strongest = top.max(axis=1)  # [N, 3]
+    assert (strongest[y < 5, 0] > 160).all() and (strongest[y >= 5, 2] > 160).all()
+    # background after the evidence: the same distribution for every class, per channel
+    for ch in range(3):
+        assert independent_of_class(x[:, ev:, ch].mean(1), y) > 1e-3
+    assert info["class_names"][:2] == ["red-0", "red-1"] and info["class_names"][5] == "blue-0"
+
+
+def test_pmnist_is_a_permutation_of_mnist_and_keeps_the_tail():
+    kw = {"n_train": 50, "n_test": 20, "tail": 40, "seed": 3}
+    plain, _ = build(name="embedded_mnist", **kw)
+    perm_a, info = build(name="embedded_pmnist", **kw)
+    perm = perm_a["permutation"]
+    assert np.array_equal(perm, np.random.RandomState(92916).permutation(256))
+    assert info["permutation_sha256"] == data.mnist.permutation_sha256(perm)
+    for s in ("train", "test"):
+        assert np.array_equal(perm_a[f"{s}_x"][:, :256], plain[f"{s}_x"][:, perm])
+        assert np.array_equal(perm_a[f"{s}_x"][:, 256:], plain[f"{s}_x"][:, 256:])
+        assert np.array_equal(perm_a[f"{s}_y"], plain[f"{s}_y"])
+    other, _ = build(name="embedded_pmnist", permutation_seed=1, **kw)
+    assert not np.array_equal(other["permutation"], perm)
+
+
+def test_text_keywords_early_filler_neutral():
+    a, info = build(name="embedded_text", n_train=700, n_test=140, max_len=256)
+    x, y = a["train_x"][:, :, 0], a["train_y"]
+    assert info["pad_token"] == 0 and info["n_classes"] == 14
+    assert (x[:, -1] != 0).all()  # left-padded: the last step is always a real character
+    all_kw = {w for kws in embedded.CLASS_KEYWORDS for w in kws}
+    assert not all_kw & set(embedded.FILLER_WORDS)
+    min_len = 128
+    for row, label in zip(x, y):
+        nz = np.nonzero(row)[0]
+        assert (row[nz[0]:] != 0).all()  # padding only on the left
+        doc = bytes(row[nz[0]:]).decode("ascii")
+        assert min_len - 10 <= len(doc) <= 256
+        opening, _, rest = doc.partition(".")
+        words = re.findall(r"[a-z]+", opening.lower())
+        assert len(set(words) & set(embedded.CLASS_KEYWORDS[label])) == 2
+        assert not set(words[:3]) & all_kw  # the title is class-neutral
+        assert len(opening) < 70
+        assert not set(re.findall(r"[a-z]+", rest.lower())) & all_kw
+    counts = np.bincount(y, minlength=14)
+    assert counts.min() == 50 and counts.max() == 50
+
+
+def test_prepare_embedded_through_the_cache(tmp_path):
+    spec = {"name": "embedded_dogs", "side": 32, "n_classes": 12, "n_train": 48, "n_test": 24,
+            "tail": 10}
+    path = data.prepare(spec, tmp_path, progress="none")
+    ds = data.load_prepared(path)
+    assert ds.train_x.shape == (48, 32 * 32 + 10, 3) and ds.n_classes == 12
+    assert ds.manifest["generator"]["name"] == "embedded_dogs" and ds.manifest["sources"] == []
+    data.verify_prepared(path)
+
+
+def test_generation_is_fast():
+    t = time.perf_counter()
+    build(name="embedded_mnist", n_train=10_000, n_test=10)
+    grey = time.perf_counter() - t
+    t = time.perf_counter()
+    build(name="embedded_dogs", side=128, n_train=500, n_test=10)
+    colour = time.perf_counter() - t
+    # budget: 10k 16x16 well under a second; 2k 128x128 colour in seconds (500 here: ~1/4)
+    assert grey < 1.0 and colour < 3.0, (grey, colour)
