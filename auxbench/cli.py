@@ -91,6 +91,146 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------ workflow commands
+# plan / aggregate / tables / figures / report: what the Snakemake rules call (workflow/rules).
+
+
+def add_workflow_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--configfile", action="append", default=[], metavar="FILE",
+                   help="workflow config YAML (repeatable, later files update earlier ones; "
+                        "default: config/config.yaml)")
+    p.add_argument("--workflow-config-json", metavar="JSON",
+                   help="the workflow config as JSON (what the Snakemake rules pass)")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   dest="overrides", help="override one workflow-config key, e.g. seeds=[0]")
+
+
+def workflow_plan(args: argparse.Namespace):
+    from auxbench import plan
+
+    if args.workflow_config_json:
+        try:
+            cfg = json.loads(args.workflow_config_json)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"--workflow-config-json is not valid JSON: {err}") from None
+        for item in args.overrides:
+            cfg = plan.merge(cfg, config.parse_override(item))
+    else:
+        cfg = plan.load_workflow_config(args.configfile or ["config/config.yaml"], args.overrides)
+    return plan.Plan(cfg)
+
+
+def add_analysis_args(p: argparse.ArgumentParser, benchmarks: bool = True) -> None:
+    add_workflow_config_args(p)
+    p.add_argument("--runs", default="results/runs", help="the run folders")
+    p.add_argument("--bench-json", default=None,
+                   help="`auxbench bench` output (Table 3); ignored when absent")
+    if benchmarks:
+        p.add_argument("--benchmarks", default=None,
+                       help="folder of Snakemake benchmark TSVs of the training jobs")
+    p.add_argument("--out", required=True, help="output folder")
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    wf = workflow_plan(args)
+    counts = wf.job_counts()
+    if args.json:
+        print(json.dumps({"job_counts": counts, "total_jobs": sum(counts.values()),
+                          "summary": wf.summary(), "runs": wf.expected_runs(),
+                          "prepared": wf.prepared()}, indent=1))
+        return 0
+    print(f"scale {wf.scale}: {len(wf.runs)} training runs, {len(wf.prepared())} datasets "
+          f"to prepare{'; results only (no training)' if wf.results_only else ''}")
+    for name, exp in wf.summary()["experiments"].items():
+        if exp["kind"] == "bench":
+            print(f"  {name:<8} bench: methods {','.join(exp['methods'])}; lengths "
+                  f"{','.join(map(str, exp['lengths']))}")
+        else:
+            print(f"  {name:<8} {exp['runs']:>4} runs: {len(exp['datasets'])} dataset(s) x "
+                  f"methods {','.join(exp['methods'])} x settings {','.join(exp['settings'])} "
+                  f"x seeds {exp['seeds']}")
+    print("jobs per rule: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+          + f"; total {sum(counts.values())}")
+    return 0
+
+
+def _analysis_of(args: argparse.Namespace):
+    from auxbench import plan
+
+    wf = workflow_plan(args)
+    return plan.planned_analysis(wf, args.runs, bench_json=args.bench_json,
+                                 benchmarks_dir=getattr(args, "benchmarks", None))
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from auxbench.analysis import aggregate
+
+    paths = aggregate(_analysis_of(args), args.out)
+    print(f"aggregate: {len(paths)} files in {args.out}")
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from auxbench.analysis import make_tables
+
+    written = make_tables(_analysis_of(args), args.out)
+    print(f"tables: {len(written)} tables in {args.out}")
+    return 0
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from auxbench.analysis import make_figures
+
+    records = make_figures(_analysis_of(args), args.out)
+    print(f"figures: {len(records)} figures in {args.out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from auxbench.report import build_report
+
+    wf = workflow_plan(args)
+    out = build_report(wf, out_html=args.out, data_dir=args.data_dir, runs_dir=args.runs,
+                       aggregate_dir=args.aggregate, tables_dir=args.tables,
+                       figures_dir=args.figures, bench_json=args.bench_json,
+                       benchmarks_dir=args.benchmarks, logs_dir=args.logs)
+    print(f"report: {out}")
+    return 0
+
+
+def add_workflow_commands(sub) -> None:
+    p = sub.add_parser("plan", help="list the runs and jobs a workflow config plans")
+    add_workflow_config_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("aggregate", help="per-seed runs -> cells, tests, verdicts (CSV + JSON)")
+    add_analysis_args(p)
+    p.set_defaults(func=cmd_aggregate)
+
+    p = sub.add_parser("tables", help="the paper's tables with our numbers (md, tex, csv)")
+    add_analysis_args(p)
+    p.set_defaults(func=cmd_tables)
+
+    p = sub.add_parser("figures", help="the paper's figures with error bars (png, pdf)")
+    add_analysis_args(p, benchmarks=False)
+    p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("report", help="the self-contained HTML report")
+    add_workflow_config_args(p)
+    p.add_argument("--runs", default="results/runs")
+    p.add_argument("--aggregate", default="results/aggregate")
+    p.add_argument("--tables", default="results/tables")
+    p.add_argument("--figures", default="figures")
+    p.add_argument("--bench-json", default=None)
+    p.add_argument("--benchmarks", default=None, help="Snakemake benchmark TSVs of training")
+    p.add_argument("--logs", default="results/logs", help="job logs (linked from run health)")
+    p.add_argument("--data-dir", default="results/report_data",
+                   help="folder for the CSVs the report links to")
+    p.add_argument("--out", default="results/report.html")
+    p.set_defaults(func=cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="auxbench", description="Reproduce Trinh et al. (2018): RNNs with auxiliary losses.")
@@ -141,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also run each case on nn.LSTM with PyTorch's default settings")
     p.add_argument("--out", required=True, help="JSON output (a .md table is written beside it)")
     p.set_defaults(func=cmd_bench)
+
+    add_workflow_commands(sub)
     return parser
 
 

@@ -628,3 +628,88 @@ def wildcard_constraints(plan: Plan | None = None) -> dict[str, str]:
     else:
         out["key"] = r"[A-Za-z0-9_.\-]+"
     return out
+
+
+# --------------------------------------------------------------------------- analysis inputs
+def unplanned_run_dirs(plan: Plan, runs_dir: str | Path = RUNS_DIR) -> list[str]:
+    """Seed folders under `runs_dir` that this config does not plan (left out of the analysis)."""
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        return []
+    planned = {Path(r.run_dir).relative_to(RUNS_DIR).as_posix() for r in plan.runs}
+    out = []
+    for p in sorted(runs_dir.glob("*/*/*/seed*")):
+        rel = p.relative_to(runs_dir).as_posix()
+        if p.is_dir() and rel not in planned:
+            out.append(str(p))
+    return out
+
+
+def planned_runs_frame(plan: Plan, runs_dir: str | Path = RUNS_DIR):
+    """The per-seed table (auxbench.analysis.runs.RUN_COLUMNS) of the planned runs only.
+
+    A planned run whose folder is absent is a row with status ``missing``; folders under
+    `runs_dir` that the config does not plan are not read (see :func:`unplanned_run_dirs`), so
+    runs of an earlier config in the same folder never mix into this config's tables.
+    """
+    import pandas as pd
+
+    from auxbench.analysis import runs as runs_mod
+
+    runs_dir = Path(runs_dir)
+    rows = []
+    for run in plan.runs:
+        seed_dir = runs_dir / Path(run.run_dir).relative_to(RUNS_DIR)
+        if seed_dir.is_dir():
+            rows.append(runs_mod.read_run(seed_dir, runs_dir))
+            continue
+        row = {c: None for c in runs_mod.RUN_COLUMNS}
+        row.update({"experiment": run.experiment, "dataset": run.dataset, "method": run.method,
+                    "setting": run.setting, "seed": run.seed, "status": "missing",
+                    "error": "no run folder (never run, or not unpacked)",
+                    "run_dir": str(seed_dir)})
+        rows.append(runs_mod._finish(row))
+    df = pd.DataFrame(rows, columns=runs_mod.RUN_COLUMNS)
+    if not df.empty:
+        df["seed"] = df["seed"].astype(int)
+    return df
+
+
+def _keep_planned(plan: Plan, df):
+    """Rows of `df` (with experiment, dataset, method, setting, seed columns) that are planned."""
+    if df is None or df.empty:
+        return df
+    import pandas as pd
+
+    keys = ["experiment", "dataset", "method", "setting", "seed"]
+    planned = pd.DataFrame([(r.experiment, r.dataset, r.method, r.setting, r.seed)
+                            for r in plan.runs], columns=keys).assign(_planned=True)
+    probe = df[keys].copy()
+    probe["seed"] = pd.to_numeric(probe["seed"], errors="coerce").astype("Int64")
+    planned["seed"] = planned["seed"].astype("Int64")
+    for k in keys[:-1]:
+        probe[k] = probe[k].astype(object)
+    hit = probe.merge(planned, how="left", on=keys)["_planned"].notna().to_numpy()
+    return df[hit].reset_index(drop=True)
+
+
+def planned_analysis(plan: Plan, runs_dir: str | Path = RUNS_DIR,
+                     bench_json: str | Path | None = None,
+                     benchmarks_dir: str | Path | None = None, load_curves: bool = True):
+    """`auxbench.analysis.Analysis` of the planned runs (the workflow's aggregate input)."""
+    from auxbench.analysis import runs as runs_mod
+    from auxbench.analysis.core import analyze_frames
+    from auxbench.analysis.options import AnalysisConfig
+
+    cfg = AnalysisConfig.from_mapping(plan.analysis_options())
+    runs = planned_runs_frame(plan, runs_dir)
+    bench = runs_mod.load_bench(bench_json if bench_json and Path(bench_json).is_file()
+                                else None)
+    compute = _keep_planned(plan, runs_mod.load_snakemake_benchmarks(benchmarks_dir))
+    curves = None
+    if load_curves:
+        exps = sorted({r.experiment for r in plan.runs})
+        curves = runs_mod.load_curves(runs_dir, exps) if Path(runs_dir).is_dir() else None
+        curves = _keep_planned(plan, curves) if curves is not None else None
+    return analyze_frames(runs, cfg, bench=bench, compute=compute, curves=curves,
+                          runs_dir=str(runs_dir))

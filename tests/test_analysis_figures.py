@@ -65,7 +65,7 @@ def _bytes(rec):
         return fh.read(), gh.read()
 
 
-@pytest.mark.parametrize("fn", [F.figure4, F.figure_forest])
+@pytest.mark.parametrize("fn", [F.figure4, F.figure6])
 def test_figure_bytes_follow_the_data(fn, analyses, tmp_path):
     a, b = analyses
     r1 = fn(a, tmp_path / "1")

@@ -120,6 +120,12 @@ def test_mann_whitney_with_ties_stays_exact():
     assert r["method"] == "exact" and r["p"] == pytest.approx(0.1)
 
 
+def test_mann_whitney_single_observation_is_exact():
+    # One value above three: the exact null puts it at the top with probability 1/4.
+    r = stats.mann_whitney([5.0], [1.0, 2.0, 3.0], alternative="greater")
+    assert r["method"] == "exact" and r["p"] == pytest.approx(0.25)
+
+
 def test_probability_of_superiority_counts_ties_as_half():
     r = stats.mann_whitney([1, 2], [2, 3])
     assert r["prob_superiority"] == pytest.approx(0.5 / 4)

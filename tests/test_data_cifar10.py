@@ -20,6 +20,8 @@ pytestmark = pytest.mark.usefixtures("no_mirror_env")
 
 @pytest.fixture(scope="module")
 def test_batch(shared_data, tmp_path_factory):
+    if not (shared_data / "cifar10/cifar-10-batches-bin").is_dir():
+        pytest.skip(f"{shared_data}/cifar10/cifar-10-batches-bin is not there")
     raw = tmp_path_factory.mktemp("cifar_raw")
     x, y = cifar10.load_batch("test_batch", raw, mirror=shared_data, progress="none")
     return x, y, raw

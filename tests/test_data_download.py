@@ -214,3 +214,10 @@ def test_log_progress_lines(server, tmp_path, capsys):
     assert "download payload.bin: started" in err and "download payload.bin: done" in err
     assert len(err.splitlines()) <= 15  # sparse
     assert os.path.exists(tmp_path / "sub/payload.bin")
+
+
+def test_not_found_everywhere_fails_without_retrying(server, tmp_path):
+    urls = [server.url + "/a/payload.bin", server.url + "/b/payload.bin"]
+    with pytest.raises(DataError, match="HTTP Error 404"):
+        fetch(src(urls), tmp_path, progress="none", retries=4, backoff=10)
+    assert len(server.requests) == 2  # one round, no 10 s backoff

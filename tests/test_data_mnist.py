@@ -44,6 +44,8 @@ def tiny_label(path, index):
 
 @pytest.fixture(scope="module")
 def prepared(shared_data, tmp_path_factory):
+    if not (shared_data / "mnist").is_dir():
+        pytest.skip(f"{shared_data}/mnist is not there")
     root = tmp_path_factory.mktemp("mnist_root")
     m = data.prepare({"name": "mnist"}, root, mirror=shared_data, progress="none")
     p = data.prepare({"name": "pmnist"}, root, mirror=shared_data, progress="none")

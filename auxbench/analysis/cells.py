@@ -42,7 +42,7 @@ def summarize_cells(runs: pd.DataFrame, cfg: AnalysisConfig) -> pd.DataFrame:
     """One row per cell: n, mean, SD, bootstrap interval, and the failed/missing seeds."""
     rows = []
     if runs.empty:
-        return pd.DataFrame(columns=CELL_COLUMNS)
+        return _typed(pd.DataFrame(columns=CELL_COLUMNS))
     for key, g in runs.groupby(KEYS, sort=True):
         experiment, dataset, method, setting = key
         done = g[g["status"] == "completed"]
@@ -69,7 +69,21 @@ def summarize_cells(runs: pd.DataFrame, cfg: AnalysisConfig) -> pd.DataFrame:
             "seeds": _seeds(done["seed"]), "failed_seeds": _seeds(failed["seed"]),
             "missing_seeds": _seeds(missing), "errors": " | ".join(errors),
         })
-    return cell_order(pd.DataFrame(rows, columns=CELL_COLUMNS))
+    return cell_order(_typed(pd.DataFrame(rows, columns=CELL_COLUMNS)))
+
+
+_FLOAT_COLUMNS = ("seq_len", "n_classes", "mean", "std", "ci_low", "ci_high", "halfwidth")
+_INT_COLUMNS = ("n", "n_failed", "n_missing", "n_seeds")
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Numeric columns numeric even when the table is empty."""
+    for c in _FLOAT_COLUMNS:
+        df[c] = df[c].astype(float)
+    for c in _INT_COLUMNS:
+        df[c] = df[c].astype(int)
+    df["comparable"] = df["comparable"].astype(bool)
+    return df
 
 
 def cell_values(runs: pd.DataFrame, experiment: str, dataset: str, method: str,

@@ -74,6 +74,7 @@ def analyze(
 def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame | None = None,
                    compute: pd.DataFrame | None = None, curves: pd.DataFrame | None = None,
                    runs_dir: str | None = None) -> Analysis:
+    runs = runs_mod.normalize_runs(runs)
     cells = cells_mod.summarize_cells(runs, cfg)
     a = Analysis(cfg=cfg, runs=runs, cells=cells, runs_dir=runs_dir,
                  bench=bench if bench is not None else runs_mod.load_bench(None),

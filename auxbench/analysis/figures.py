@@ -35,6 +35,7 @@ from .style import (
     marker,
     method_rank,
     method_short_name,
+    row_dataset_name,
     series_label,
     setting_rank,
     split_series,
@@ -315,27 +316,33 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
     datasets = sorted(set(cur["dataset"]))
     fig, axes = _new_figure(10.0, 3.0 * len(datasets) + 0.6, nrows=len(datasets),
                             ncols=len(CURVE_PANELS))
-    ns, methods_used = {}, set()
+    ns = {}
     for i, dataset in enumerate(datasets):
         c = cur[cur["dataset"] == dataset]
+        # Align runs on the supervised phase: x = epoch - (pretraining epochs of that run), so
+        # supervised epoch 1 is x = 1 for every model and pretraining sits at x <= 0.
+        n_pre = c.groupby(["method", "setting", "seed"])["phase"].transform(
+            lambda p: int((p == "pretrain").sum()))
+        c = c.assign(x=c["epoch"] - n_pre)
         pre = c[c["phase"] == "pretrain"]
         for j, (col, ylabel) in enumerate(CURVE_PANELS):
             ax = axes[i, j]
             if not pre.empty:
-                ax.axvspan(pre["epoch"].min() - 0.5, pre["epoch"].max() + 0.5, facecolor="0.88",
-                           hatch="//", edgecolor="0.75", linewidth=0,
-                           label="pretraining (auxiliary loss only)")
+                who = ", ".join(dict.fromkeys(
+                    cell_label(m, s).split(" ")[0] for m, s in zip(pre["method"], pre["setting"])))
+                ax.axvspan(pre["x"].min() - 0.5, 0.5, facecolor="0.88", hatch="//",
+                           edgecolor="0.75", linewidth=0,
+                           label=f"pretraining of {who} (auxiliary loss only)")
             for method, setting in sorted(set(zip(c["method"], c["setting"])),
                                           key=lambda k: (method_rank(k[0]), setting_rank(k[1]))):
                 g = c[(c["method"] == method) & (c["setting"] == setting)]
                 ns[(dataset, method, setting)] = g["seed"].nunique()
-                methods_used.add(method)
                 rows = []
-                for epoch, ge in g.groupby("epoch"):
+                for x, ge in g.groupby("x"):
                     vals = ge[col].to_numpy(dtype=float)
                     if np.isfinite(vals).any():
                         m, lo, hi, _n, _ = _band(vals, a)
-                        rows.append((epoch, m, lo, hi))
+                        rows.append((x, m, lo, hi))
                 if not rows:
                     continue
                 arr = np.array(rows, dtype=float)
@@ -346,7 +353,7 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
                 ax.fill_between(arr[:, 0], np.nan_to_num(arr[:, 2], nan=arr[:, 1]),
                                 np.nan_to_num(arr[:, 3], nan=arr[:, 1]), color=color(method),
                                 alpha=0.2, linewidth=0)
-            ax.set_xlabel("epoch")
+            ax.set_xlabel("epoch (≤ 0: pretraining)")
             ax.set_ylabel(ylabel)
             if j == 0:
                 ax.set_title(dataset_name(dataset, a.cfg.paper_dataset(dataset)), loc="left")
@@ -357,10 +364,10 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
     conf = round(a.cfg.confidence * 100)
     interval = (f"{conf}% bootstrap CI per epoch (BCa, percentile where degenerate or n<3; "
                 f"{min(a.cfg.n_resamples, CURVE_MAX_RESAMPLES)} resamples)")
-    caption = (f"{title}. Lines: mean over seeds; bands: {interval}. {n_txt}. Shaded: "
-               "pretraining epochs, where only the auxiliary loss is trained (epochs count "
-               "across both phases, so models without pretraining start supervised training "
-               "earlier). No test.")
+    caption = (f"{title}. Lines: mean over seeds; bands: {interval}. {n_txt}. Epochs are "
+               "aligned on supervised training (epoch 1 = first joint-training epoch of every "
+               "model); shaded, at epochs ≤ 0: pretraining, where only the auxiliary loss is "
+               "trained. No test.")
     png, pdf = save_figure(fig, out_dir, name)
     return FigureRecord(name, png, pdf, caption, n_txt, interval, "none")
 
@@ -502,13 +509,12 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     pv = pv.assign(_d=pv["paper_dataset"].map(lambda d: order.get(d, 99)))
     pv = pv.sort_values(["_d", "dataset"], kind="stable", na_position="last")
     pv = pv.reset_index(drop=True)
-    fig, axes = _new_figure(7.5, 0.28 * len(pv) + 1.8)
+    fig, axes = _new_figure(8.5, 0.28 * len(pv) + 1.8)
     ax = axes[0, 0]
     y = np.arange(len(pv))[::-1]
     labels = []
     for yy, (_, r) in zip(y, pv.iterrows()):
-        ds = dataset_name(r["dataset"], r["paper_dataset"]) if r["dataset"] else \
-            dataset_name(r["paper_dataset"])
+        ds = row_dataset_name(r)
         approx = "≈" if r["kind"] == "approx" else ""
         labels.append(f"{ds}: {r['label']} (paper {approx}{r['paper']:.1f})")
         ax.plot([-r["tolerance"], r["tolerance"]], [yy, yy], color="0.82", linewidth=6,
@@ -519,8 +525,8 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
             hi = r["ci_high"] - r["mean"] if np.isfinite(r["ci_high"]) else 0.0
             kw = line_kwargs(r["method"], r["setting"])
             kw["linestyle"] = "none"
-            ax.errorbar([d], [yy], xerr=[[lo], [hi]], capsize=2, zorder=3, **kw)
-    ax.scatter(np.zeros(len(y)), y, marker="*", s=60, color="black", zorder=4)
+            ax.errorbar([d], [yy], xerr=[[lo], [hi]], capsize=2, zorder=4, **kw)
+    ax.scatter(np.zeros(len(y)), y, marker="*", s=45, color="black", zorder=2)
     ax.axvline(0.0, color="black", linewidth=0.6, zorder=0)
     ax.set_yticks(y, labels)
     ax.set_xlabel("ours − paper (percentage points)")
@@ -535,7 +541,7 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     handles = [plt.Line2D([], [], marker="*", color="black", linestyle="none", markersize=9,
                           label="paper's value"),
                plt.Line2D([], [], color="0.82", linewidth=6, label="paper ± tolerance")]
-    for m in sorted(set(pv["method"]), key=method_rank):
+    for m in sorted(set(pv.loc[pv["n"] > 0, "method"]), key=method_rank):
         handles.append(plt.Line2D([], [], marker=marker(m), color=color(m), linestyle="none",
                                   label=f"ours: {method_short_name(m)}"))
     _legend(fig, [ax], handles=handles)

@@ -151,13 +151,29 @@ def seed_dirs(runs_dir: str | Path, experiments: Iterable[str] | None = None) ->
     return out
 
 
+NUMERIC_RUN_COLUMNS = ("test_accuracy_pct", "test_loss", "train_accuracy_pct", "epochs",
+                       "pretrain_epochs", "wall_time_s", "peak_memory_mb", "seq_len", "n_classes",
+                       "n_parameters", "resumed")
+
+
+def normalize_runs(df: pd.DataFrame) -> pd.DataFrame:
+    """A run table with numeric columns as floats and seeds as ints, whoever built it."""
+    df = df.copy()
+    for c in RUN_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    for c in NUMERIC_RUN_COLUMNS:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    df["seed"] = pd.to_numeric(df["seed"], errors="coerce").astype(int)
+    return df
+
+
 def load_runs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
     """Tidy per-seed table of every run under `runs_dir` (columns `RUN_COLUMNS`)."""
     rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir, experiments)]
-    df = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    df = normalize_runs(pd.DataFrame(rows, columns=RUN_COLUMNS))
     if df.empty:
         return df
-    df["seed"] = df["seed"].astype(int)
     return df.sort_values(["experiment", "dataset", "method", "setting", "seed"],
                           kind="stable").reset_index(drop=True)
 

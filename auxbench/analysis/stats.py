@@ -214,8 +214,9 @@ def mann_whitney(a: Sequence[float], b: Sequence[float], alternative: str = "two
 
 @dataclass(frozen=True)
 class Comparison:
-    """a versus b. `diff` = mean(a) - mean(b) with its Welch interval; the tests compare
-    mean(a) - mean(b) with `shift` in the direction `alternative`."""
+    """a versus b. `diff` = mean(a) - mean(b) with its Welch interval; the p-values test
+    mean(a) - mean(b) against `shift` in the direction `alternative` (Mann-Whitney: a against
+    b + shift). U, the probability of superiority and Hedges' g are of the unshifted data."""
 
     n1: int
     n2: int
@@ -289,6 +290,11 @@ def compare(
     x, y = _clean(a), _clean(b)
     w = welch(x, y, alternative, shift, confidence)
     u = mann_whitney(x, y + shift, alternative)
+    if shift != 0:
+        # U and the probability of superiority describe the data as they are; only the
+        # p-value tests the shifted (margin) hypothesis.
+        raw = mann_whitney(x, y, alternative)
+        u = {**u, "U": raw["U"], "prob_superiority": raw["prob_superiority"]}
     notes = [w["note"]] if w["note"] else []
     if np.isfinite(u["min_p"]) and u["min_p"] >= alpha:
         notes.append(

@@ -113,18 +113,14 @@ DATASET_NAMES: dict[str, str] = {
 PAPER_DATASET_ORDER = ("mnist", "pmnist", "cifar10", "dbpedia", "stanford_dogs")
 
 
-def dataset_name(key: str, paper_dataset: str | None = None) -> str:
-    """Display name: the paper's name, marked '(embedded)' for a stand-in."""
+def dataset_name(key: str | None, paper_dataset: str | None = None) -> str:
+    """Display name: the paper's name for the paper's dataset ('MNIST'); for any other key the
+    paper's name with the key beside it ('MNIST (embedded_mnist)'), so a stand-in is never
+    mistaken for the real thing."""
     if key in DATASET_NAMES:
         return DATASET_NAMES[key]
     if paper_dataset in DATASET_NAMES:
-        base = DATASET_NAMES[paper_dataset]
-        parts = str(key).split("-")
-        side = next((p for p in parts[1:] if re.fullmatch(r"s\d+", p)), "")
-        if paper_dataset != "stanford_dogs":
-            side = ""
-        tag = " (embedded)" if str(key).startswith("embedded_") else ""
-        return f"{base}{' ' + side if side else ''}{tag}"
+        return f"{DATASET_NAMES[paper_dataset]} ({key})" if key else DATASET_NAMES[paper_dataset]
     return str(key)
 
 
@@ -191,3 +187,10 @@ RC_PARAMS: dict[str, object] = {
     "pdf.fonttype": 42,
     "svg.hashsalt": "auxbench",
 }
+
+
+def row_dataset_name(row) -> str:
+    """Display name of a table row with `dataset` (key, or missing) and `paper_dataset`."""
+    key = row["dataset"] if isinstance(row["dataset"], str) and row["dataset"] else None
+    pdn = row["paper_dataset"] if isinstance(row["paper_dataset"], str) else None
+    return dataset_name(key, pdn) if key else dataset_name(pdn)

@@ -26,6 +26,7 @@ from .style import (
     cell_label,
     dataset_name,
     method_rank,
+    row_dataset_name,
     series_label,
     setting_rank,
     split_series,
@@ -349,8 +350,7 @@ def paper_vs_table(a: Analysis) -> Table:
               header=["Dataset", "Model", "Paper", "Ours", "Ours − paper", "Verdict", "Reason"],
               rows=[], tidy=pv, align="llrrrll")
     for _, r in pv.iterrows():
-        ds = dataset_name(r["dataset"], r["paper_dataset"]) if r["dataset"] else \
-            dataset_name(r["paper_dataset"])
+        ds = row_dataset_name(r)
         ours = format_cell(r["mean"], r["ci_low"], r["ci_high"], int(r["n"]), int(r["n_failed"]),
                            int(r["n_missing"])) if r["verdict"] != "context" else "—"
         paper = fmt(r["paper"]) + (" (≈)" if r["kind"] == "approx" else "")
@@ -371,8 +371,7 @@ def claims_table(a: Analysis) -> Table:
               header=["Claim", "Dataset", "Comparison", "n", "Δ [CI]", "p (Holm)", "Effect",
                       "Verdict", "Note"], rows=[], tidy=d, align="lllrrrrll")
     for _, r in d.iterrows():
-        ds = dataset_name(r["dataset"], r["paper_dataset"]) if r["dataset"] else \
-            dataset_name(r["paper_dataset"])
+        ds = row_dataset_name(r)
         comp = r["comparison"]
         if r["verdict"] == "not run":
             t.rows.append([f"({r['claim']})", ds, comp, "—", "—", "—", "—", "not run",

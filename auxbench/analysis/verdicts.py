@@ -313,25 +313,35 @@ def rollup(verdicts: list[str]) -> str:
     return "inconclusive"
 
 
-ROLLUP_COLUMNS = ["claim", "claim_text", "source", "scope", "verdict", "n_comparisons",
-                  "n_supported", "n_contradicted", "n_inconclusive", "n_not_run", "min_p_holm"]
+ROLLUP_COLUMNS = ["claim", "claim_text", "source", "scope", "paper_dataset", "dataset",
+                  "verdict", "n_comparisons", "n_supported", "n_contradicted", "n_inconclusive",
+                  "n_not_run", "min_p_holm"]
+
+
+def _scope_key(row) -> tuple[str, str | None]:
+    ds = row["dataset"] if isinstance(row["dataset"], str) else None
+    return (str(row["paper_dataset"]), ds)
 
 
 def rollup_claims(detail: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
+    """One row per claim (scope 'all') and per claim and dataset (scope = the dataset key, or
+    the paper's dataset name where nothing ran)."""
     out = []
     for claim in claims:
         d = detail[detail["claim"] == claim.id]
-        groups = [("all", d)] + [
-            (str(ds if ds is not None else pdn), g)
-            for (pdn, ds), g in d.groupby(["paper_dataset", "dataset"], dropna=False, sort=False)
-        ]
-        for scope, g in groups:
+        keys = [_scope_key(r) for _, r in d.iterrows()]
+        groups = [("all", None, None, d)]
+        for pdn, ds in dict.fromkeys(keys):
+            mask = [k == (pdn, ds) for k in keys]
+            groups.append((ds or pdn, pdn, ds, d[mask]))
+        for scope, pdn, ds, g in groups:
             vs = list(g["verdict"])
             ph = g["p_holm"].dropna()
             out.append({
                 "claim": claim.id, "claim_text": claim.text, "source": claim.source,
-                "scope": scope, "verdict": rollup(vs), "n_comparisons": len(vs),
-                "n_supported": vs.count("supported"), "n_contradicted": vs.count("contradicted"),
+                "scope": scope, "paper_dataset": pdn, "dataset": ds, "verdict": rollup(vs),
+                "n_comparisons": len(vs), "n_supported": vs.count("supported"),
+                "n_contradicted": vs.count("contradicted"),
                 "n_inconclusive": vs.count("inconclusive"), "n_not_run": vs.count("not run"),
                 "min_p_holm": float(ph.min()) if len(ph) else math.nan,
             })

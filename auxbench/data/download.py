@@ -178,6 +178,8 @@ def fetch(source: Source, dest_dir: str | os.PathLike, mirror: str | os.PathLike
                 except (urllib.error.URLError, http.client.HTTPException, OSError,
                         ValueError) as exc:
                     reason = getattr(exc, "reason", None) or exc
+                    if isinstance(exc, urllib.error.HTTPError):
+                        reason = f"HTTP Error {exc.code}: {exc.reason}"
                     hopeless = hopeless and (
                         isinstance(reason, socket.gaierror)
                         or (isinstance(exc, urllib.error.HTTPError)

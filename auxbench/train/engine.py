@@ -307,7 +307,7 @@ class Run:
         where = f"epoch {epoch + 1}, batch {batch + 1}"
         if not torch.isfinite(out.loss):
             raise TrainingError(
-                f"non-finite loss ({float(out.loss)}) at {where}; the last good checkpoint "
+                f"non-finite loss ({float(out.loss.detach())}) at {where}; the last good checkpoint "
                 f"{self.ckpt_path} is kept. Lower train.lr or check train.grad_clip.")
         self.optimizer.zero_grad(set_to_none=True)
         out.loss.backward()

@@ -1,0 +1,47 @@
+# auxbench: the reproduction of Trinh et al. (2018), "Learning Longer-term Dependencies in RNNs
+# with Auxiliary Losses", as one Snakemake workflow: prepare data -> train every run -> aggregate
+# -> tables, figures -> results/report.html.
+#
+#   snakemake --cores all                                   # default scale (embedded data)
+#   snakemake --cores all --configfile config/lite.yaml     # real data, reduced
+#   snakemake --profile workflow/profiles/slurm --configfile config/paper.yaml   # the paper
+#   snakemake --cores all --config results_only=True        # tables/figures/report from saved runs
+#
+# docs/workflow.md explains scales, cluster use, targeted reruns and the outputs.
+
+from snakemake.utils import min_version
+
+min_version("9.14.8")
+
+
+# A --configfile replaces the default config (it is not merged into it); several --configfile
+# are merged in order, and --config KEY=VALUE overrides top-level keys.
+if not workflow.config_settings.configfiles:
+
+    configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+# Quick jobs run on the submitting machine, not as cluster jobs.
+localrules:
+    all,
+    aggregate,
+    tables,
+    figures,
+    report,
+
+
+rule all:
+    """The report and everything it needs (default target)."""
+    default_target: True
+    input:
+        final_targets(),

@@ -1,0 +1,215 @@
+# Helpers of the workflow: the config check, the plan, input functions, params and resources.
+# All logic lives in auxbench.plan (tested in tests/test_plan.py); this file only adapts it to
+# Snakemake. Rules never compute anything themselves.
+
+import json
+import shlex
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from auxbench import plan as planmod
+from auxbench.errors import ConfigError
+from auxbench.versioning import TRAINING_CODE, code_version
+
+CONDA_ENV = "../../environment.yml"  # relative to workflow/rules/ (for --sdm conda)
+SCHEMA = "../schemas/config.schema.yaml"  # relative to this file (snakemake.utils.validate)
+SCHEMA_PATH = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _coerce_cli_bool(value):
+    """`--config results_only=true` arrives as the string 'true'; accept the usual spellings."""
+    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.lower() in ("true", "yes", "1")
+    return value
+
+
+if "results_only" in config:
+    config["results_only"] = _coerce_cli_bool(config["results_only"])
+
+
+def _config_error(err):
+    files = [str(f) for f in workflow.config_settings.configfiles] or ["config/config.yaml"]
+    return WorkflowError(f"Invalid workflow config ({', '.join(files)}):\n  {err}\n"
+                         f"Nothing was run. See workflow/schemas/config.schema.yaml for the keys.")
+
+
+# 1. Validate the config before any job starts: a readable one-line message first (it names the
+#    key), then Snakemake's own validation against the same schema (the convention).
+try:
+    planmod.check_schema(config, SCHEMA_PATH)
+except ConfigError as err:
+    raise _config_error(err) from None
+validate(config, SCHEMA)
+
+# 2. The plan: every run, its paths and its resolved run config (also validated here).
+try:
+    PLAN = planmod.Plan(config, check_structure=False)
+except ConfigError as err:
+    raise _config_error(err) from None
+
+RESULTS_ONLY = PLAN.results_only
+DATA_ROOT = PLAN.data_root
+RUNS_DIR = planmod.RUNS_DIR
+CHECKPOINTS_DIR = planmod.CHECKPOINTS_DIR
+LOGS_DIR = planmod.LOGS_DIR
+TRAIN_BENCHMARKS_DIR = planmod.TRAIN_BENCHMARKS_DIR
+RESOURCES_JSON = planmod.RESOURCES_JSON
+BENCH_CONFIG = planmod.BENCH_CONFIG
+AGGREGATE_DIR = planmod.AGGREGATE_DIR
+TABLES_DIR = planmod.TABLES_DIR
+FIGURES_DIR = planmod.FIGURES_DIR
+REPORT_HTML = planmod.REPORT_HTML
+REPORT_DATA_DIR = planmod.REPORT_DATA_DIR
+RUN_PATTERN = "{experiment}/{dataset}/{method}-{setting}/seed{seed}"
+
+# The code each rule depends on: Snakemake reruns a job when its params change, so passing these
+# versions as params retrains after a model edit but not after a plot edit.
+PREPARE_CODE = code_version(("data", "atomic.py"))
+TRAIN_CODE = code_version(TRAINING_CODE)
+BENCH_CODE = code_version(("benchmark", "models", "train", "config.py", "runtime.py"))
+ANALYSIS_CODE = code_version(("analysis", "plan.py"))
+REPORT_CODE = code_version(("analysis", "report", "plan.py"))
+
+# The whole workflow config, for the analysis and report jobs (they rebuild the plan from it).
+WORKFLOW_JSON = json.dumps(config, sort_keys=True, separators=(",", ":"))
+# Runtime settings go on the command line, not in params: a new data folder or a GPU does not
+# make Snakemake retrain anything.
+RUNTIME_SET = " ".join(f"--set {shlex.quote(item)}" for item in PLAN.runtime_overrides())
+PREPARE_ARGS = f"--data-root {shlex.quote(DATA_ROOT)}" + (
+    f" --mirror {shlex.quote(str(PLAN.data_mirror))}" if PLAN.data_mirror else "")
+BENCH = PLAN.bench_experiment()
+
+
+# ----------------------------------------------------------------------------- data
+def prepare_spec(wildcards):
+    prepared = PLAN.prepared()
+    if wildcards.key not in prepared:
+        raise WorkflowError(f"dataset {wildcards.key!r} is not used by this workflow config")
+    return prepared[wildcards.key]
+
+
+def prepare_name(wildcards):
+    return prepare_spec(wildcards)["name"]
+
+
+def prepare_options(wildcards):
+    """`-o key=value` arguments of `auxbench prepare` (values as JSON, which YAML reads back)."""
+    spec = prepare_spec(wildcards)
+    return " ".join(f"-o {shlex.quote(f'{k}={json.dumps(v)}')}"
+                    for k, v in spec.items() if k != "name")
+
+
+# ----------------------------------------------------------------------------- training
+def run_of(wildcards):
+    try:
+        return PLAN.find_run(wildcards.experiment, wildcards.dataset, wildcards.method,
+                             wildcards.setting, wildcards.seed)
+    except ConfigError as err:
+        raise WorkflowError(str(err)) from None
+
+
+def train_manifest(wildcards):
+    return PLAN.dataset_manifest(run_of(wildcards).dataset)
+
+
+def train_config_json(wildcards):
+    return PLAN.train_json(run_of(wildcards))
+
+
+def train_run_dir(wildcards):
+    return run_of(wildcards).run_dir
+
+
+def train_checkpoint_dir(wildcards):
+    return run_of(wildcards).checkpoint_dir
+
+
+def train_threads(wildcards):
+    return PLAN.compute("train", run_of(wildcards))["threads"]
+
+
+def train_mem_mb(wildcards):
+    return PLAN.compute("train", run_of(wildcards))["mem_mb"]
+
+
+def train_runtime(wildcards):
+    return PLAN.compute("train", run_of(wildcards))["runtime"]
+
+
+def train_gpu(wildcards):
+    return PLAN.compute("train", run_of(wildcards))["gpu"]
+
+
+# ----------------------------------------------------------------------------- bench
+def bench_config_json(wildcards):
+    return json.dumps(PLAN.bench_config(), sort_keys=True, separators=(",", ":"))
+
+
+def bench_methods(wildcards):
+    return ",".join(BENCH[1]["methods"])
+
+
+def bench_lengths(wildcards):
+    return ",".join(str(n) for n in BENCH[1]["lengths"])
+
+
+# ----------------------------------------------------------------------------- analysis
+def existing_run_files(name):
+    """Run files already on disk (results-only mode reads what is there)."""
+    return sorted(str(p) for p in Path(RUNS_DIR).glob(f"*/*/*/seed*/{name}"))
+
+
+def analysis_inputs(wildcards):
+    """What aggregate, tables and figures read: every planned run (or, results only, the run
+    files present), the Snakemake benchmark TSVs, and the resource benchmark when run."""
+    if RESULTS_ONLY:
+        inputs = {"metrics": existing_run_files("metrics.json"),
+                  "curves": existing_run_files("curve.csv")}
+        if Path(RESOURCES_JSON).is_file():
+            inputs["bench"] = RESOURCES_JSON
+        return inputs
+    inputs = {"metrics": [f"{r.run_dir}/metrics.json" for r in PLAN.runs],
+              "curves": [f"{r.run_dir}/curve.csv" for r in PLAN.runs],
+              "benchmarks": [r.benchmark for r in PLAN.runs]}
+    if BENCH is not None:
+        inputs["bench"] = RESOURCES_JSON
+    return inputs
+
+
+def bench_arg(wildcards, input):
+    return f"--bench-json {shlex.quote(input.bench)}" if "bench" in input.keys() else ""
+
+
+def report_inputs(wildcards):
+    inputs = {"summary": f"{AGGREGATE_DIR}/summary.json",
+              "tables": f"{TABLES_DIR}/manifest.json",
+              "figures": f"{FIGURES_DIR}/manifest.json"}
+    if "bench" in analysis_inputs(wildcards):
+        inputs["bench"] = RESOURCES_JSON
+    if not RESULTS_ONLY:
+        inputs["manifests"] = sorted({PLAN.manifest_path(k) for k in PLAN.prepared()})
+    return inputs
+
+
+def table_names():
+    """Tables the tables rule always writes (others appear when their experiment ran)."""
+    return ["table2", "table3", "paper_vs_reproduced", "claims", "failed_runs", "compute"]
+
+
+FIGURE_NAMES = ("fig3_accuracy_vs_length", "fig4_shrinking_bptt", "fig5_curves", "fig6_ablation",
+                "table3_resources", "forest_paper_vs_reproduced")
+
+
+def final_targets():
+    return [REPORT_HTML, f"{AGGREGATE_DIR}/summary.json", f"{TABLES_DIR}/manifest.json",
+            f"{FIGURES_DIR}/manifest.json"]
+
+
+wildcard_constraints:
+    experiment=planmod.NAME_PATTERN,
+    dataset=r"[A-Za-z0-9_.]+",
+    method="|".join(planmod.METHODS),
+    setting=planmod.NAME_PATTERN,
+    seed=planmod.SEED_PATTERN,

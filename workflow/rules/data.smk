@@ -1,0 +1,23 @@
+# Data preparation: one job per prepared dataset (a prepared cache key, see auxbench.data).
+# Embedded datasets are generated from their seed; real ones are taken from data.mirror, the
+# data root's raw/ folder, or downloaded, and verified by SHA-256 (auxbench prepare).
+
+
+rule prepare_dataset:
+    """Generate or download, verify and cache one dataset under <data root>/prepared/<key>/."""
+    output:
+        manifest=f"{DATA_ROOT}/prepared/{{key}}/manifest.json",
+    params:
+        name=prepare_name,
+        options=prepare_options,
+        code=PREPARE_CODE,
+    log:
+        f"{LOGS_DIR}/prepare/{{key}}.log",
+    threads: PLAN.compute("prepare")["threads"]
+    resources:
+        mem_mb=PLAN.compute("prepare")["mem_mb"],
+        runtime=PLAN.compute("prepare")["runtime"],
+    conda:
+        CONDA_ENV
+    shell:
+        "auxbench prepare {params.name} {params.options} {PREPARE_ARGS} > {log} 2>&1"

@@ -1,0 +1,63 @@
+# Training: one job per (experiment, dataset, method, setting, seed). The resolved run config is
+# the only science parameter (params.cfg); params.code is the version of the training code.
+# Checkpoints live in results/checkpoints/, which no rule declares: Snakemake deletes the outputs
+# of a killed job, never the checkpoint, so rerunning the job (--rerun-incomplete) resumes it.
+# After a successful run the checkpoint is renamed final.pt, so a forced rerun starts afresh.
+
+
+rule train:
+    """Train one run: metrics.json, curve.csv (one row per epoch), asrun.json."""
+    input:
+        manifest=train_manifest,
+    output:
+        metrics=f"{RUNS_DIR}/{RUN_PATTERN}/metrics.json",
+        curve=f"{RUNS_DIR}/{RUN_PATTERN}/curve.csv",
+        asrun=f"{RUNS_DIR}/{RUN_PATTERN}/asrun.json",
+    params:
+        cfg=train_config_json,
+        code=TRAIN_CODE,
+        run_dir=train_run_dir,
+        ckpt=train_checkpoint_dir,
+    log:
+        f"{LOGS_DIR}/train/{RUN_PATTERN}.log",
+    benchmark:
+        f"{TRAIN_BENCHMARKS_DIR}/{RUN_PATTERN}.tsv"
+    threads: train_threads
+    resources:
+        mem_mb=train_mem_mb,
+        runtime=train_runtime,
+        gpu=train_gpu,
+    conda:
+        CONDA_ENV
+    shell:
+        "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
+        "auxbench train --config-json {params.cfg:q} {RUNTIME_SET} "
+        "--run-dir {params.run_dir:q} --checkpoint-dir {params.ckpt:q} --threads {threads} "
+        "--record-failure > {log} 2>&1; "
+        "if [ -f {params.ckpt:q}/last.pt ]; then mv -f {params.ckpt:q}/last.pt {params.ckpt:q}/final.pt; fi"
+
+
+rule bench_resources:
+    """Table 3: training-step time and peak memory against sequence length (auxbench bench)."""
+    output:
+        json=RESOURCES_JSON,
+        cfg=BENCH_CONFIG,
+    params:
+        cfg=bench_config_json,
+        methods=bench_methods,
+        lengths=bench_lengths,
+        code=BENCH_CODE,
+    log:
+        f"{LOGS_DIR}/bench_resources.log",
+    threads: PLAN.compute("bench")["threads"]
+    resources:
+        mem_mb=PLAN.compute("bench")["mem_mb"],
+        runtime=PLAN.compute("bench")["runtime"],
+        gpu=PLAN.compute("bench")["gpu"],
+    conda:
+        CONDA_ENV
+    shell:
+        "printf '%s\\n' {params.cfg:q} > {output.cfg}; "
+        "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
+        "auxbench bench --config {output.cfg} {RUNTIME_SET} --set runtime.threads={threads} "
+        "--methods {params.methods} --lengths {params.lengths} --out {output.json} > {log} 2>&1"
