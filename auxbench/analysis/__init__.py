@@ -26,9 +26,15 @@ Arguments: `runs_dir` is `results/runs`; `experiment_config` is the workflow con
 `auxbench.analysis.options` for the keys read: scale, seeds, paper_datasets, analysis: {...});
 `bench_json` is the `auxbench bench` output; `benchmarks_dir` holds Snakemake `benchmark:` TSVs.
 
-Modules: runs (loading), stats (intervals, tests, Holm), options, paper (numbers and claims as
-data), cells (per-cell summaries, table comparisons), verdicts, core (Analysis), tables, figures,
-style (names, colours, markers), pipeline (the entry points above).
+    core.analyze_frames(runs, cfg, bench=None, compute=None, curves=None, runs_dir=None)
+        -> Analysis: the same from an in-memory run table (auxbench.plan uses it to analyse
+        only the planned runs).
+
+Modules: runs (loading, RUN_COLUMNS), stats (intervals, tests, Holm), options (AnalysisConfig),
+paper (the paper's numbers and claims as data), cells (per-cell summaries, table comparisons,
+best cells), verdicts (numeric verdicts, claims, failed runs), core (Analysis), tables, figures,
+style (names, colours, markers), pipeline (the entry points above), synthetic (run folders in
+the real formats, for tests and demos).
 """
 
 from __future__ import annotations
