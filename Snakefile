@@ -4,7 +4,7 @@
 #
 #   snakemake --cores all                                   # default scale (embedded data)
 #   snakemake --cores all --configfile config/lite.yaml     # real data, reduced
-#   snakemake --profile workflow/profiles/slurm --configfile config/paper.yaml   # the paper
+#   snakemake --workflow-profile workflow/profiles/slurm --configfile config/paper.yaml  # SLURM
 #   snakemake --cores all --config results_only=True        # tables/figures/report from saved runs
 #
 # docs/workflow.md explains scales, cluster use, targeted reruns and the outputs.
@@ -22,6 +22,17 @@ if not workflow.config_settings.configfiles:
 
 
 include: "workflow/rules/common.smk"
+
+
+# Seeds are numbers, methods the known five, settings and experiments plain names.
+wildcard_constraints:
+    experiment=planmod.NAME_PATTERN,
+    dataset=r"[A-Za-z0-9_.]+",
+    method="|".join(planmod.METHODS),
+    setting=planmod.NAME_PATTERN,
+    seed=planmod.SEED_PATTERN,
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
@@ -34,6 +45,7 @@ report: "workflow/report/workflow.rst"
 # Quick jobs run on the submitting machine, not as cluster jobs.
 localrules:
     all,
+    workflow_config,
     aggregate,
     tables,
     figures,

@@ -59,9 +59,10 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -81,6 +82,7 @@ TABLES_DIR = f"{RESULTS}/tables"
 FIGURES_DIR = "figures"
 REPORT_HTML = f"{RESULTS}/report.html"
 REPORT_DATA_DIR = f"{RESULTS}/report_data"
+WORKFLOW_CONFIG = f"{RESULTS}/workflow_config.json"
 RUN_FILES = ("metrics.json", "curve.csv", "asrun.json")
 
 METHODS = runcfg.METHODS
@@ -447,7 +449,17 @@ class Plan:
 
     def _check_runs(self) -> None:
         for run in self.runs:
-            self.run_config(run)
+            cfg = self.run_config(run)
+            if run.method in ("rlstm", "plstm", "rplstm"):
+                length = expected_seq_len(self.datasets[run.dataset].spec)
+                aux_len = cfg["train"]["aux_len"]
+                most = None if length is None else (
+                    length - 2 if run.method in ("rlstm", "rplstm") else length - 1)
+                if most is not None and aux_len > most:
+                    raise ConfigError(
+                        f"run {run.label}: train.aux_len = {aux_len} does not fit in sequences "
+                        f"of {length} steps of dataset {run.dataset} (at most {most} for "
+                        f"{run.method}); lower aux_len for this dataset or experiment")
 
     def run_layers(self, run: Run) -> list[tuple[str, dict[str, Any]]]:
         exp = self.cfg["experiments"][run.experiment]
@@ -594,7 +606,8 @@ class Plan:
     def job_counts(self, results_only: bool | None = None) -> dict[str, int]:
         """Jobs a fresh `snakemake` would run, per rule (matches the Snakefile's rule names)."""
         ro = self.results_only if results_only is None else results_only
-        counts = {"all": 1, "aggregate": 1, "tables": 1, "figures": 1, "report": 1}
+        counts = {"all": 1, "workflow_config": 1, "aggregate": 1, "tables": 1, "figures": 1,
+                  "report": 1}
         if not ro:
             counts["prepare_dataset"] = len(self.prepared())
             counts["train"] = len(self.runs)
@@ -608,6 +621,29 @@ class Plan:
             for run in self.runs:
                 out += run.outputs()
         return out
+
+
+def expected_seq_len(spec: Mapping[str, Any]) -> int | None:
+    """Sequence length a dataset spec will have, known before preparing it (None: unknown).
+
+    Mirrors auxbench.data (docs/architecture.md): images are side x side steps (+ tail for the
+    embedded ones), MNIST 784, CIFAR-10 1024, text is padded to max_len.
+    """
+    from auxbench import data
+
+    s = data.dataset_spec(dict(spec))
+    name = s["name"]
+    if name in ("mnist", "pmnist"):
+        return 784
+    if name == "cifar10":
+        return 1024
+    if name == "stanford_dogs":
+        return s["side"] ** 2
+    if name in ("dbpedia", "embedded_text"):
+        return s.get("max_len")
+    if "side" in s:
+        return s["side"] ** 2 + s.get("tail", 0)
+    return None
 
 
 def plan_from_files(paths: Iterable[str | Path], overrides: Iterable[str] = (),

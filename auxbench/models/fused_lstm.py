@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 # Steps per chunk for the hoisted input projection and the backward's weight-gradient matmuls:
 # large enough for efficient matmuls (K = chunk * B), small enough for the chunk to stay in cache.
@@ -94,7 +95,7 @@ def _cell_steps(gates: Tensor, hbuf: Tensor, c_prev: Tensor, cbuf: Tensor | None
             c.mul_(f)
         c.addcmul_(i, gg)
         tct = tcbuf[t] if tcbuf is not None else tc
-        torch.mul(c, 2.0, out=tct).sigmoid_().mul_(2.0).sub_(1.0)   # tanh(c)
+        torch.add(c, c, out=tct).sigmoid_().mul_(2.0).sub_(1.0)     # tanh(c)
         torch.mul(o, tct, out=hbuf[t + 1])
     return c
 
@@ -145,15 +146,16 @@ class FusedLSTMFunction(torch.autograd.Function):
             gx = gates[t0:t1]
             torch.addmm(b, _time_major_chunk(x, t0, t1), wih_t, out=gx.view(-1, 4 * h))
             _cell_steps(gx, hbuf, cbuf[t0], cbuf, tcbuf, whh_t, t0, h)
-        out = hbuf[1:].transpose(0, 1)
-        ctx.save_for_backward(x, w_ih, w_hh)
-        ctx.buffers = (gates, hbuf, cbuf, tcbuf)
-        return out, hbuf[steps].clone(), cbuf[steps].clone()
+        # Saved through save_for_backward (not as ctx attributes) so that autograd frees them after
+        # backward, checks them for in-place changes, and saved-tensor hooks (memory accounting,
+        # offloading) see them.
+        ctx.save_for_backward(x, w_ih, w_hh, gates, hbuf, cbuf, tcbuf)
+        return hbuf[1:].transpose(0, 1), hbuf[steps].clone(), cbuf[steps].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, d_out, d_hn, d_cn):
-        x, w_ih, w_hh = ctx.saved_tensors
-        gates, hbuf, cbuf, tcbuf = ctx.buffers
+        x, w_ih, w_hh, gates, hbuf, cbuf, tcbuf = ctx.saved_tensors
         steps, bsz, h4 = gates.shape
         h = h4 // 4
         need_x, need_h0, need_c0, need_wih, need_whh, need_bih, need_bhh = ctx.needs_input_grad

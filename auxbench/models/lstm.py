@@ -2,8 +2,9 @@
 
 `LSTMLayer` is an `nn.LSTM` (one layer, batch first) so its parameters and state dicts are exactly
 nn.LSTM's; only `forward` differs: states are `(h, c)` of shape [B, H] (no layer axis), and the
-backend is chosen per call. `torch` is nn.LSTM itself (cuDNN on CUDA); other backends must match
-it to float32 tolerance in outputs and gradients.
+backend is chosen per call. `torch` is nn.LSTM itself (cuDNN on CUDA, oneDNN on CPU); `fused` is
+the custom autograd function in `fused_lstm.py` (CPU, float32/float64); it matches nn.LSTM to
+float32 tolerance in outputs and gradients. `auto` resolves per call with `auto_backend`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,18 @@ import torch
 from torch import Tensor, nn
 
 from auxbench.errors import ConfigError
+from auxbench.models.fused_lstm import fused_lstm
 
-BACKENDS = ("auto", "torch")
+BACKENDS = ("auto", "torch", "fused")
 
 State = tuple[Tensor, Tensor]
+
+
+def auto_backend(x: Tensor) -> str:
+    """The backend `auto` uses for input x: `fused` for float CPU tensors, else nn.LSTM."""
+    if x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64):
+        return "fused"
+    return "torch"
 
 
 class LSTMLayer(nn.LSTM):
@@ -42,6 +51,11 @@ class LSTMLayer(nn.LSTM):
         if state is None:
             state = self.zero_state(x.shape[0], x)
         h0, c0 = state
+        backend = auto_backend(x) if self.backend == "auto" else self.backend
+        if backend == "fused":
+            out, hn, cn = fused_lstm(x, h0, c0, self.weight_ih_l0, self.weight_hh_l0,
+                                     self.bias_ih_l0, self.bias_hh_l0)
+            return out, (hn, cn)
         out, (hn, cn) = super().forward(x, (h0.unsqueeze(0).contiguous(),
                                             c0.unsqueeze(0).contiguous()))
         return out, (hn[0], cn[0])

@@ -75,6 +75,7 @@ def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
     spec = data.validate_spec(cfg["dataset"])
     rt = cfg["runtime"]
     path = data.prepare(spec, rt["data_root"], mirror=rt["data_mirror"], progress=progress)
+    data.verify_prepared(path)  # a flipped byte in the cache stops here, naming the file
     ds = data.load_prepared(path)
     t = cfg["train"]
 

@@ -3,6 +3,20 @@
 # are reported as missing. With results_only: true, these rules read the run files present.
 
 
+rule workflow_config:
+    """Save the workflow config in effect (files + --config) next to the results."""
+    output:
+        WORKFLOW_CONFIG,
+    params:
+        wf=WORKFLOW_JSON,
+    log:
+        f"{LOGS_DIR}/workflow_config.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "printf '%s\\n' {params.wf:q} > {output} 2> {log}"
+
+
 rule aggregate:
     """Per-seed runs -> per-cell n, mean, SD, bootstrap CI, tests, verdicts, claims (CSV, JSON)."""
     input:
@@ -15,16 +29,18 @@ rule aggregate:
         paper_vs=f"{AGGREGATE_DIR}/paper_vs_reproduced.csv",
         claims=f"{AGGREGATE_DIR}/claims.csv",
     params:
-        wf=WORKFLOW_JSON,
         code=ANALYSIS_CODE,
         bench=bench_arg,
+        runs=RUNS_DIR,
+        benchmarks=TRAIN_BENCHMARKS_DIR,
     log:
         f"{LOGS_DIR}/aggregate.log",
     conda:
         CONDA_ENV
     shell:
-        "auxbench aggregate --workflow-config-json {params.wf:q} --runs {RUNS_DIR} "
-        "{params.bench} --benchmarks {TRAIN_BENCHMARKS_DIR} --out {AGGREGATE_DIR} > {log} 2>&1"
+        "auxbench aggregate --configfile {input.wf} --runs {params.runs} "
+        "{params.bench} --benchmarks {params.benchmarks} --out $(dirname {output.summary}) "
+        "> {log} 2>&1"
 
 
 rule tables:
@@ -45,16 +61,18 @@ rule tables:
         csv=[f"{TABLES_DIR}/{name}.csv" for name in table_names()],
         tex=[f"{TABLES_DIR}/{name}.tex" for name in table_names()],
     params:
-        wf=WORKFLOW_JSON,
         code=ANALYSIS_CODE,
         bench=bench_arg,
+        runs=RUNS_DIR,
+        benchmarks=TRAIN_BENCHMARKS_DIR,
     log:
         f"{LOGS_DIR}/tables.log",
     conda:
         CONDA_ENV
     shell:
-        "auxbench tables --workflow-config-json {params.wf:q} --runs {RUNS_DIR} "
-        "{params.bench} --benchmarks {TRAIN_BENCHMARKS_DIR} --out {TABLES_DIR} > {log} 2>&1"
+        "auxbench tables --configfile {input.wf} --runs {params.runs} "
+        "{params.bench} --benchmarks {params.benchmarks} --out $(dirname {output.manifest}) "
+        "> {log} 2>&1"
 
 
 rule figures:
@@ -74,13 +92,14 @@ rule figures:
         ],
         pdf=[f"{FIGURES_DIR}/{name}.pdf" for name in FIGURE_NAMES],
     params:
-        wf=WORKFLOW_JSON,
         code=ANALYSIS_CODE,
         bench=bench_arg,
+        runs=RUNS_DIR,
+        benchmarks=TRAIN_BENCHMARKS_DIR,
     log:
         f"{LOGS_DIR}/figures.log",
     conda:
         CONDA_ENV
     shell:
-        "auxbench figures --workflow-config-json {params.wf:q} --runs {RUNS_DIR} "
-        "{params.bench} --out {FIGURES_DIR} > {log} 2>&1"
+        "auxbench figures --configfile {input.wf} --runs {params.runs} "
+        "{params.bench} --out $(dirname {output.manifest}) > {log} 2>&1"

@@ -31,7 +31,8 @@ if "results_only" in config:
 
 def _config_error(err):
     files = [str(f) for f in workflow.config_settings.configfiles] or ["config/config.yaml"]
-    return WorkflowError(f"Invalid workflow config ({', '.join(files)}):\n  {err}\n"
+    msg = str(err).removeprefix("workflow config: ")
+    return WorkflowError(f"Invalid workflow config ({', '.join(files)}):\n  {msg}\n"
                          f"Nothing was run. See workflow/schemas/config.schema.yaml for the keys.")
 
 
@@ -64,7 +65,7 @@ REPORT_HTML = planmod.REPORT_HTML
 REPORT_DATA_DIR = planmod.REPORT_DATA_DIR
 RUN_PATTERN = "{experiment}/{dataset}/{method}-{setting}/seed{seed}"
 
-# The code each rule depends on: Snakemake reruns a job when its params change, so passing these
+# The code that each job depends on. Snakemake reruns a job when its params change, so passing these
 # versions as params retrains after a model edit but not after a plot edit.
 PREPARE_CODE = code_version(("data", "atomic.py"))
 TRAIN_CODE = code_version(TRAINING_CODE)
@@ -72,10 +73,11 @@ BENCH_CODE = code_version(("benchmark", "models", "train", "config.py", "runtime
 ANALYSIS_CODE = code_version(("analysis", "plan.py"))
 REPORT_CODE = code_version(("analysis", "report", "plan.py"))
 
-# The whole workflow config, for the analysis and report jobs (they rebuild the plan from it).
+# The whole workflow config, saved as results/workflow_config.json for the analysis and report
+# jobs (they rebuild the plan from it) and for whoever reads the results later.
 WORKFLOW_JSON = json.dumps(config, sort_keys=True, separators=(",", ":"))
-# Runtime settings go on the command line, not in params: a new data folder or a GPU does not
-# make Snakemake retrain anything.
+WORKFLOW_CONFIG = planmod.WORKFLOW_CONFIG
+# Runtime settings (device, data folder) of `auxbench train`/`bench`, as --set arguments.
 RUNTIME_SET = " ".join(f"--set {shlex.quote(item)}" for item in PLAN.runtime_overrides())
 PREPARE_ARGS = f"--data-root {shlex.quote(DATA_ROOT)}" + (
     f" --mirror {shlex.quote(str(PLAN.data_mirror))}" if PLAN.data_mirror else "")
@@ -165,12 +167,13 @@ def analysis_inputs(wildcards):
     """What aggregate, tables and figures read: every planned run (or, results only, the run
     files present), the Snakemake benchmark TSVs, and the resource benchmark when run."""
     if RESULTS_ONLY:
-        inputs = {"metrics": existing_run_files("metrics.json"),
+        inputs = {"wf": WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
                   "curves": existing_run_files("curve.csv")}
         if Path(RESOURCES_JSON).is_file():
             inputs["bench"] = RESOURCES_JSON
         return inputs
-    inputs = {"metrics": [f"{r.run_dir}/metrics.json" for r in PLAN.runs],
+    inputs = {"wf": WORKFLOW_CONFIG,
+              "metrics": [f"{r.run_dir}/metrics.json" for r in PLAN.runs],
               "curves": [f"{r.run_dir}/curve.csv" for r in PLAN.runs],
               "benchmarks": [r.benchmark for r in PLAN.runs]}
     if BENCH is not None:
@@ -183,7 +186,7 @@ def bench_arg(wildcards, input):
 
 
 def report_inputs(wildcards):
-    inputs = {"summary": f"{AGGREGATE_DIR}/summary.json",
+    inputs = {"wf": WORKFLOW_CONFIG, "summary": f"{AGGREGATE_DIR}/summary.json",
               "tables": f"{TABLES_DIR}/manifest.json",
               "figures": f"{FIGURES_DIR}/manifest.json"}
     if "bench" in analysis_inputs(wildcards):
@@ -206,10 +209,3 @@ def final_targets():
     return [REPORT_HTML, f"{AGGREGATE_DIR}/summary.json", f"{TABLES_DIR}/manifest.json",
             f"{FIGURES_DIR}/manifest.json"]
 
-
-wildcard_constraints:
-    experiment=planmod.NAME_PATTERN,
-    dataset=r"[A-Za-z0-9_.]+",
-    method="|".join(planmod.METHODS),
-    setting=planmod.NAME_PATTERN,
-    seed=planmod.SEED_PATTERN,

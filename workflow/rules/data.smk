@@ -11,6 +11,7 @@ rule prepare_dataset:
         name=prepare_name,
         options=prepare_options,
         code=PREPARE_CODE,
+        where=PREPARE_ARGS,
     log:
         f"{LOGS_DIR}/prepare/{{key}}.log",
     threads: PLAN.compute("prepare")["threads"]
@@ -20,4 +21,4 @@ rule prepare_dataset:
     conda:
         CONDA_ENV
     shell:
-        "auxbench prepare {params.name} {params.options} {PREPARE_ARGS} > {log} 2>&1"
+        "auxbench prepare {params.name} {params.options} {params.where} > {log} 2>&1"

@@ -18,15 +18,18 @@ rule report:
         curves=f"{REPORT_DATA_DIR}/curves.csv",
         compute=f"{REPORT_DATA_DIR}/compute_per_run.csv",
     params:
-        wf=WORKFLOW_JSON,
         code=REPORT_CODE,
         bench=bench_arg,
+        runs=RUNS_DIR,
+        benchmarks=TRAIN_BENCHMARKS_DIR,
+        logs=LOGS_DIR,
     log:
         f"{LOGS_DIR}/report.log",
     conda:
         CONDA_ENV
     shell:
-        "auxbench report --workflow-config-json {params.wf:q} --runs {RUNS_DIR} "
-        "--aggregate {AGGREGATE_DIR} --tables {TABLES_DIR} --figures {FIGURES_DIR} "
-        "{params.bench} --benchmarks {TRAIN_BENCHMARKS_DIR} --logs {LOGS_DIR} "
-        "--data-dir {REPORT_DATA_DIR} --out {output.html} > {log} 2>&1"
+        "auxbench report --configfile {input.wf} --runs {params.runs} "
+        "--aggregate $(dirname {input.summary}) --tables $(dirname {input.tables}) "
+        "--figures $(dirname {input.figures}) {params.bench} --benchmarks {params.benchmarks} "
+        "--logs {params.logs} --data-dir $(dirname {output.per_seed}) --out {output.html} "
+        "> {log} 2>&1"

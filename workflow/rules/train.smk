@@ -18,6 +18,7 @@ rule train:
         code=TRAIN_CODE,
         run_dir=train_run_dir,
         ckpt=train_checkpoint_dir,
+        runtime=RUNTIME_SET,
     log:
         f"{LOGS_DIR}/train/{RUN_PATTERN}.log",
     benchmark:
@@ -31,10 +32,11 @@ rule train:
         CONDA_ENV
     shell:
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
-        "auxbench train --config-json {params.cfg:q} {RUNTIME_SET} "
+        "auxbench train --config-json {params.cfg:q} {params.runtime} "
         "--run-dir {params.run_dir:q} --checkpoint-dir {params.ckpt:q} --threads {threads} "
         "--record-failure > {log} 2>&1; "
-        "if [ -f {params.ckpt:q}/last.pt ]; then mv -f {params.ckpt:q}/last.pt {params.ckpt:q}/final.pt; fi"
+        "if [ -f {params.ckpt:q}/last.pt ]; then "
+        "mv -f {params.ckpt:q}/last.pt {params.ckpt:q}/final.pt; fi"
 
 
 rule bench_resources:
@@ -47,6 +49,7 @@ rule bench_resources:
         methods=bench_methods,
         lengths=bench_lengths,
         code=BENCH_CODE,
+        runtime=RUNTIME_SET,
     log:
         f"{LOGS_DIR}/bench_resources.log",
     threads: PLAN.compute("bench")["threads"]
@@ -59,5 +62,5 @@ rule bench_resources:
     shell:
         "printf '%s\\n' {params.cfg:q} > {output.cfg}; "
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
-        "auxbench bench --config {output.cfg} {RUNTIME_SET} --set runtime.threads={threads} "
+        "auxbench bench --config {output.cfg} {params.runtime} --set runtime.threads={threads} "
         "--methods {params.methods} --lengths {params.lengths} --out {output.json} > {log} 2>&1"

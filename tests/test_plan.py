@@ -1,0 +1,335 @@
+"""auxbench.plan: the workflow config -> runs, paths, run configs, job counts, analysis inputs."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auxbench import plan as planmod
+from auxbench.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = {name: REPO / "config" / f"{name}.yaml" for name in ("config", "lite", "paper", "smoke")}
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load(CONFIGS[name].read_text())
+
+
+def expected_train_runs(cfg: dict) -> int:
+    """Count the runs of a config directly from its YAML (independent of auxbench.plan)."""
+    total = 0
+    for exp in cfg["experiments"].values():
+        if not exp["enabled"] or exp["kind"] != "train":
+            continue
+        cells = [(m, s) for m in exp["methods"] for s in exp["settings"]
+                 if m != "transformer" or s == "full"]
+        cells = [c for c in cells if f"{c[0]}-{c[1]}" not in exp.get("exclude", [])]
+        total += len(exp["datasets"]) * len(cells) * len(exp.get("seeds", cfg["seeds"]))
+    return total
+
+
+@pytest.fixture(scope="module")
+def smoke() -> planmod.Plan:
+    return planmod.Plan(load("smoke"))
+
+
+# ------------------------------------------------------------------------ the config files
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_config_files_validate_and_plan(name):
+    cfg = load(name)
+    planmod.check_schema(cfg)
+    p = planmod.Plan(cfg)
+    assert len(p.runs) == expected_train_runs(cfg)
+    assert len(set(p.runs)) == len(p.runs)
+    counts = p.job_counts()
+    assert counts["train"] == len(p.runs)
+    assert counts["prepare_dataset"] == len({p.datasets[r.dataset].key for r in p.runs})
+    assert counts["bench_resources"] == 1
+    for key in ("all", "aggregate", "tables", "figures", "report"):
+        assert counts[key] == 1
+    # every run config resolves and carries its labels
+    for run in p.runs[:: max(1, len(p.runs) // 25)]:
+        rc = p.run_config(run)
+        assert rc["run"] == {"experiment": run.experiment, "dataset": run.dataset,
+                             "setting": run.setting, "seed": run.seed}
+        assert rc["method"] == run.method
+
+
+def test_config_files_put_explicit_values():
+    """Every key the schema knows at the top level is written in every config file."""
+    schema = planmod.load_schema()
+    for name in CONFIGS:
+        cfg = load(name)
+        assert set(schema["required"]) <= set(cfg), name
+        for exp in cfg["experiments"].values():
+            assert "enabled" in exp and "kind" in exp
+
+
+def test_every_experiment_kind_in_the_default_and_paper_scales():
+    for name in ("config", "lite", "paper", "smoke"):
+        exps = planmod.Plan(load(name)).experiments()
+        assert set(exps) == {"table2", "fig3", "table3", "table4", "fig4", "table6", "fig5",
+                             "fig6"}, name
+
+
+def test_paper_scale_uses_the_papers_sizes():
+    p = planmod.Plan(load("paper"))
+    run = next(r for r in p.runs if r.experiment == "table2" and r.method == "rlstm"
+               and r.setting == "t300")
+    rc = p.run_config(run)
+    m, t = rc["model"], rc["train"]
+    assert (m["embed_dim"], m["hidden"], m["head_hidden"], m["aux_hidden"], m["aux_layers"]) == \
+        (128, 128, 256, 256, 2)
+    assert (t["bptt"], t["aux_bptt"], t["aux_len"], t["batch_size"], t["optimizer"], t["lr"]) == \
+        (300, 300, 600, 128, "rmsprop", 1e-3)
+    assert p.cfg["seeds"] == [0, 1, 2, 3, 4]
+    dogs = [r for r in p.runs if r.experiment == "fig3"]
+    sides = {p.datasets[r.dataset].spec["side"] for r in dogs}
+    assert sides == {32, 64, 96, 128}
+    rc = p.run_config(dogs[0])
+    assert (rc["train"]["epochs"], rc["train"]["pretrain_epochs"]) == (100, 20)
+
+
+def test_scales_are_named():
+    assert [load(n)["scale"] for n in ("config", "lite", "paper", "smoke")] == \
+        ["embedded", "lite", "paper", "smoke"]
+
+
+# ------------------------------------------------------------------------ runs and layering
+def test_run_paths_follow_the_architecture(smoke):
+    run = planmod.Run("table2", "emb_mnist", "rlstm", "t32", 1)
+    assert run.run_dir == "results/runs/table2/emb_mnist/rlstm-t32/seed1"
+    assert run.checkpoint_dir == "results/checkpoints/table2/emb_mnist/rlstm-t32/seed1"
+    assert run.outputs() == [f"{run.run_dir}/{f}" for f in ("metrics.json", "curve.csv",
+                                                             "asrun.json")]
+    assert run.benchmark == "results/benchmarks/train/table2/emb_mnist/rlstm-t32/seed1.tsv"
+    assert run.log == "results/logs/train/table2/emb_mnist/rlstm-t32/seed1.log"
+
+
+def test_builtin_settings():
+    assert planmod.builtin_setting("full") == {"train": {"bptt": "full"}}
+    assert planmod.builtin_setting("t0") == {"train": {"bptt": 0}}
+    assert planmod.builtin_setting("t300") == {"train": {"bptt": 300}}
+    assert planmod.builtin_setting("n3l200") == {"train": {"n_anchors": 3, "aux_len": 200}}
+    assert planmod.builtin_setting("no_pretrain") is None
+    assert planmod.builtin_setting("tx") is None
+
+
+def test_transformer_runs_only_full(smoke):
+    settings = {r.setting for r in smoke.runs if r.method == "transformer"}
+    assert settings == {"full"}
+
+
+def test_layer_order_setting_wins():
+    cfg = load("smoke")
+    cfg["base"]["train"]["aux_len"] = 10
+    cfg["datasets"]["emb_cifar"]["overrides"] = {"train": {"aux_len": 11, "lr": 0.1}}
+    cfg["experiments"]["table6"]["overrides"] = {"train": {"aux_len": 12, "epochs": 3}}
+    cfg["experiments"]["table6"]["dataset_overrides"] = {"emb_cifar": {"train": {"epochs": 4}}}
+    p = planmod.Plan(cfg)
+    rc = p.run_config(p.find_run("table6", "emb_cifar", "rlstm", "n2l8", 0))
+    assert rc["train"]["aux_len"] == 8          # the setting (n2l8) wins
+    assert rc["train"]["n_anchors"] == 2
+    assert rc["train"]["epochs"] == 4           # experiment.dataset_overrides > experiment
+    assert rc["train"]["lr"] == 0.1             # dataset overrides > base
+    rc = p.run_config(p.find_run("fig4", "emb_cifar", "lstm", "t0", 0))
+    assert rc["train"]["bptt"] == 0 and rc["train"]["aux_len"] == 11
+
+
+def test_method_overrides_apply_to_that_method_only():
+    cfg = load("smoke")
+    cfg["method_overrides"] = {"transformer": {"train": {"lr": 0.0005}}}
+    p = planmod.Plan(cfg)
+    t = p.find_run("table2", "emb_mnist", "transformer", "full", 0)
+    lstm = p.find_run("table2", "emb_mnist", "lstm", "full", 0)
+    assert p.run_config(t)["train"]["lr"] == 0.0005
+    assert p.run_config(lstm)["train"]["lr"] == cfg["base"]["train"]["lr"]
+
+
+def test_train_json_has_no_runtime_and_is_stable(smoke):
+    run = smoke.runs[0]
+    cfg = json.loads(smoke.train_json(run))
+    assert "runtime" not in cfg
+    assert smoke.train_json(run) == planmod.Plan(load("smoke")).train_json(run)
+    assert cfg["dataset"] == smoke.datasets[run.dataset].spec
+    assert any("runtime.data_root" in s for s in smoke.runtime_overrides())
+
+
+def test_exclude_and_per_experiment_seeds():
+    p = planmod.Plan(load("config"))
+    fig3 = [r for r in p.runs if r.experiment == "fig3"]
+    assert not any(r.method == "rlstm" and r.setting == "full" for r in fig3)
+    assert {r.seed for r in fig3} == {0, 1}
+    assert {r.seed for r in p.runs if r.experiment == "table2"} == {0, 1, 2}
+
+
+def test_disabled_experiment_plans_nothing():
+    cfg = load("smoke")
+    cfg["experiments"]["table4"]["enabled"] = False
+    cfg["experiments"]["table3"]["enabled"] = False
+    p = planmod.Plan(cfg)
+    assert not any(r.experiment == "table4" for r in p.runs)
+    assert "emb_text" not in p.dataset_ids()
+    assert "bench_resources" not in p.job_counts()
+
+
+def test_results_only_plans_no_training():
+    cfg = load("smoke")
+    cfg["results_only"] = True
+    counts = planmod.Plan(cfg).job_counts()
+    assert "train" not in counts and "prepare_dataset" not in counts
+    assert counts["report"] == 1
+
+
+def test_find_run_rejects_unplanned(smoke):
+    with pytest.raises(ConfigError, match="not part of this workflow config"):
+        smoke.find_run("table2", "emb_mnist", "lstm", "full", 7)
+
+
+def test_compute_resources(smoke):
+    cfg = load("config")
+    p = planmod.Plan(cfg)
+    run = next(r for r in p.runs if r.dataset == "embedded_dogs_s36")
+    c = p.compute("train", run)
+    assert c == {"threads": 1, "mem_mb": 3000, "runtime": 60, "gpu": 0}
+    assert p.compute("prepare")["mem_mb"] == cfg["compute"]["prepare"]["mem_mb"]
+    paper = planmod.Plan(load("paper"))
+    assert paper.compute("train", paper.runs[0])["gpu"] == 1
+
+
+def test_bench_config(smoke):
+    bc = smoke.bench_config()
+    assert bc["train"]["batch_size"] == 4 and "runtime" not in bc
+    assert bc["model"]["hidden"] == 8
+
+
+def test_analysis_options(smoke):
+    opts = smoke.analysis_options()
+    assert opts["scale"] == "smoke"
+    assert opts["paper_datasets"]["emb_mnist"] == "mnist"
+    assert "seeds" not in opts  # experiments use different seeds: missing runs come from the plan
+    from auxbench.analysis.options import AnalysisConfig
+
+    cfg = AnalysisConfig.from_mapping(opts)
+    assert cfg.n_resamples == 1000 and cfg.paper_dataset("emb_cifar") == "cifar10"
+
+
+def test_wildcard_constraints_cover_the_plan(smoke):
+    import re
+
+    wc = planmod.wildcard_constraints(smoke)
+    for run in smoke.runs:
+        assert re.fullmatch(wc["setting"], run.setting)
+        assert re.fullmatch(wc["method"], run.method)
+        assert re.fullmatch(wc["seed"], str(run.seed))
+    for key in smoke.prepared():
+        assert re.fullmatch(wc["key"], key)
+
+
+# ------------------------------------------------------------------------ errors name the key
+def _err(cfg) -> str:
+    with pytest.raises(ConfigError) as info:
+        planmod.Plan(cfg)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("mutate, expect", [
+    (lambda c: c.update(seedz=[0]), "unknown key(s) ['seedz']"),
+    (lambda c: c["experiments"]["table2"].update(seedz=[0]), "experiments.table2: unknown key"),
+    (lambda c: c["experiments"]["table2"].update(methods=["lstm", "rlstmm"]), "'rlstmm'"),
+    (lambda c: c["experiments"]["table3"].update(lenghts=[3]), "experiments.table3"),
+    (lambda c: c["compute"]["train"].pop("gpu"), "compute.train"),
+    (lambda c: c.pop("analysis"), "'analysis' is a required property"),
+    (lambda c: c["analysis"].update(confidence=2), "analysis.confidence"),
+    (lambda c: c["datasets"]["emb_mnist"].update(paper_dataset="svhn"),
+     "datasets.emb_mnist.paper_dataset"),
+    (lambda c: c.update(seeds=[-1]), "seeds.0"),
+    (lambda c: c.update(scale="huge"), "scale"),
+])
+def test_schema_errors_name_the_key(mutate, expect):
+    cfg = load("smoke")
+    mutate(cfg)
+    assert expect in _err(cfg)
+
+
+@pytest.mark.parametrize("mutate, expect", [
+    (lambda c: c["base"]["train"].update(epochz=3), "base: train: unknown key(s) ['epochz']"),
+    (lambda c: c["settings"].update(bad={"train": {"bptt": "half"}}), "settings.bad"),
+    (lambda c: c["settings"].update(t5={"train": {}}), "settings.t5"),
+    (lambda c: c["experiments"]["fig4"]["overrides"].update({"model": {"hidden": 0}})
+     if "overrides" in c["experiments"]["fig4"]
+     else c["experiments"]["fig4"].update(overrides={"model": {"hidden": 0}}),
+     "experiments.fig4.overrides"),
+    (lambda c: c["experiments"]["table2"].update(datasets=["nope"]), "dataset 'nope'"),
+    (lambda c: c["experiments"]["table2"].update(settings=["full", "halfway"]), "'halfway'"),
+    (lambda c: c["experiments"]["table2"].update(settings=["t32"]), "transformer"),
+    (lambda c: c["experiments"]["fig4"].update(exclude=["plstm-t0"]), "exclude"),
+    (lambda c: c["datasets"]["emb_mnist"]["spec"].update(sidez=3), "datasets.emb_mnist.spec"),
+    (lambda c: c["datasets"]["emb_mnist"]["spec"].update(train_size=3), "overrides.train"),
+    (lambda c: c["experiments"].update(bench2=copy.deepcopy(c["experiments"]["table3"])),
+     "at most one enabled bench"),
+    (lambda c: c["experiments"]["table2"].update(dataset_overrides={"emb_cifar": {}}),
+     "dataset_overrides.emb_cifar"),
+    (lambda c: c["base"]["train"].update(aux_len=500), "aux_len"),
+])
+def test_semantic_errors_name_the_key(mutate, expect):
+    cfg = load("smoke")
+    mutate(cfg)
+    assert expect in _err(cfg)
+
+
+def test_load_workflow_config_merges_files_and_overrides(tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("experiments: {table3: {enabled: false}}\nseeds: [5]\n")
+    cfg = planmod.load_workflow_config([CONFIGS["smoke"], extra], ["results_only=true"])
+    assert cfg["experiments"]["table3"] == {**load("smoke")["experiments"]["table3"],
+                                           "enabled": False}
+    assert cfg["seeds"] == [5] and cfg["results_only"] is True
+
+
+# ------------------------------------------------------------------------ analysis inputs
+def _write_run(root: Path, run: planmod.Run, status="completed", acc=0.5):
+    d = root / Path(run.run_dir).relative_to("results/runs")
+    d.mkdir(parents=True, exist_ok=True)
+    metrics = {"status": status, "experiment": run.experiment, "dataset": run.dataset,
+               "method": run.method, "setting": run.setting, "seed": run.seed,
+               "test_accuracy": acc if status == "completed" else None,
+               "error": None if status == "completed" else "non-finite loss",
+               "wall_time_s": 1.0, "peak_memory_mb": 10.0, "resumed": 0}
+    (d / "metrics.json").write_text(json.dumps(metrics))
+    (d / "curve.csv").write_text("epoch,phase,train_loss_sup,train_loss_aux,train_accuracy,"
+                                 "test_loss,test_accuracy,lr,wall_time_s\n"
+                                 f"1,train,1.0,,0.4,1.1,{acc},0.001,0.5\n")
+    return d
+
+
+def test_planned_runs_frame_marks_missing_and_skips_unplanned(smoke, tmp_path):
+    runs_dir = tmp_path / "runs"
+    _write_run(runs_dir, smoke.runs[0])
+    _write_run(runs_dir, smoke.runs[1], status="failed")
+    stray = planmod.Run("table2", "emb_mnist", "lstm", "full", 9)
+    _write_run(runs_dir, stray)
+    df = planmod.planned_runs_frame(smoke, runs_dir)
+    assert len(df) == len(smoke.runs)
+    assert (df["status"] == "completed").sum() == 1
+    assert (df["status"] == "failed").sum() == 1
+    assert (df["status"] == "missing").sum() == len(smoke.runs) - 2
+    assert not ((df["seed"] == 9).any())
+    extra = planmod.unplanned_run_dirs(smoke, runs_dir)
+    assert extra == [str(runs_dir / "table2/emb_mnist/lstm-full/seed9")]
+
+
+def test_planned_analysis_only_reads_planned_runs(smoke, tmp_path):
+    runs_dir = tmp_path / "runs"
+    for i, run in enumerate(smoke.runs):
+        _write_run(runs_dir, run, acc=0.1 + 0.01 * (i % 5))
+    _write_run(runs_dir, planmod.Run("oldexp", "x", "lstm", "full", 0), acc=0.99)
+    a = planmod.planned_analysis(smoke, runs_dir)
+    assert set(a.runs["experiment"]) == {r.experiment for r in smoke.runs}
+    assert (a.runs["status"] == "completed").all()
+    assert a.curves is not None and "oldexp" not in set(a.curves["experiment"])

@@ -1,0 +1,182 @@
+"""auxbench.report: the self-contained HTML report, from synthetic run folders (no training)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from auxbench import plan as planmod
+from auxbench.report.markdown import parse_markdown_table, split_row, table_html
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_split_row_and_escaped_pipes():
+    assert split_row("| a | b \\| c | **d** |") == ["a", "b | c", "**d**"]
+
+
+def test_parse_markdown_table_round_trip():
+    from auxbench.analysis.tables import Table, to_markdown
+
+    t = Table(name="x", title="Table X: a | b", header=["Model", "Acc"],
+              rows=[["LSTM", "10.0 [9.0, 11.0] n=3"], ["r-LSTM", "50.0 [49.0, 51.0] n=3"]],
+              bold={(1, 1)}, notes=["Note one.", "**Bold** note with `code`."])
+    md = parse_markdown_table(to_markdown(t))
+    assert md.title == "Table X: a | b"
+    assert md.header == ["Model", "Acc"]
+    assert md.align == ["left", "right"]
+    assert md.rows[1] == ["r-LSTM", "**50.0 [49.0, 51.0] n=3**"]
+    html = table_html(md)
+    assert '<td class="right best"><strong>50.0 [49.0, 51.0] n=3</strong></td>' in html
+    assert "<strong>Bold</strong> note with <code>code</code>" in html
+
+
+def _smoke_plan(tmp_path: Path, **changes) -> planmod.Plan:
+    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    cfg.update(changes)
+    return planmod.Plan(cfg)
+
+
+def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
+               resume: int = 1) -> None:
+    """Metrics, curves and as-run records for every planned run but `skip` (left missing);
+    `fail` of them failed, `resume` resumed once."""
+    for i, run in enumerate(p.runs[skip:]):
+        d = root / "results" / "runs" / Path(run.run_dir).relative_to("results/runs")
+        d.mkdir(parents=True)
+        failed = i < fail
+        acc = 0.1 + 0.05 * (run.method != "lstm") + 0.01 * run.seed
+        m = {"status": "failed" if failed else "completed", "experiment": run.experiment,
+             "dataset": run.dataset, "method": run.method, "setting": run.setting,
+             "seed": run.seed, "test_accuracy": None if failed else acc,
+             "test_loss": 2.0, "train_accuracy": None if failed else acc,
+             "error": "non-finite loss (nan) at epoch 1, batch 3" if failed else None,
+             "epochs": 1, "pretrain_epochs": 0, "wall_time_s": 2.0 + i,
+             "peak_memory_mb": 300.0, "seq_len": 80, "n_classes": 10,
+             "resumed": 1 if fail <= i < fail + resume else 0, "config_hash": "abc",
+             "code_version": "v1"}
+        (d / "metrics.json").write_text(json.dumps(m))
+        (d / "curve.csv").write_text(
+            "epoch,phase,train_loss_sup,train_loss_aux,train_accuracy,test_loss,"
+            "test_accuracy,lr,wall_time_s\n"
+            f"1,train,2.0,,{acc},2.1,{acc},0.003,0.5\n2,train,1.9,,{acc},2.0,{acc},0.003,0.5\n")
+        (d / "asrun.json").write_text(json.dumps({
+            "environment": {"device": "cpu", "device_name": "Test CPU", "threads": 1,
+                            "hostname": "testhost", "platform": "Linux", "python": "3.11",
+                            "torch": "2.x", "numpy": "2.x", "auxbench": "0.1.0",
+                            "git": {"commit": "0123456789abcdef", "dirty": False}},
+            "code_version": "v1", "resumes": [{"at": 0, "epoch": 1, "step": 0}]
+            if m["resumed"] else [],
+            "dataset_manifest": {"arrays": {"train_x": {"file": "train_x.npy",
+                                                        "sha256": "f" * 64}},
+                                 "split_hashes": {"train": "a" * 64, "test": "b" * 64}}}))
+        bench = root / "results" / "benchmarks" / "train" / f"{run.rel}.tsv"
+        bench.parent.mkdir(parents=True, exist_ok=True)
+        bench.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\t"
+                         "mean_load\tcpu_time\n"
+                         f"{5.0 + i}\t0:00:05\t320.0\t900\t200\t250\t0\t0\t50\t{3.0 + i}\n")
+    stray = root / "results/runs/table2/emb_mnist/lstm-full/seed7"
+    stray.mkdir(parents=True)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    p = _smoke_plan(root)
+    _fake_runs(p, root)
+    from auxbench.analysis import aggregate, make_figures, make_tables
+    from auxbench.report import build_report
+
+    runs = root / "results" / "runs"
+    bench_dir = root / "results" / "benchmarks" / "train"
+    a = planmod.planned_analysis(p, runs, benchmarks_dir=bench_dir)
+    aggregate(a, root / "results" / "aggregate")
+    make_tables(a, root / "results" / "tables")
+    make_figures(a, root / "figures")
+    (root / "results" / "logs" / "train" / p.runs[1].rel).parent.mkdir(parents=True)
+    Path(str(root / "results" / "logs" / "train" / p.runs[1].rel) + ".log").write_text("log\n")
+    out = build_report(p, out_html=root / "results" / "report.html",
+                       data_dir=root / "results" / "report_data", runs_dir=runs,
+                       aggregate_dir=root / "results" / "aggregate",
+                       tables_dir=root / "results" / "tables", figures_dir=root / "figures",
+                       benchmarks_dir=bench_dir, logs_dir=root / "results" / "logs")
+    return p, root, out, out.read_text()
+
+
+def test_report_is_self_contained(built):
+    _, _, _, html = built
+    assert "<style>" in html and "<script" not in html.lower()
+    assert not re.search(r'<link[^>]+stylesheet', html)
+    assert not re.search(r'src="(?!data:)', html), "every image must be embedded"
+    assert not re.search(r'href="https?://', html)
+    imgs = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(imgs) >= 4
+    assert base64.b64decode(imgs[0])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_sections_and_scale(built):
+    _, _, _, html = built
+    for anchor in ("glance", "what", "paper-vs", "claims", "tables", "figures", "datasets",
+                   "compute", "health", "data"):
+        assert f'id="{anchor}"' in html
+    assert "smoke-test" in html and "config/lite.yaml" in html and "config/paper.yaml" in html
+    assert "Table 2" in html and "Figure 4" in html
+    assert "Test CPU" in html and "0123456789ab" in html
+
+
+def test_report_run_health(built):
+    p, _, _, html = built
+    assert "non-finite loss (nan) at epoch 1, batch 3" in html  # failed and why
+    assert p.runs[0].rel in html                                # missing
+    assert "Resumed runs" in html
+    assert "seed7" in html and "not</strong> used" in html     # unplanned folder left out
+    assert 'href="logs/train/' in html                          # link to a job log
+
+
+def test_report_data_files_next_to_report(built):
+    p, root, _, html = built
+    data = root / "results" / "report_data"
+    per_seed = pd.read_csv(data / "per_seed_runs.csv")
+    assert len(per_seed) == len(p.runs)
+    assert set(per_seed["status"]) == {"completed", "failed", "missing"}
+    assert "dataset_key" in per_seed and "paper_dataset" in per_seed
+    assert len(pd.read_csv(data / "curves.csv")) == 2 * (len(p.runs) - 1)
+    compute = pd.read_csv(data / "compute_per_run.csv")
+    assert compute["job_wall_s"].notna().sum() == len(p.runs) - 1
+    for name in ("per_seed_runs.csv", "cells.csv", "curves.csv", "compute_per_run.csv"):
+        assert f'href="report_data/{name}"' in html
+
+
+def test_report_provenance_from_asrun_when_not_prepared(built):
+    _, _, _, html = built
+    assert "a" * 64 in html and "asrun.json (copy)" in html
+
+
+def test_report_cli(built, tmp_path):
+    """`auxbench report` with the workflow config as JSON, as the rule calls it."""
+    from auxbench.cli import main
+
+    p, root, _, _ = built
+    out = tmp_path / "r.html"
+    rc = main(["report", "--workflow-config-json", json.dumps(p.cfg),
+               "--runs", str(root / "results/runs"),
+               "--aggregate", str(root / "results/aggregate"),
+               "--tables", str(root / "results/tables"), "--figures", str(root / "figures"),
+               "--data-dir", str(tmp_path / "data"), "--out", str(out)])
+    assert rc == 0 and out.is_file()
+
+
+def test_report_missing_aggregate_is_a_clear_error(tmp_path, capsys):
+    from auxbench.cli import main
+
+    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    rc = main(["report", "--workflow-config-json", json.dumps(cfg),
+               "--aggregate", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")])
+    assert rc == 1
+    assert "summary.json not found" in capsys.readouterr().err
