@@ -75,6 +75,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from auxbench import data
     from auxbench.benchmark.runner import parse_cases, run_benchmark
 
     args.threads = None  # the benchmark sets threads per case with --case-threads
@@ -82,7 +83,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     records = run_benchmark(
         base, parse_cases(args.cases), [int(n) for n in args.lengths.split(",")],
         [int(n) for n in args.extend_truncated.split(",")] if args.extend_truncated else [],
-        args.batch_size, args.channels, args.steps, args.warmup, args.case_threads,
+        args.batch_size or base["train"]["batch_size"],
+        args.channels or data.sequence_shape(base["dataset"])[1], args.steps, args.warmup,
+        args.case_threads,
         base["runtime"]["device"], args.timeout, args.memory_limit_mb, args.baseline,
         Path(args.out), log=lambda msg: print(msg, file=sys.stderr, flush=True))
     ok = sum(r["status"] == "ok" for r in records)
@@ -269,8 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lengths", default="784,1024,4096,9216,16384")
     p.add_argument("--extend-truncated", default="",
                    help="further lengths for truncated settings only (until something breaks)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--channels", type=int, default=3, help="channels per step (3: RGB pixels)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="examples per step (default: the config's train.batch_size)")
+    p.add_argument("--channels", type=int, default=None,
+                   help="channels per step (default: the config's dataset's)")
     p.add_argument("--steps", type=int, default=3, help="timed steps per case (median reported)")
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--case-threads", type=int, default=None, help="torch threads per case")

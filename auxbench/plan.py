@@ -67,7 +67,9 @@ from typing import Any
 import yaml
 
 from auxbench import config as runcfg
+from auxbench import data
 from auxbench.errors import ConfigError
+from auxbench.train.feasibility import check_fits
 
 # ------------------------------------------------------------------------------------ paths
 RESULTS = "results"
@@ -450,16 +452,14 @@ class Plan:
     def _check_runs(self) -> None:
         for run in self.runs:
             cfg = self.run_config(run)
-            if run.method in ("rlstm", "plstm", "rplstm"):
-                length = expected_seq_len(self.datasets[run.dataset].spec)
-                aux_len = cfg["train"]["aux_len"]
-                most = None if length is None else (
-                    length - 2 if run.method in ("rlstm", "rplstm") else length - 1)
-                if most is not None and aux_len > most:
-                    raise ConfigError(
-                        f"run {run.label}: train.aux_len = {aux_len} does not fit in sequences "
-                        f"of {length} steps of dataset {run.dataset} (at most {most} for "
-                        f"{run.method}); lower aux_len for this dataset or experiment")
+            spec = self.datasets[run.dataset].spec
+            if "max_len" in spec and spec["max_len"] is None:
+                continue  # the longest document is known only after preparing
+            try:
+                check_fits(cfg, data.sequence_shape(spec)[0])
+            except ConfigError as err:
+                raise ConfigError(f"run {run.label} (dataset {run.dataset}): {err}; lower "
+                                  f"aux_len for this dataset or experiment") from None
 
     def run_layers(self, run: Run) -> list[tuple[str, dict[str, Any]]]:
         exp = self.cfg["experiments"][run.experiment]
@@ -621,29 +621,6 @@ class Plan:
             for run in self.runs:
                 out += run.outputs()
         return out
-
-
-def expected_seq_len(spec: Mapping[str, Any]) -> int | None:
-    """Sequence length a dataset spec will have, known before preparing it (None: unknown).
-
-    Mirrors auxbench.data (docs/architecture.md): images are side x side steps (+ tail for the
-    embedded ones), MNIST 784, CIFAR-10 1024, text is padded to max_len.
-    """
-    from auxbench import data
-
-    s = data.dataset_spec(dict(spec))
-    name = s["name"]
-    if name in ("mnist", "pmnist"):
-        return 784
-    if name == "cifar10":
-        return 1024
-    if name == "stanford_dogs":
-        return s["side"] ** 2
-    if name in ("dbpedia", "embedded_text"):
-        return s.get("max_len")
-    if "side" in s:
-        return s["side"] ** 2 + s.get("tail", 0)
-    return None
 
 
 def plan_from_files(paths: Iterable[str | Path], overrides: Iterable[str] = (),

@@ -31,8 +31,14 @@ def configure_threads(threads: int | None) -> int:
 
 
 def setup_torch(threads: int | None, deterministic: bool) -> int:
-    """Threads, flush-to-zero for denormals (the LSTM backward is 3-5x slower without it on CPU),
-    and optional deterministic algorithms. Returns the thread count used."""
+    """Threads, flush-to-zero for denormals, and optional deterministic algorithms.
+
+    Denormals: gradients decaying through hundreds of forget gates can reach the denormal range
+    (< 1.2e-38), where x86 arithmetic is many times slower; flushing them to zero changes no
+    result that matters. (In docs/benchmarks.md, with random weights, no slowdown was visible
+    either way.) Freed-memory retention (`keep_freed_memory`) is left off: it is faster but
+    raises peak memory, which the benchmark reports. Returns the thread count used.
+    """
     used = configure_threads(threads)
     torch.set_flush_denormal(True)
     if deterministic:
@@ -44,7 +50,8 @@ def peak_memory_mb(device: torch.device) -> float:
     """Peak memory of this process: CUDA allocated on GPU, resident set size on CPU (MiB)."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return rss / 2**20 if sys.platform == "darwin" else rss / 1024
 
 
 def _libc():
@@ -62,12 +69,13 @@ def keep_freed_memory(keep: bool = True) -> bool:
     """Make glibc keep freed memory for reuse instead of giving it back to the OS (Linux only).
 
     Why: glibc serves every allocation above 32 MiB with a fresh mmap and unmaps it on free, so
-    each training step page-faults its activation buffers in again (~0.2 ms per MiB here, about
-    a third of an nn.LSTM training window's time). With ``keep`` the buffers stay in the heap and
-    are reused; the process's resident memory then stays at its peak, which is what the peak
-    memory report measures anyway. ``keep=False`` restores glibc's steady-state defaults (32 MiB
-    mmap threshold, 64 MiB trim threshold) and returns free memory to the OS. Returns whether
-    the settings were applied (False off glibc).
+    each training step page-faults its activation buffers in again (~0.2 ms per MiB here); with
+    ``keep`` they are reused from the heap, ~1.2x faster for nn.LSTM windows. The cost: the heap
+    fragments, and peak resident memory rose 77% for nn.LSTM and 12% for the fused backend in
+    an r-LSTM-like loop, so it is opt-in (benchmarks, memory-rich machines), not in
+    `setup_torch`. ``keep=False`` restores glibc's steady-state defaults (32 MiB mmap threshold,
+    64 MiB trim threshold) and returns free memory to the OS. Returns whether the settings were
+    applied (False off glibc).
     """
     libc = _libc()
     if libc is None:

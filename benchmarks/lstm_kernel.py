@@ -29,13 +29,15 @@ import time
 import torch
 
 from auxbench.models.lstm import LSTMLayer, StackedLSTM
-from auxbench.runtime import keep_freed_memory
+from auxbench.runtime import keep_freed_memory, peak_memory_mb
 
 B = 128
 VARIANTS = [  # (label, backend, flush denormals, keep freed memory)
     ("nn.LSTM, PyTorch defaults", "torch", False, False),
     ("nn.LSTM + flush", "torch", True, False),
     ("fused + flush", "fused", True, False),
+]
+EXTRA_VARIANTS = [  # --all
     ("fused, no flush", "fused", False, False),
     ("nn.LSTM + flush + keep memory", "torch", True, True),
     ("fused + flush + keep memory", "fused", True, True),
@@ -80,7 +82,7 @@ def build_cases(scale):
         torch.autograd.grad(out[:, -1].sum(), [x_win, *main_params])
 
     def decoder():
-        out, states = dec(x_dec, dec_states)
+        out, _ = dec(x_dec, dec_states)
         flat = [t for s in dec_states for t in s]
         torch.autograd.grad((out * proj).sum(), [x_dec, *flat, *dec_params])
 
@@ -110,50 +112,71 @@ def timed(fn):
     return time.perf_counter() - t
 
 
+def peak_rss(backend, rounds, scale):
+    """Peak resident memory of the r-LSTM LSTM work with one backend (run one per process)."""
+    cases = build_cases(scale)
+    for _ in range(rounds):
+        for name, modules, fn, _ in cases[:3]:
+            set_variant(modules, backend, True, False)
+            fn()
+    print(f"{backend}: peak RSS {peak_memory_mb(torch.device('cpu')):.0f} MiB "
+          f"(window + decoder + scan, {rounds} rounds)")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5, help="timed rounds (default 5)")
+    p.add_argument("--all", action="store_true",
+                   help="also fused without flush, and both backends with keep_freed_memory")
     p.add_argument("--quick", action="store_true", help="1/10 of the sequence lengths (smoke)")
+    p.add_argument("--peak-rss", choices=["torch", "fused"],
+                   help="instead of timing: peak memory of one backend (one per process)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    peak = matmul_peak()
-    cases = build_cases(10 if args.quick else 1)
-    times = {(c[0], v[0]): [] for c in cases for v in VARIANTS}
+    scale = 10 if args.quick else 1
+    if args.peak_rss:
+        peak_rss(args.peak_rss, args.repeats, scale)
+        return
+    variants = VARIANTS + (EXTRA_VARIANTS if args.all else [])
+    cases = build_cases(scale)
+    times = {(c[0], v[0]): [] for c in cases for v in variants}
+    peaks = []
     for rnd in range(args.repeats + 1):  # round 0 is the warm-up
         for name, modules, fn, _ in cases:
-            for label, backend, flush, keep in VARIANTS:
+            for label, backend, flush, keep in variants:
                 set_variant(modules, backend, flush, keep)
                 t = timed(fn)
                 if rnd > 0:
                     times[(name, label)].append(t)
-    keep_freed_memory(False)
+        keep_freed_memory(False)
+        peaks.append(matmul_peak())
     torch.set_flush_denormal(False)
-    peak_after = matmul_peak()
+    peak = statistics.median(peaks)
 
     # the r-LSTM step: window + decoder + scan784, round by round
     r_cases = [c[0] for c in cases[:3]]
-    for label, *_ in VARIANTS:
+    for label, *_ in variants:
         times[("r-LSTM", label)] = [sum(times[(c, label)][i] for c in r_cases)
                                     for i in range(args.repeats)]
     gflop = {name: f / 1e9 for name, _, _, f in cases}
     gflop["r-LSTM"] = sum(gflop[c] for c in r_cases)
 
-    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{args.threads} threads, {args.repeats} rounds; float32 matmul peak (2048^3): "
-          f"{peak:.0f} GFLOP/s before, {peak_after:.0f} after")
+    print(f"torch {torch.__version__}, {platform.machine()}, {args.threads} threads, "
+          f"{args.repeats} rounds; float32 matmul peak (2048^3, once per round): median "
+          f"{peak:.0f} GFLOP/s (min {min(peaks):.0f}, max {max(peaks):.0f})")
     print()
     print("| case | variant | median s | min s | speed-up vs defaults | GFLOP/s | % of peak |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    base_label = VARIANTS[0][0]
-    for name in [*gflop]:
+    base_label = variants[0][0]
+    for name, flop in gflop.items():
         base = times[(name, base_label)]
-        for label, *_ in VARIANTS:
+        for label, *_ in variants:
             ts = times[(name, label)]
             med = statistics.median(ts)
             ratio = statistics.median(b / t for b, t in zip(base, ts, strict=True))
-            rate = gflop[name] / med
-            print(f"| {name} ({gflop[name]:.1f} GFLOP) | {label} | {med:.3f} | {min(ts):.3f} | "
+            rate = flop / med
+            print(f"| {name} ({flop:.1f} GFLOP) | {label} | {med:.3f} | {min(ts):.3f} | "
                   f"{ratio:.2f}x | {rate:.0f} | {100 * rate / peak:.0f}% |")
 
 

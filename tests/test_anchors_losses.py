@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from auxbench.errors import ConfigError
-from auxbench.train.anchors import anchor_range, first_real_step, sample_anchors
+from auxbench.train.anchors import first_real_step, sample_anchors
+from auxbench.train.feasibility import anchor_range
 from auxbench.train.losses import mean_token_loss, token_loss_sum
 
 

@@ -42,7 +42,7 @@ def test_train_from_the_command_line_writes_the_run_outputs(tmp_path):
     assert asrun["config"]["method"] == "rlstm"
     assert {"python", "torch", "numpy", "git", "device", "threads"} <= set(asrun["environment"])
     assert (tmp_path / "run" / "curve.csv").read_text().count("\n") == 3
-    assert (tmp_path / "ckpt" / "last.pt").exists()
+    assert (tmp_path / "ckpt" / "final.pt").exists()  # finished: kept, never resumed
 
 
 @pytest.mark.parametrize("args,expected", [

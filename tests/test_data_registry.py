@@ -104,3 +104,15 @@ def test_iterate_batches():
     assert list(data.iterate_batches(0, 4, None, shuffle=False)) == []
     with pytest.raises(ValueError):
         list(data.iterate_batches(n, 4, None, shuffle=True))
+
+
+@pytest.mark.parametrize("spec", [
+    {"name": "embedded_mnist", "side": 14, "tail": 9, "n_train": 20, "n_test": 10},
+    {"name": "embedded_pmnist", "side": 14, "n_train": 20, "n_test": 10},
+    {"name": "embedded_cifar", "side": 14, "tail": 3, "n_train": 20, "n_test": 10},
+    {"name": "embedded_dogs", "side": 16, "n_train": 20, "n_test": 10},
+    {"name": "embedded_text", "max_len": 128, "n_train": 28, "n_test": 14},
+])
+def test_sequence_shape_is_known_before_preparing(tmp_path, spec):
+    ds = data.load_prepared(data.prepare(spec, tmp_path))
+    assert data.sequence_shape(spec) == (ds.seq_len, ds.channels)

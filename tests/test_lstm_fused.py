@@ -165,7 +165,7 @@ def test_no_grad_path_saves_nothing_and_matches():
     assert out.grad_fn is None and not out.requires_grad
     # grad mode on, but nothing requires grad: also the inference path
     layer.requires_grad_(False)
-    out2, (hn2, cn2) = layer(x)
+    out2, _ = layer(x)
     assert out2.grad_fn is None
     layer.requires_grad_(True)
     layer.backend = "torch"
@@ -235,7 +235,15 @@ def test_in_place_change_of_output_before_backward_is_detected():
 
 def test_backend_selection_and_state_dict():
     assert BACKENDS == ("auto", "torch", "fused")
-    assert auto_backend(torch.zeros(1, 1, 1)) == "fused"
+    onednn = torch.backends.mkldnn.is_available()
+    assert auto_backend(torch.zeros(1, 1, 1)) == ("torch" if onednn else "fused")
+    was = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        assert auto_backend(torch.zeros(1, 1, 1)) == "fused"
+    finally:
+        torch.backends.mkldnn.enabled = was
+    assert auto_backend(torch.zeros(1, 1, 1, dtype=torch.float64)) == "fused"
     assert auto_backend(torch.zeros(1, 1, 1, dtype=torch.float16)) == "torch"
     with pytest.raises(ConfigError, match="lstm_backend"):
         LSTMLayer(3, 4, backend="cudnn-please")

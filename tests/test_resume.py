@@ -58,8 +58,8 @@ def test_resume_after_an_epoch_equals_uninterrupted(tmp_path, monkeypatch):
 
     assert outputs(tmp_path / "resumed") == outputs(tmp_path / "straight")
     assert json.loads((tmp_path / "resumed" / "metrics.json").read_text())["resumed"] == 1
-    a = load_checkpoint(tmp_path / "ckpt_straight" / "last.pt")["model"]
-    b = load_checkpoint(tmp_path / "ckpt_resumed" / "last.pt")["model"]
+    a = load_checkpoint(tmp_path / "ckpt_straight" / "final.pt")["model"]
+    b = load_checkpoint(tmp_path / "ckpt_resumed" / "final.pt")["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
@@ -89,12 +89,56 @@ def test_sigterm_mid_epoch_checkpoints_and_resume_equals_uninterrupted(tmp_path,
     assert outputs(tmp_path / "resumed") == outputs(tmp_path / "straight")
 
 
-def test_checkpoint_of_another_configuration_is_refused(tmp_path):
-    cfg = tiny_config(tmp_path, epochs=1, pretrain_epochs=0)
-    engine.train_run(cfg, tmp_path / "a", tmp_path / "ckpt")
-    other = tiny_config(tmp_path, epochs=1, pretrain_epochs=0, lr=0.01)
+def interrupt_after_first_epoch(monkeypatch, cfg, run_dir, ckpt):
+    real_save = engine.save_checkpoint
+
+    def save_then_die(path, payload):
+        real_save(path, payload)
+        raise Interrupt
+
+    monkeypatch.setattr(engine, "save_checkpoint", save_then_die)
+    with pytest.raises(Interrupt):
+        engine.train_run(cfg, run_dir, ckpt)
+    monkeypatch.setattr(engine, "save_checkpoint", real_save)
+
+
+def test_checkpoint_of_another_configuration_is_refused(tmp_path, monkeypatch):
+    cfg = tiny_config(tmp_path, epochs=2, pretrain_epochs=0)
+    interrupt_after_first_epoch(monkeypatch, cfg, tmp_path / "a", tmp_path / "ckpt")
+    other = tiny_config(tmp_path, epochs=2, pretrain_epochs=0, lr=0.01)
     with pytest.raises(TrainingError, match="different configuration"):
         engine.train_run(other, tmp_path / "b", tmp_path / "ckpt")
+
+
+def test_checkpoint_of_other_training_code_is_set_aside_not_resumed(tmp_path, monkeypatch):
+    cfg = tiny_config(tmp_path, epochs=2, pretrain_epochs=0)
+    interrupt_after_first_epoch(monkeypatch, cfg, tmp_path / "a", tmp_path / "ckpt")
+    monkeypatch.setattr(engine, "code_version", lambda: "edited-code")
+    metrics = engine.train_run(cfg, tmp_path / "a", tmp_path / "ckpt")
+    assert metrics["resumed"] == 0 and metrics["code_version"] == "edited-code"
+    stale = list((tmp_path / "ckpt").glob("stale-*.pt"))
+    assert len(stale) == 1 and load_checkpoint(stale[0])["epoch"] == 1
+
+
+def test_finished_run_is_not_resumed_when_rerun(tmp_path):
+    cfg = tiny_config(tmp_path, method="lstm", epochs=1, pretrain_epochs=0)
+    engine.train_run(cfg, tmp_path / "a", tmp_path / "ckpt")
+    assert (tmp_path / "ckpt" / "final.pt").exists()
+    assert not (tmp_path / "ckpt" / "last.pt").exists()
+    again = engine.train_run(cfg, tmp_path / "a", tmp_path / "ckpt")
+    assert again["resumed"] == 0 and again["epochs_completed"] == 1
+
+
+def test_out_of_memory_is_a_recorded_failure(tmp_path, monkeypatch):
+    cfg = tiny_config(tmp_path, method="lstm", epochs=1, pretrain_epochs=0)
+
+    def exhausted(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(engine, "recurrent_step", exhausted)
+    metrics = engine.train_run(cfg, tmp_path / "run", tmp_path / "ckpt", record_failure=True)
+    assert metrics["status"] == "failed" and "out of memory" in metrics["error"]
+    assert "batch_size" in metrics["error"]
 
 
 def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tmp_path, monkeypatch):

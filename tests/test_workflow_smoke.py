@@ -27,22 +27,6 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("snakemake") is None, reason="no snakemake")]
 
 
-def bench_available() -> bool:
-    """The Table-3 rule calls `auxbench bench --methods ... --lengths ...`."""
-    res = subprocess.run(["auxbench", "bench", "--help"], check=False, capture_output=True,
-                         text=True)
-    return res.returncode == 0 and "--methods" in res.stdout
-
-
-def configfiles(tmp: Path) -> list[str]:
-    files = [str(SMOKE)]
-    if not bench_available():
-        off = tmp / "no_bench.yaml"
-        off.write_text("experiments: {table3: {enabled: false}}\n")
-        files.append(str(off))
-    return files
-
-
 def snakemake(wd: Path, *args: str, configs: list[str],
               timeout: int = 900) -> subprocess.CompletedProcess:
     cmd = ["snakemake", "-s", str(SNAKEFILE), "--directory", str(wd), "--cores", CORES,
@@ -66,7 +50,7 @@ def job_stats(output: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
     wd = tmp_path_factory.mktemp("smoke")
-    configs = configfiles(wd)
+    configs = [str(SMOKE)]
     version = code_version()
     res = snakemake(wd, configs=configs)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]

@@ -41,7 +41,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Analysis", "AnalysisConfig", "aggregate", "analyze", "make_figures", "make_tables"]
+__all__ = ["FIGURE_NAMES", "Analysis", "AnalysisConfig", "aggregate", "analyze", "make_figures",
+           "make_tables"]
+
+# The figures make_figures writes (the workflow declares them as outputs without importing
+# matplotlib); tests/test_analysis_figures.py checks this list against what is written.
+FIGURE_NAMES = ("fig3_accuracy_vs_length", "fig4_shrinking_bptt", "fig5_curves", "fig6_ablation",
+                "table3_resources", "forest_paper_vs_reproduced")
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing the package does not load matplotlib

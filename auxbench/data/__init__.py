@@ -3,6 +3,7 @@
 Public API::
 
     validate_spec(spec) -> dict              fill defaults; ConfigError on unknown names/keys/values
+    sequence_shape(spec) -> (steps, channels) known before preparing
     dataset_key(spec) -> str                 e.g. "mnist", "pmnist", "stanford_dogs-s64"
     prepare(spec, data_root, mirror=None, progress=None) -> Path
     load_prepared(path) -> PreparedDataset   memory-mapped, cheap checks
@@ -25,6 +26,7 @@ from .registry import (
     dataset_spec,
     prepare,
     prepared_path,
+    sequence_shape,
     validate_spec,
 )
 from .sources import MIRROR_ENV, Member, MirrorCopy, Source
@@ -49,6 +51,7 @@ __all__ = [
     "prepared_path",
     "read_manifest",
     "resolve_mirror",
+    "sequence_shape",
     "subset_indices",
     "validate_spec",
     "verify_prepared",

@@ -209,6 +209,23 @@ def dataset_key(spec: dict | str) -> str:
     return DATASETS[s["name"]].key(s)
 
 
+def sequence_shape(spec: dict | str) -> tuple[int, int]:
+    """(steps, channels) the prepared dataset will have, known without preparing it."""
+    s = dataset_spec(spec)
+    name = s["name"]
+    if name in ("mnist", "pmnist"):
+        return 784, 1
+    if name == "cifar10":
+        return 1024, 3
+    if name in ("dbpedia", "embedded_text"):
+        if s["max_len"] is None:
+            raise ConfigError(f"dataset.max_len: the length of {name} with max_len null is only "
+                              "known after preparing it; give a number")
+        return s["max_len"], 1
+    channels = 1 if name in ("embedded_mnist", "embedded_pmnist") else 3
+    return s["side"] ** 2 + s.get("tail", 0), channels
+
+
 def prepared_path(spec: dict | str, data_root: str | os.PathLike) -> Path:
     return Path(data_root) / "prepared" / dataset_key(spec)
 

@@ -11,16 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from auxbench.errors import ConfigError
-
-
-def anchor_range(kind: str, aux_len: int, length: int) -> tuple[int, int]:
-    lo, hi = (aux_len, length - 2) if kind == "reconstruct" else (0, length - 1 - aux_len)
-    if lo > hi:
-        raise ConfigError(
-            f"train.aux_len: {aux_len} does not fit in sequences of length {length} "
-            f"(at most {length - 2 if kind == 'reconstruct' else length - 1})")
-    return lo, hi
+from auxbench.train.feasibility import anchor_range
 
 
 def first_real_step(tokens: Tensor, pad_token: int | None) -> Tensor:

@@ -25,7 +25,7 @@ from auxbench.errors import ConfigError, TrainingError
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.runtime import peak_memory_mb, setup_torch
-from auxbench.train.anchors import anchor_range
+from auxbench.train.feasibility import check_fits
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
@@ -86,14 +86,6 @@ def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
 
     return ds, split(ds.train_x, ds.train_y, t["train_size"]), split(ds.test_x, ds.test_y,
                                                                       t["test_size"])
-
-
-def check_fits(cfg: dict, seq_len: int) -> None:
-    """Reject settings the dataset's sequence length makes impossible, before any work."""
-    if cfg["method"] in ("rlstm", "rplstm"):
-        anchor_range("reconstruct", cfg["train"]["aux_len"], seq_len)
-    if cfg["method"] in ("plstm", "rplstm"):
-        anchor_range("predict", cfg["train"]["aux_len"], seq_len)
 
 
 def build_optimizer(cfg: dict, model: torch.nn.Module, total_epochs: int):
@@ -182,13 +174,21 @@ class Run:
         error = None
         try:
             with stop_on_sigterm() as flag:
-                self.loop(state, flag, started)
+                try:
+                    self.loop(state, flag, started)
+                except (MemoryError, torch.OutOfMemoryError) as err:
+                    raise TrainingError(
+                        f"out of memory at epoch {state.epoch + 1} ({type(err).__name__}); lower "
+                        f"train.batch_size or use a machine with more memory") from None
         except TrainingError as err:
             if not record_failure:
                 raise
             error = str(err)
             self.log(f"[{self.label}] FAILED: {error}")
         status = "failed" if error else "completed"
+        if status == "completed" and self.ckpt_path.exists():
+            # kept for inspection, but never resumed: rerunning a finished run trains afresh
+            self.ckpt_path.replace(self.ckpt_path.with_name("final.pt"))
         wall = state.wall_time_s + (time.time() - started)
         last = state.curve[-1] if state.curve else {}
         metrics = {
@@ -227,6 +227,13 @@ class Run:
         state = RunState()
         if payload is None:
             return state
+        if payload.get("code_version") != self.code:
+            stale = self.ckpt_path.with_name(f"stale-{payload.get('code_version')}.pt")
+            self.ckpt_path.replace(stale)
+            self.log(f"[{self.label}] checkpoint made by other training code "
+                     f"({payload.get('code_version')} != {self.code}); moved to {stale} and "
+                     f"starting afresh so no result mixes code versions")
+            return state
         if payload["cell_hash"] != self.cell or payload["seed"] != self.cfg["run"]["seed"]:
             raise TrainingError(
                 f"checkpoint {self.ckpt_path} belongs to a different configuration "
@@ -247,7 +254,7 @@ class Run:
 
     def checkpoint(self, state: RunState, started: float) -> None:
         save_checkpoint(self.ckpt_path, {
-            "cell_hash": self.cell, "seed": self.cfg["run"]["seed"],
+            "cell_hash": self.cell, "seed": self.cfg["run"]["seed"], "code_version": self.code,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler else None,
             "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),

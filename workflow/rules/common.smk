@@ -9,6 +9,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from auxbench import analysis
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
 from auxbench.versioning import TRAINING_CODE, code_version
@@ -149,8 +150,8 @@ def bench_config_json(wildcards):
     return json.dumps(PLAN.bench_config(), sort_keys=True, separators=(",", ":"))
 
 
-def bench_methods(wildcards):
-    return ",".join(BENCH[1]["methods"])
+def bench_cases(wildcards):
+    return ",".join(BENCH[1]["cases"])
 
 
 def bench_lengths(wildcards):
@@ -201,8 +202,7 @@ def table_names():
     return ["table2", "table3", "paper_vs_reproduced", "claims", "failed_runs", "compute"]
 
 
-FIGURE_NAMES = ("fig3_accuracy_vs_length", "fig4_shrinking_bptt", "fig5_curves", "fig6_ablation",
-                "table3_resources", "forest_paper_vs_reproduced")
+FIGURE_NAMES = analysis.FIGURE_NAMES
 
 
 def final_targets():

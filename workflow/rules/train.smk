@@ -2,7 +2,8 @@
 # the only science parameter (params.cfg); params.code is the version of the training code.
 # Checkpoints live in results/checkpoints/, which no rule declares: Snakemake deletes the outputs
 # of a killed job, never the checkpoint, so rerunning the job (--rerun-incomplete) resumes it.
-# After a successful run the checkpoint is renamed final.pt, so a forced rerun starts afresh.
+# After a successful run the engine renames the checkpoint final.pt, so a forced rerun starts
+# afresh; a checkpoint made by other training code is set aside, never resumed.
 
 
 rule train:
@@ -34,9 +35,7 @@ rule train:
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
         "auxbench train --config-json {params.cfg:q} {params.runtime} "
         "--run-dir {params.run_dir:q} --checkpoint-dir {params.ckpt:q} --threads {threads} "
-        "--record-failure > {log} 2>&1; "
-        "if [ -f {params.ckpt:q}/last.pt ]; then "
-        "mv -f {params.ckpt:q}/last.pt {params.ckpt:q}/final.pt; fi"
+        "--record-failure > {log} 2>&1"
 
 
 rule bench_resources:
@@ -46,7 +45,7 @@ rule bench_resources:
         cfg=BENCH_CONFIG,
     params:
         cfg=bench_config_json,
-        methods=bench_methods,
+        cases=bench_cases,
         lengths=bench_lengths,
         code=BENCH_CODE,
         runtime=RUNTIME_SET,
@@ -63,4 +62,4 @@ rule bench_resources:
         "printf '%s\\n' {params.cfg:q} > {output.cfg}; "
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
         "auxbench bench --config {output.cfg} {params.runtime} --set runtime.threads={threads} "
-        "--methods {params.methods} --lengths {params.lengths} --out {output.json} > {log} 2>&1"
+        "--cases {params.cases} --lengths {params.lengths} --out {output.json} > {log} 2>&1"
