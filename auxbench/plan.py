@@ -584,7 +584,7 @@ class Plan:
         exps = {}
         for name, exp in self.experiments().items():
             if exp.get("kind", "train") == "bench":
-                exps[name] = {"kind": "bench", "methods": list(exp["methods"]),
+                exps[name] = {"kind": "bench", "cases": list(exp["cases"]),
                               "lengths": list(exp["lengths"]), "dataset": exp.get("dataset")}
             else:
                 runs = [r for r in self.runs if r.experiment == name]

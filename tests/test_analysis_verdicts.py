@@ -268,3 +268,15 @@ def test_options_from_workflow_config():
         AnalysisConfig.from_mapping({"analysis": {"tolerance_pp": "wide"}})
     with pytest.raises(ConfigError, match="primary_test"):
         AnalysisConfig.from_mapping({"analysis": {"primary_test": "z"}})
+
+
+def test_claims_use_the_configured_truncated_setting():
+    """At a reduced scale the paper's Truncate 300 is played by another tK setting."""
+    from auxbench.analysis.options import AnalysisConfig
+
+    cfg = AnalysisConfig.from_mapping({"analysis": {"truncated_setting": "t32"}})
+    assert cfg.claim_cell(("rlstm", "t300")) == ("rlstm", "t32")
+    assert cfg.claim_cell(("rlstm", "full")) == ("rlstm", "full")
+    assert cfg.claim_cell(("rlstm", "t0")) == ("rlstm", "t0")
+    with pytest.raises(ConfigError, match="truncated_setting"):
+        AnalysisConfig.from_mapping({"analysis": {"truncated_setting": "full"}})

@@ -23,6 +23,7 @@ analysis:
   chance_margin_pp: 10.0      # claim (e): "far above chance" = above chance + this margin
   noninferiority_margin_pp: 1.0   # claim (d): r-LSTM >= p-LSTM means not worse by this much
   primary_test: welch         # welch | mwu: the test behind claim verdicts and bold cells
+  truncated_setting: t300     # the setting that plays the paper's "Truncate 300" in the claims
 ```
 
 A dataset is comparable with the paper's number when the scale is `paper`, its key is not an
@@ -69,6 +70,7 @@ class AnalysisConfig:
     chance_margin_pp: float = 10.0
     noninferiority_margin_pp: float = 1.0
     primary_test: str = "welch"
+    truncated_setting: str = "t300"
     scale: str = "default"
     seeds: tuple[int, ...] | None = None
     paper_datasets: Mapping[str, str] = field(default_factory=dict)
@@ -87,6 +89,11 @@ class AnalysisConfig:
             and not str(key).startswith("embedded_")
             and self.paper_dataset(key) in PAPER_DATASETS
         )
+
+    def claim_cell(self, cell: tuple[str, str]) -> tuple[str, str]:
+        """The paper's (method, 't300') cell as this run set names it (its truncated setting)."""
+        method, setting = cell
+        return (method, self.truncated_setting) if setting == "t300" else cell
 
     def replace(self, **kw: Any) -> AnalysisConfig:
         return dataclasses.replace(self, **kw)
@@ -133,6 +140,11 @@ class AnalysisConfig:
             if pt not in ("welch", "mwu"):
                 raise ConfigError("analysis.primary_test must be 'welch' or 'mwu'")
             kw["primary_test"] = pt
+        if merged.get("truncated_setting") is not None:
+            ts = str(merged["truncated_setting"])
+            if not re.fullmatch(r"t\d+", ts):
+                raise ConfigError(f"analysis.truncated_setting must be tK, e.g. t300, got {ts!r}")
+            kw["truncated_setting"] = ts
         if merged.get("scale") is not None:
             kw["scale"] = str(merged["scale"])
         seeds = merged.get("seeds")

@@ -278,6 +278,7 @@ def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
         family = []
         for paper_dataset, dataset in _claim_datasets(runs, claim, cfg):
             for a, b in claim.comparisons:
+                a, b = cfg.claim_cell(a), None if b is None else cfg.claim_cell(b)
                 family.append(_test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b))
         p = np.array([r["p"] for r in family], dtype=float)
         q = np.array([r["p_opposite"] for r in family], dtype=float)

@@ -365,7 +365,7 @@ def section_what(inp: Inputs) -> str:
         title = EXPERIMENT_TITLES.get(name, name)
         if exp["kind"] == "bench":
             rows.append([name, title, _esc(exp.get("dataset") or "synthetic tokens"),
-                         ", ".join(exp["methods"]),
+                         ", ".join(exp["cases"]),
                          "lengths " + ", ".join(map(str, exp["lengths"])), "—", "bench"])
             continue
         n_done = int((done["experiment"] == name).sum()) if not done.empty else 0
