@@ -146,7 +146,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
           f"to prepare{'; results only (no training)' if wf.results_only else ''}")
     for name, exp in wf.summary()["experiments"].items():
         if exp["kind"] == "bench":
-            print(f"  {name:<8} bench: methods {','.join(exp['methods'])}; lengths "
+            print(f"  {name:<8} bench: cases {','.join(exp['cases'])}; lengths "
                   f"{','.join(map(str, exp['lengths']))}")
         else:
             print(f"  {name:<8} {exp['runs']:>4} runs: {len(exp['datasets'])} dataset(s) x "

@@ -68,3 +68,11 @@ def test_missing_dataset_offline_says_where_to_put_the_files(tmp_path):
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert "train-images-idx3-ubyte.gz" in out.stderr and "AUXBENCH_DATA_MIRROR" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["config", "lite", "paper", "smoke"])
+def test_plan_prints_every_config(name):
+    repo = __import__("pathlib").Path(__file__).resolve().parents[1]
+    out = auxbench("plan", "--configfile", str(repo / "config" / f"{name}.yaml"), cwd=repo)
+    assert out.returncode == 0, out.stderr
+    assert "training runs" in out.stdout and "table3" in out.stdout
