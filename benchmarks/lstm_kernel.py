@@ -1,6 +1,7 @@
 """Side-by-side CPU timings of the LSTM backends at the paper's sizes, in one process.
 
-    python benchmarks/lstm_kernel.py --threads 2 --repeats 5
+    python benchmarks/lstm_kernel.py --threads 2 --repeats 5 --all
+    python benchmarks/lstm_kernel.py --peak-rss torch; python benchmarks/lstm_kernel.py --peak-rss fused
 
 Cases (batch 128):
   window   main LSTM 128->128, 300 steps, forward + backward (loss on the last output, as the
@@ -11,8 +12,8 @@ Cases (batch 128):
   r-LSTM   window + decoder + scan784: the LSTM work of one r-LSTM step on MNIST
 
 Variants: nn.LSTM with PyTorch's defaults (no denormal flush), nn.LSTM with flush, the fused
-backend with flush (and without), and both backends with glibc keeping freed memory
-(`auxbench.runtime.keep_freed_memory`). Every round runs every case in every variant, in turn,
+backend with flush; with --all also nn.LSTM with oneDNN disabled, fused without flush, and both
+backends with glibc keeping freed memory (`auxbench.runtime.keep_freed_memory`). Every round runs every case in every variant, in turn,
 so machine noise hits all variants alike; the table reports medians over rounds, and the
 speed-up is the median of the per-round ratios to the default variant.
 
@@ -38,6 +39,7 @@ VARIANTS = [  # (label, backend, flush denormals, keep freed memory)
     ("fused + flush", "fused", True, False),
 ]
 EXTRA_VARIANTS = [  # --all
+    ("nn.LSTM without oneDNN + flush", "torch-aten", True, False),
     ("fused, no flush", "fused", False, False),
     ("nn.LSTM + flush + keep memory", "torch", True, True),
     ("fused + flush + keep memory", "fused", True, True),
@@ -100,8 +102,10 @@ def build_cases(scale):
 
 
 def set_variant(modules, backend, flush, keep):
+    """`torch-aten`: nn.LSTM with oneDNN disabled (its per-step ATen path, as where no oneDNN)."""
+    torch.backends.mkldnn.enabled = backend != "torch-aten"
     for m in modules:
-        m.backend = backend
+        m.backend = "torch" if backend == "torch-aten" else backend
     torch.set_flush_denormal(flush)
     keep_freed_memory(keep)
 
@@ -128,7 +132,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5, help="timed rounds (default 5)")
     p.add_argument("--all", action="store_true",
-                   help="also fused without flush, and both backends with keep_freed_memory")
+                   help="also nn.LSTM without oneDNN, fused without flush, and both backends "
+                        "with keep_freed_memory")
     p.add_argument("--quick", action="store_true", help="1/10 of the sequence lengths (smoke)")
     p.add_argument("--peak-rss", choices=["torch", "fused"],
                    help="instead of timing: peak memory of one backend (one per process)")
@@ -152,6 +157,7 @@ def main(argv=None):
         keep_freed_memory(False)
         peaks.append(matmul_peak())
     torch.set_flush_denormal(False)
+    torch.backends.mkldnn.enabled = True
     peak = statistics.median(peaks)
 
     # the r-LSTM step: window + decoder + scan784, round by round
