@@ -1,7 +1,7 @@
 """Side-by-side CPU timings of the LSTM backends at the paper's sizes, in one process.
 
     python benchmarks/lstm_kernel.py --threads 2 --repeats 5 --all
-    python benchmarks/lstm_kernel.py --peak-rss torch; python benchmarks/lstm_kernel.py --peak-rss fused
+    python benchmarks/lstm_kernel.py --peak-rss torch --repeats 2   # also: fused, --keep-memory
 
 Cases (batch 128):
   window   main LSTM 128->128, 300 steps, forward + backward (loss on the last output, as the
@@ -116,15 +116,16 @@ def timed(fn):
     return time.perf_counter() - t
 
 
-def peak_rss(backend, rounds, scale):
+def peak_rss(backend, rounds, scale, keep):
     """Peak resident memory of the r-LSTM LSTM work with one backend (run one per process)."""
     cases = build_cases(scale)
     for _ in range(rounds):
-        for name, modules, fn, _ in cases[:3]:
-            set_variant(modules, backend, True, False)
+        for _name, modules, fn, _ in cases[:3]:
+            set_variant(modules, backend, True, keep)
             fn()
-    print(f"{backend}: peak RSS {peak_memory_mb(torch.device('cpu')):.0f} MiB "
-          f"(window + decoder + scan, {rounds} rounds)")
+    print(f"{backend}{' + keep memory' if keep else ''}: peak RSS "
+          f"{peak_memory_mb(torch.device('cpu')):.0f} MiB (window + decoder + scan784, "
+          f"{rounds} rounds)")
 
 
 def main(argv=None):
@@ -137,11 +138,13 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="1/10 of the sequence lengths (smoke)")
     p.add_argument("--peak-rss", choices=["torch", "fused"],
                    help="instead of timing: peak memory of one backend (one per process)")
+    p.add_argument("--keep-memory", action="store_true",
+                   help="with --peak-rss: under keep_freed_memory()")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     scale = 10 if args.quick else 1
     if args.peak_rss:
-        peak_rss(args.peak_rss, args.repeats, scale)
+        peak_rss(args.peak_rss, args.repeats, scale, args.keep_memory)
         return
     variants = VARIANTS + (EXTRA_VARIANTS if args.all else [])
     cases = build_cases(scale)

@@ -98,3 +98,23 @@ def test_snakemake_benchmark_tsv(tmp_path):
     assert (row["experiment"], row["method"], row["setting"], row["seed"]) == (
         "table2", "lstm", "full", 1)
     assert row["s"] == pytest.approx(3600.5) and row["cpu_time"] == pytest.approx(3500.0)
+
+
+def test_aggregation_refuses_a_cell_that_mixes_training_code(tmp_path):
+    from auxbench.analysis import aggregate
+
+    for seed in (0, 1):
+        write_run(tmp_path, "table2", "mnist", "rlstm", "t300", seed, 0.9)
+    write_run(tmp_path, "table2", "mnist", "rlstm", "t300", 2, 0.5, code_version="stale")
+    write_run(tmp_path, "table2", "mnist", "lstm", "t300", 0, 0.2, code_version="stale")
+    with pytest.raises(DataError, match=r"table2/mnist/rlstm/t300 mixes runs made with "
+                                        r"different training code .*stale: seeds \[2\]"):
+        aggregate(tmp_path, tmp_path / "out")
+
+
+def test_aggregation_accepts_cells_that_are_each_consistent(tmp_path):
+    from auxbench.analysis import aggregate
+
+    write_run(tmp_path, "table2", "mnist", "rlstm", "t300", 0, 0.9)
+    write_run(tmp_path, "table2", "mnist", "lstm", "t300", 0, 0.2, code_version="other")
+    assert aggregate(tmp_path, tmp_path / "out")

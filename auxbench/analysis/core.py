@@ -75,6 +75,7 @@ def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame 
                    compute: pd.DataFrame | None = None, curves: pd.DataFrame | None = None,
                    runs_dir: str | None = None) -> Analysis:
     runs = runs_mod.normalize_runs(runs)
+    runs_mod.check_consistent(runs)
     cells = cells_mod.summarize_cells(runs, cfg)
     a = Analysis(cfg=cfg, runs=runs, cells=cells, runs_dir=runs_dir,
                  bench=bench if bench is not None else runs_mod.load_bench(None),

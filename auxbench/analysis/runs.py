@@ -168,6 +168,26 @@ def normalize_runs(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def check_consistent(runs: pd.DataFrame) -> None:
+    """Refuse to combine the seeds of one cell made with different configs or training code.
+
+    Averaging a stale seed with fresh ones would give a number no configuration produced; the
+    message names the cell, the differing values and the seeds behind each.
+    """
+    present = runs[runs["status"] != "missing"]
+    for cell, group in present.groupby(["experiment", "dataset", "method", "setting"]):
+        for column, what in (("config_hash", "configurations"), ("code_version", "training code")):
+            values = group[column].dropna().unique()
+            if len(values) > 1:
+                detail = "; ".join(
+                    f"{v}: seeds {sorted(group.loc[group[column] == v, 'seed'].tolist())}"
+                    for v in values)
+                raise DataError(
+                    f"cell {'/'.join(map(str, cell))} mixes runs made with different {what} "
+                    f"({column} {detail}); rerun the stale seeds (snakemake --forcerun their "
+                    f"metrics.json) or move their folders away, then aggregate again")
+
+
 def load_runs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
     """Tidy per-seed table of every run under `runs_dir` (columns `RUN_COLUMNS`)."""
     rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir, experiments)]

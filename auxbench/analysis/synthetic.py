@@ -36,6 +36,7 @@ def write_run(
     epochs: int = 4,
     pretrain_epochs: int = 0,
     curve: list[dict] | None = None,
+    code_version: str = "1" * 64,
 ) -> Path:
     """One run folder. `test_accuracy` is a fraction; `curve` rows override the default curve."""
     d = Path(runs_dir) / experiment / dataset / f"{method}-{setting}" / f"seed{seed}"
@@ -43,7 +44,7 @@ def write_run(
         "status": status, "experiment": experiment, "dataset": dataset, "method": method,
         "setting": setting, "seed": seed, "epochs": epochs, "pretrain_epochs": pretrain_epochs,
         "wall_time_s": 12.5, "peak_memory_mb": 100.0, "config_hash": "0" * 64,
-        "code_version": "1" * 64, "resumed": 0, "n_parameters": 1000, "seq_len": seq_len,
+        "code_version": code_version, "resumed": 0, "n_parameters": 1000, "seq_len": seq_len,
         "n_classes": n_classes,
     }
     if status == "completed":
