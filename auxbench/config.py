@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
         "aux_bos": False,              # §8.3: first subsequence token starts the decoder
         "share_embedding": True,       # §8.8: decoder shares the input embedding
         "plstm_wiring": "stacked",     # §8.11: auxiliary LSTM on the main hidden states
-        "lstm_backend": "auto",        # fused CPU kernel on CPU, cuDNN on CUDA
+        "lstm_backend": "auto",        # nn.LSTM (oneDNN on CPU, cuDNN on CUDA); or torch, fused
         "transformer": {"d_model": 128, "heads": 4, "ff": 512, "layers": 2,
                         "dropout": 0.1, "attn_dropout": 0.0},
     },

@@ -70,9 +70,9 @@ def keep_freed_memory(keep: bool = True) -> bool:
 
     Why: glibc serves every allocation above 32 MiB with a fresh mmap and unmaps it on free, so
     each training step page-faults its activation buffers in again (~0.2 ms per MiB here); with
-    ``keep`` they are reused from the heap, ~1.2x faster for nn.LSTM windows. The cost: the heap
-    fragments, and peak resident memory rose 77% for nn.LSTM and 12% for the fused backend in
-    an r-LSTM-like loop, so it is opt-in (benchmarks, memory-rich machines), not in
+    ``keep`` they are reused from the heap: nn.LSTM windows ran 1.06-1.18x faster. The cost: the
+    heap fragments, and peak resident memory rose 39% for nn.LSTM and 4% for the fused backend
+    (docs/benchmarks.md), so it is opt-in (benchmarks, memory-rich machines), not in
     `setup_torch`. ``keep=False`` restores glibc's steady-state defaults (32 MiB mmap threshold,
     64 MiB trim threshold) and returns free memory to the OS. Returns whether the settings were
     applied (False off glibc).

@@ -91,7 +91,7 @@ def test_a_flipped_byte_in_the_prepared_cache_stops_training_before_it_starts(tm
         [sys.executable, "-m", "auxbench", "train", "--set", "dataset.name=embedded_mnist",
          "--set", "dataset.side=14", "--set", "dataset.n_train=64", "--set", "dataset.n_test=32",
          "--set", "runtime.data_root=data", "--set", "train.aux_len=100",
-         "--run-dir", "run"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+         "--run-dir", "run"], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 1
     assert "train_x.npy" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "run").exists()

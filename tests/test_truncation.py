@@ -86,21 +86,21 @@ def run_aux(model, tokens, window, aux_len):
 
 @pytest.mark.parametrize("anchors", [[30, 45], [20, 58]])
 def test_reconstruction_gradient_reaches_the_main_lstm_only_within_its_window(anchors):
-    cfg, model, tokens, _ = make("rlstm")
+    _, model, tokens, _ = make("rlstm")
     run_aux(model, tokens, aux_window(model, "reconstruct", anchors, 20, 10), 20)
     assert grad_steps(model) == [set(range(a - 9, a + 1)) for a in anchors]
 
 
 def test_reconstruction_window_near_the_start_reaches_step_zero_only():
-    cfg, model, tokens, _ = make("rlstm", aux_len=5)
+    _, model, tokens, _ = make("rlstm", aux_len=5)
     run_aux(model, tokens, aux_window(model, "reconstruct", [6, 40], 5, 10), 5)
-    assert grad_steps(model) == [set(range(0, 7)), set(range(31, 41))]
+    assert grad_steps(model) == [set(range(7)), set(range(31, 41))]
 
 
 def test_prediction_gradient_covers_truncation_before_and_window_after_the_anchor():
-    cfg, model, tokens, _ = make("plstm")
+    _, model, tokens, _ = make("plstm")
     run_aux(model, tokens, aux_window(model, "predict", [5, 30], 20, 10), 20)
-    assert grad_steps(model) == [set(range(0, 5 + 20)), set(range(21, 30 + 20))]
+    assert grad_steps(model) == [set(range(5 + 20)), set(range(21, 30 + 20))]
 
 
 def capture_targets(monkeypatch):
@@ -116,7 +116,7 @@ def capture_targets(monkeypatch):
 
 
 def test_reconstruction_targets_are_the_tokens_before_the_anchor_in_order(monkeypatch):
-    cfg, model, tokens, _ = make("rlstm")
+    _, model, tokens, _ = make("rlstm")
     seen = capture_targets(monkeypatch)
     anchors = [30, 45]
     window = aux_window(model, "reconstruct", anchors, 20, 10)
@@ -127,7 +127,7 @@ def test_reconstruction_targets_are_the_tokens_before_the_anchor_in_order(monkey
 
 
 def test_reconstruction_with_bos_predicts_all_l_tokens(monkeypatch):
-    cfg, model, tokens, _ = make("rlstm")
+    _, model, tokens, _ = make("rlstm")
     model.bos = torch.nn.Parameter(torch.zeros(8, dtype=torch.double))
     seen = capture_targets(monkeypatch)
     window = aux_window(model, "reconstruct", [30, 45], 20, 10)
@@ -136,7 +136,7 @@ def test_reconstruction_with_bos_predicts_all_l_tokens(monkeypatch):
 
 
 def test_prediction_targets_are_the_tokens_after_the_anchor_in_order(monkeypatch):
-    cfg, model, tokens, _ = make("plstm")
+    _, model, tokens, _ = make("plstm")
     seen = capture_targets(monkeypatch)
     anchors = [5, 30]
     window = aux_window(model, "predict", anchors, 20, 10)

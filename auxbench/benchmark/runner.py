@@ -64,7 +64,7 @@ def run_case(cfg: dict, length: int, batch: int, channels: int, steps: int, warm
     if baseline:
         cmd.append("--no-flush-denormal")
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "error": f"no result within {timeout:.0f} s"}
     if proc.returncode != 0:
@@ -74,18 +74,20 @@ def run_case(cfg: dict, length: int, batch: int, channels: int, steps: int, warm
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _num(record: dict, key: str, fmt: str) -> str:
+    return format(record[key], fmt) if record.get(key) is not None else "-"
+
+
 def format_table(records: list[dict]) -> str:
     head = ("| method | setting | backend | T | batch | step (s) | samples/s | peak MiB | "
             "activations MiB | GFLOP | GFLOP/s | status |")
     lines = [head, "|" + "---|" * 12]
     for r in records:
-        def num(key, fmt):
-            return format(r[key], fmt) if r.get(key) is not None else "-"
         lines.append(f"| {r['method']} | {r['setting']} | {r['backend']} | {r['seq_len']} | "
-                     f"{r['batch_size']} | {num('step_time_s', '.3f')} | "
-                     f"{num('samples_per_s', '.1f')} | {num('peak_memory_mb', '.0f')} | "
-                     f"{num('activation_mb', '.1f')} | {num('gflop', '.1f')} | "
-                     f"{num('gflops_per_s', '.1f')} | {r['status']} |")
+                     f"{r['batch_size']} | {_num(r, 'step_time_s', '.3f')} | "
+                     f"{_num(r, 'samples_per_s', '.1f')} | {_num(r, 'peak_memory_mb', '.0f')} | "
+                     f"{_num(r, 'activation_mb', '.1f')} | {_num(r, 'gflop', '.3g')} | "
+                     f"{_num(r, 'gflops_per_s', '.3g')} | {r['status']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from auxbench.models.heads import TokenHead
-from auxbench.models.lstm import State, StackedLSTM
+from auxbench.models.lstm import StackedLSTM, State
 
 
 class AuxiliaryLSTM(nn.Module):

@@ -1,11 +1,11 @@
 """A single-layer CPU LSTM as a custom autograd function with a hand-written backward.
 
-Where it stands (docs/benchmarks.md): PyTorch's own CPU nn.LSTM for float32 now runs through
-oneDNN's fused RNN kernel and reaches ~80% of the matmul peak; this Python-level kernel reaches
-~55-65% and is 0.7-0.95x as fast, but needs ~20% less peak memory (the backward keeps gate
-gradients for one chunk of steps only). `auto` therefore picks nn.LSTM when oneDNN is there, and
-this kernel for float64 or where nn.LSTM falls back to its per-step ATen path (~1.3x slower
-than this one here). It does the LSTM's arithmetic with few, large operations:
+Where it stands (docs/benchmarks.md): PyTorch's own CPU nn.LSTM for float32 runs through
+oneDNN's fused RNN kernel (~73% of the matmul peak for an r-LSTM step); this Python-level kernel
+reaches ~63% and is 0.73-0.91x as fast, but needs ~22% less peak memory (the backward keeps
+gate gradients for one chunk of steps only). `auto` therefore picks nn.LSTM when oneDNN is
+there, and this kernel for float64 or where nn.LSTM falls back to its per-step ATen path
+(1.2-1.6x slower than this one). It does the LSTM's arithmetic with few, large operations:
 
 * The input projection ``x W_ih^T + b`` is hoisted out of the time loop and done as one matmul per
   chunk of time steps; each step then does one ``[B,H] x [H,4H]`` ``addmm_`` into its slot of the
@@ -13,7 +13,7 @@ than this one here). It does the LSTM's arithmetic with few, large operations:
 * Gates are kept internally in the order (o, i, f, g) instead of nn.LSTM's (i, f, g, o): the
   ``dh``-driven gate (o) and the three ``dc``-driven gates (i, f, g) are then contiguous, which
   lets the backward write each group with a single op.
-* ``tanh`` is computed as ``2*sigmoid(2x) - 1``: on this CPU build ``torch.tanh`` is ~5x slower
+* ``tanh`` is computed as ``2*sigmoid(2x) - 1``: on this CPU build ``torch.tanh`` is ~6x slower
   than ``torch.sigmoid``. The g-gate rows of the internal weights are pre-scaled by 2, so a single
   ``sigmoid_`` covers all four gates.
 * The forward saves only what the backward needs (gates after the nonlinearity, the cell states,

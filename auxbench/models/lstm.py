@@ -25,9 +25,9 @@ def auto_backend(x: Tensor) -> str:
 
     CUDA: nn.LSTM (cuDNN). CPU float32 with oneDNN available: also nn.LSTM, because PyTorch
     runs its CPU LSTM forward and backward through oneDNN's fused RNN kernel, which measured
-    1.2-1.4x faster than `fused` (2-core AVX-512 EPYC, torch 2.13). Other CPU float32/float64
+    1.1-1.4x faster than `fused` (2-core AVX-512 EPYC, torch 2.13). Other CPU float32/float64
     (oneDNN missing or disabled, float64, where nn.LSTM takes its slower per-step ATen path):
-    `fused`. Pass `fused` explicitly for ~20% less peak memory than nn.LSTM.
+    `fused`. Pass `fused` explicitly for ~22% less peak memory than nn.LSTM.
     """
     if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return "torch"

@@ -25,8 +25,8 @@ from auxbench.errors import ConfigError, TrainingError
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.runtime import peak_memory_mb, setup_torch
-from auxbench.train.feasibility import check_fits
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
+from auxbench.train.feasibility import check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import environment, write_asrun, write_curve, write_metrics

@@ -6,8 +6,8 @@ truncation bounds, so tests and benchmarks use it to show that memory is flat in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import torch
 
