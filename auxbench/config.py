@@ -20,7 +20,7 @@ import yaml
 from auxbench.errors import ConfigError
 
 METHODS = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
-RECURRENT_METHODS = ("lstm", "rlstm", "plstm", "rplstm")
+AUX_METHODS = ("rlstm", "plstm", "rplstm")
 
 # The paper's architecture and training defaults (PAPER.md §2, §3, §8); every entry is a choice a
 # user can override, and the comment says where an unspecified detail was decided.
@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
         "aux_weight": 1.0,             # stated: L = L_sup + L_aux
         "aux_combine": "sum",          # rplstm: L_r + L_p (each normalised per token) or their mean
         "aux_in_training": True,       # keep the auxiliary loss on after pretraining (stated)
-        "pretrain_epochs": 0,
+        "pretrain_epochs": 2,          # §8.14: ~20% of the budget (StanfordDogs: 20 per 100)
         "epochs": 10,
         "batch_size": 128,             # §8.12
         "eval_batch_size": 256,
@@ -146,32 +146,59 @@ def validate(cfg: dict[str, Any]) -> None:
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.path), list(e.path)))
     if errors:
         raise ConfigError(describe_schema_error(errors[0]))
-    train = cfg["train"]
-    if cfg["method"] == "transformer" and train["bptt"] != "full":
+    train, model, method = cfg["train"], cfg["model"], cfg["method"]
+    if method == "transformer" and train["bptt"] != "full":
         raise ConfigError("train.bptt: the transformer has no truncation; use bptt: full")
-    if train["n_anchors"] * train["aux_len"] <= 1 and cfg["method"] in ("rlstm", "plstm", "rplstm"):
-        raise ConfigError("train.aux_len: must be at least 2 for an auxiliary method")
+    if method in ("rlstm", "rplstm") and train["aux_len"] < (1 if model["aux_bos"] else 2):
+        raise ConfigError("train.aux_len: r-LSTM reconstructs aux_len - 1 tokens after the first "
+                          "one, so it needs aux_len >= 2 (>= 1 with model.aux_bos: true)")
+    if method in AUX_METHODS and model["aux_state_init"] == "zero_pad" and \
+            model["aux_hidden"] < model["hidden"]:
+        raise ConfigError(f"model.aux_state_init: zero_pad copies the main state into the "
+                          f"auxiliary LSTM, so model.aux_hidden ({model['aux_hidden']}) must be "
+                          f">= model.hidden ({model['hidden']}); or use project or match")
+    tr = model["transformer"]
+    if method == "transformer" and tr["d_model"] % tr["heads"]:
+        raise ConfigError(f"model.transformer.heads: {tr['heads']} does not divide "
+                          f"model.transformer.d_model ({tr['d_model']})")
+    if train["lr_schedule"] == "step" and train["lr_step_epochs"] < 1:
+        raise ConfigError("train.lr_step_epochs: must be >= 1 with lr_schedule: step")
+
+
+def key_path(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
 
 
 def describe_schema_error(err: jsonschema.ValidationError) -> str:
-    where = ".".join(str(p) for p in err.absolute_path) or "<top level>"
+    """One line naming the key at fault and what it accepts (run and workflow configs alike)."""
+    where = key_path(err.absolute_path)
     if err.validator == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         extra = sorted(set(err.instance) - set(allowed))
-        return f"{where}: unknown key(s) {extra}; allowed keys: {allowed}"
+        return f"{where}: unknown key(s) {extra}" + (f"; allowed keys: {allowed}" if allowed else "")
+    if err.validator == "propertyNames":
+        return f"{where}: name {err.instance!r} is not allowed ({err.message})"
     if err.validator == "enum":
         return f"{where}: {err.instance!r} is not one of {err.validator_value}"
-    if err.validator in ("oneOf", "anyOf"):
-        hint = err.schema.get("description", "")
-        return f"{where}: {err.instance!r} is not valid" + (f" ({hint})" if hint else "")
     if err.validator == "required":
-        return f"{where}: {err.message}"
-    return f"{where}: {err.message}"
+        return f"{where}: {err.message} (give it an explicit value)"
+    desc = err.schema.get("description") if isinstance(err.schema, dict) else None
+    msg = f"{where}: {err.message}"
+    if err.validator in ("oneOf", "anyOf", "type", "pattern") and desc:
+        msg += f" ({desc.strip().splitlines()[0]})"
+    return msg
+
+
+# Settings that change how a run computes, not what it computes.
+NOT_IN_CELL = {"train": ("scan_chunk", "eval_batch_size"), "model": ("lstm_backend",)}
 
 
 def cell_hash(cfg: dict[str, Any]) -> str:
-    """Hash of everything that defines a result cell: all but the seed, run labels and runtime."""
+    """Hash of everything that defines a result cell: all but the seed, run labels, runtime and
+    the settings that only change speed or memory (NOT_IN_CELL)."""
     ident = {k: v for k, v in cfg.items() if k not in ("run", "runtime")}
+    for section, keys in NOT_IN_CELL.items():
+        ident[section] = {k: v for k, v in ident[section].items() if k not in keys}
     blob = json.dumps(ident, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -91,7 +91,6 @@ METHODS = runcfg.METHODS
 NAME_PATTERN = r"[A-Za-z0-9_]+"
 SEED_PATTERN = r"[0-9]+"
 BUILTIN_SETTING = re.compile(r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))$")
-PAPER_DATASETS = ("mnist", "pmnist", "cifar10", "dbpedia", "stanford_dogs")
 TOP_LEVEL_KEYS = ("scale", "description", "data", "results_only", "seeds", "compute", "base",
                   "method_overrides", "datasets", "settings", "experiments", "analysis")
 LAYER_KEYS = ("model", "train")
@@ -184,32 +183,6 @@ def load_schema(path: str | Path | None = None) -> dict:
     return _SCHEMA_CACHE[key]
 
 
-def _where(path: Iterable[Any]) -> str:
-    return ".".join(str(p) for p in path) or "<top level>"
-
-
-def describe_error(err) -> str:
-    """One line naming the config key at fault and what it accepts."""
-    where = _where(err.absolute_path)
-    if err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed))
-        if allowed:
-            return f"{where}: unknown key(s) {extra}; allowed keys: {allowed}"
-        return f"{where}: unknown key(s) {extra}"
-    if err.validator == "propertyNames":
-        return f"{where}: name {err.instance!r} is not allowed ({err.message})"
-    if err.validator == "enum":
-        return f"{where}: {err.instance!r} is not one of {err.validator_value}"
-    if err.validator == "required":
-        return f"{where}: {err.message} (put an explicit value in the config file)"
-    desc = err.schema.get("description") if isinstance(err.schema, dict) else None
-    msg = f"{where}: {err.message}"
-    if err.validator in ("oneOf", "anyOf", "type", "pattern") and desc:
-        msg += f" ({desc.strip().splitlines()[0]})"
-    return msg
-
-
 def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None) -> None:
     """Validate the workflow config's structure; ConfigError names the first wrong key."""
     import jsonschema
@@ -227,8 +200,8 @@ def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None
         return e
 
     errors = sorted((depth_first(e) for e in errors),
-                    key=lambda e: (-len(e.absolute_path), _where(e.absolute_path)))
-    lines = [describe_error(e) for e in errors[:5]]
+                    key=lambda e: (-len(e.absolute_path), runcfg.key_path(e.absolute_path)))
+    lines = [runcfg.describe_schema_error(e) for e in errors[:5]]
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     raise ConfigError("workflow config: " + "; ".join(lines) + more)
 
@@ -263,6 +236,7 @@ class Plan:
         self._check_layers()
         self.runs = self._build_runs()
         self._check_runs()
+        self._check_bench()
 
     # ----------------------------------------------------------------- the config's parts
     @property
@@ -323,11 +297,6 @@ class Plan:
         out = {}
         for ds_id, entry in self.cfg["datasets"].items():
             spec = dict(entry["spec"])
-            for opt in data.RUN_OPTIONS:
-                if opt in spec:
-                    raise ConfigError(
-                        f"datasets.{ds_id}.spec.{opt}: subsets are a training option; put it in "
-                        f"datasets.{ds_id}.overrides.train.{opt}")
             try:
                 key = data.dataset_key(spec)
             except ConfigError as err:
@@ -460,6 +429,22 @@ class Plan:
             except ConfigError as err:
                 raise ConfigError(f"run {run.label} (dataset {run.dataset}): {err}; lower "
                                   f"aux_len for this dataset or experiment") from None
+
+    def _check_bench(self) -> None:
+        """Every bench case must fit every length it is measured at."""
+        item, cfg = self.bench_experiment(), self.bench_config()
+        if item is None:
+            return
+        name, exp = item
+        for case in exp["cases"]:
+            method = case.split(":")[0]
+            for length in exp["lengths"]:
+                try:
+                    check_fits({**cfg, "method": method}, length)
+                except ConfigError as err:
+                    raise ConfigError(f"experiments.{name}: case {case} at length {length}: "
+                                      f"{err}; lower overrides.train.aux_len or drop the "
+                                      f"length") from None
 
     def run_layers(self, run: Run) -> list[tuple[str, dict[str, Any]]]:
         exp = self.cfg["experiments"][run.experiment]

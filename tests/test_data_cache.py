@@ -27,7 +27,7 @@ def test_layout_and_manifest(prepared, tmp_path):
         "manifest.json", "test_x.npy", "test_y.npy", "train_x.npy", "train_y.npy"]
     m = json.loads((prepared / "manifest.json").read_text())
     assert m["format_version"] == 1 and m["dataset_key"] == key
-    assert m["spec"] == data.dataset_spec(SPEC)
+    assert m["spec"] == data.validate_spec(SPEC)
     assert m["vocab_size"] == 256 and m["pad_token"] is None
     assert (m["n_classes"], m["seq_len"], m["channels"]) == (10, 256, 1)
     assert m["shapes"]["train_x"] == [200, 256, 1] and m["arrays"]["test_y"]["dtype"] == "int64"
@@ -92,7 +92,7 @@ def test_manifest_of_another_spec_is_rebuilt(prepared, tmp_path):
     m = json.loads((prepared / "manifest.json").read_text())
     m["spec"]["seed"] = 99
     (prepared / "manifest.json").write_text(json.dumps(m))
-    assert not data.is_prepared(prepared, data.dataset_spec(SPEC))
+    assert not data.is_prepared(prepared, data.validate_spec(SPEC))
     data.prepare(SPEC, tmp_path, progress="none")
     assert data.load_prepared(prepared).manifest["spec"]["seed"] == 0
 

@@ -18,7 +18,7 @@ def step_bytes(method: str, length: int, bptt) -> int:
                              "aux_head_hidden": 16},
                    "train": {"bptt": bptt, "aux_bptt": 30, "aux_len": 60, "scan_chunk": 256}})
     torch.manual_seed(0)
-    model = build_model(cfg, channels=1, n_classes=4, pad_token=None)
+    model = build_model(cfg, channels=1, vocab=256, n_classes=4, pad_token=None)
     tokens = torch.randint(0, 256, (4, length, 1), dtype=torch.uint8)
     labels = torch.randint(0, 4, (4,))
     with saved_activation_bytes() as saved:

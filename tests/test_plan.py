@@ -270,12 +270,14 @@ def test_schema_errors_name_the_key(mutate, expect):
     (lambda c: c["experiments"]["table2"].update(settings=["t32"]), "transformer"),
     (lambda c: c["experiments"]["fig4"].update(exclude=["plstm-t0"]), "exclude"),
     (lambda c: c["datasets"]["emb_mnist"]["spec"].update(sidez=3), "datasets.emb_mnist.spec"),
-    (lambda c: c["datasets"]["emb_mnist"]["spec"].update(train_size=3), "overrides.train"),
+    (lambda c: c["datasets"]["emb_mnist"]["spec"].update(train_size=3), "train.train_size"),
     (lambda c: c["experiments"].update(bench2=copy.deepcopy(c["experiments"]["table3"])),
      "at most one enabled bench"),
     (lambda c: c["experiments"]["table2"].update(dataset_overrides={"emb_cifar": {}}),
      "dataset_overrides.emb_cifar"),
     (lambda c: c["base"]["train"].update(aux_len=500), "aux_len"),
+    (lambda c: c["experiments"]["table3"].update(lengths=[8, 64]),
+     "experiments.table3: case rlstm:t32 at length 8"),
 ])
 def test_semantic_errors_name_the_key(mutate, expect):
     cfg = load("smoke")

@@ -26,7 +26,7 @@ def make(method: str, **train):
                              "share_embedding": False},
                    "train": {"aux_len": 20, "aux_bptt": 10, "scan_chunk": 7, **train}})
     torch.manual_seed(0)
-    model = build_model(cfg, channels=1, n_classes=3, pad_token=None).double()
+    model = build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=None).double()
     tokens = (torch.arange(BATCH).unsqueeze(1) * T + torch.arange(T)).unsqueeze(-1)
     labels = torch.tensor([0, 2])
     return cfg, model, tokens, labels
@@ -78,10 +78,14 @@ def aux_window(model, kind, anchors, aux_len, back):
     return AuxWindow(kind, torch.arange(BATCH), anchors, start, width)
 
 
-def run_aux(model, tokens, window, aux_len):
+def run_aux_loss(model, tokens, window, aux_len):
     (hq, cq), _ = scan_states(model, tokens, (window.start - 1).view(BATCH, 1), chunk=7)
     total, count = aux_loss_parts(model, tokens, window, (hq[:, 0], cq[:, 0]), aux_len)
-    (total / count).backward()
+    return total / count
+
+
+def run_aux(model, tokens, window, aux_len):
+    run_aux_loss(model, tokens, window, aux_len).backward()
 
 
 @pytest.mark.parametrize("anchors", [[30, 45], [20, 58]])
@@ -156,7 +160,52 @@ def test_combined_method_trains_both_auxiliary_networks():
 
 def test_pretraining_does_not_train_the_classifier_and_joint_training_does():
     cfg, model, tokens, labels = make("rlstm")
-    out = recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator())
+    pre = recurrent_step(model, tokens, labels, cfg["train"], "pretrain", torch.Generator())
+    pre.loss.backward()
+    assert pre.sup_loss is None and pre.aux_loss is not None
+    assert all(p.grad is None for p in model.head.parameters())
+    model.zero_grad(set_to_none=True)
+    joint = recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator())
+    joint.loss.backward()
+    torch.testing.assert_close(joint.loss, joint.sup_loss + joint.aux_loss)
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.head.parameters())
+
+
+def test_predictor_decoder_wiring_feeds_and_predicts_the_tokens_after_the_anchor(monkeypatch):
+    _, model, tokens, _ = make("plstm")
+    model.plstm_wiring = "decoder"
+    seen = capture_targets(monkeypatch)
+    window = aux_window(model, "predict", [5, 30], 20, 10)
+    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    for b, a in enumerate([5, 30]):  # x_{a+1} is fed first; x_{a+2} .. x_{a+l} are predicted
+        assert seen["targets"][b, :, 0].tolist() == tokens[b, a + 2:a + 21, 0].tolist()
+
+
+def test_combined_step_sends_each_gradient_exactly_through_its_own_window(monkeypatch):
+    """Through recurrent_step itself: supervised, reconstruction and prediction windows, with
+    the anchors it sampled, and nothing else (catches mixed-up start states)."""
+    cfg, model, tokens, labels = make("rplstm", bptt=8)
+    drawn = []
+    real = objective.sample_anchors
+
+    def recording(kind, *args, **kwargs):
+        anchors = real(kind, *args, **kwargs)
+        drawn.append((kind, anchors[:, 0].tolist()))
+        return anchors
+
+    monkeypatch.setattr(objective, "sample_anchors", recording)
+    out = recurrent_step(model, tokens, labels, cfg["train"], "train",
+                         torch.Generator().manual_seed(5))
     out.loss.backward()
-    assert out.sup_loss is not None and out.aux_loss is not None
-    torch.testing.assert_close(out.loss, out.sup_loss + out.aux_loss)
+    (_, r_anchors), (_, p_anchors) = drawn
+    expected = [set(range(T - 8, T)) | set(range(max(0, r - 9), r + 1))
+                | set(range(max(0, p - 9), p + 20)) for r, p in zip(r_anchors, p_anchors)]
+    assert grad_steps(model) == expected
+
+    def loss_of(kind, anchors):  # the same window, its start state computed on its own
+        window = aux_window(model, kind, anchors, 20, 10)
+        return run_aux_loss(model, tokens, window, 20)
+
+    with torch.no_grad():
+        reference = loss_of("reconstruct", r_anchors) + loss_of("predict", p_anchors)
+    torch.testing.assert_close(out.aux_loss.detach(), reference)

@@ -63,15 +63,6 @@ PAPER_VALUES: tuple[PaperValue, ...] = tuple(
 )
 
 
-def paper_value(experiment: str, dataset: str, method: str, setting: str) -> PaperValue | None:
-    for pv in PAPER_VALUES:
-        if (pv.experiment, pv.dataset, pv.method, pv.setting) == (
-            experiment, dataset, method, setting
-        ):
-            return pv
-    return None
-
-
 # --------------------------------------------------------------------------- claims
 
 Cell = tuple[str, str]  # (method, setting)

@@ -22,16 +22,13 @@ import numpy as np
 import pandas as pd
 
 from auxbench.errors import DataError
+from auxbench.formats import CURVE_COLUMNS
 
 RUN_COLUMNS = [
     "experiment", "dataset", "method", "setting", "seed", "status",
     "test_accuracy_pct", "test_loss", "train_accuracy_pct", "epochs", "pretrain_epochs",
     "wall_time_s", "peak_memory_mb", "seq_len", "n_classes", "n_parameters", "resumed",
     "config_hash", "code_version", "error", "run_dir",
-]
-CURVE_COLUMNS = [
-    "epoch", "phase", "train_loss_sup", "train_loss_aux", "train_accuracy", "test_loss",
-    "test_accuracy", "lr", "wall_time_s",
 ]
 BENCH_COLUMNS = [
     "method", "setting", "seq_len", "batch_size", "device", "backend", "step_time_s",
@@ -212,7 +209,7 @@ def read_curve(path: str | Path) -> pd.DataFrame:
             df[c] = math.nan
         elif c != "phase":
             df[c] = pd.to_numeric(df[c], errors="coerce")
-    return df[CURVE_COLUMNS]
+    return df[list(CURVE_COLUMNS)]
 
 
 def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
@@ -226,7 +223,7 @@ def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) 
         for k, v in _keys_from_path(p, Path(runs_dir)).items():
             df[k] = v
         frames.append(df)
-    cols = ["experiment", "dataset", "method", "setting", "seed"] + CURVE_COLUMNS
+    cols = ["experiment", "dataset", "method", "setting", "seed", *CURVE_COLUMNS]
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)[cols]

@@ -15,9 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from auxbench.atomic import write_json, write_text
-
-CURVE_HEADER = ["epoch", "phase", "train_loss_sup", "train_loss_aux", "train_accuracy",
-                "test_loss", "test_accuracy", "lr", "wall_time_s"]
+from auxbench.formats import CURVE_COLUMNS
 
 
 def write_run(
@@ -69,7 +67,7 @@ def write_run(
                 "lr": 1e-3, "wall_time_s": 1.0 * e,
             })
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CURVE_HEADER, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=CURVE_COLUMNS, lineterminator="\n")
     w.writeheader()
     for row in curve:
         w.writerow(row)

@@ -15,6 +15,7 @@ import torch
 
 from auxbench.benchmark.flops import step_flops
 from auxbench.config import resolve
+from auxbench.errors import AuxbenchError
 from auxbench.models import build_model
 from auxbench.runtime import peak_memory_mb, setup_torch
 from auxbench.train.memory import saved_activation_bytes
@@ -29,7 +30,7 @@ def synchronize(device: torch.device) -> None:
 def measure(cfg: dict, length: int, batch: int, channels: int, n_classes: int, steps: int,
             warmup: int, device: torch.device) -> dict:
     torch.manual_seed(0)
-    model = build_model(cfg, channels, n_classes, None).to(device)
+    model = build_model(cfg, channels, 256, n_classes, None).to(device)
     optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(0)
     tokens = torch.randint(0, 256, (batch, length, channels), dtype=torch.uint8, generator=gen)
@@ -60,7 +61,9 @@ def measure(cfg: dict, length: int, batch: int, channels: int, n_classes: int, s
         step()
     seconds = statistics.median(times)
     gflop = step_flops(cfg, batch, length, channels) / 1e9
-    return {"step_time_s": seconds, "step_time_min_s": min(times),
+    bptt = cfg["train"]["bptt"]
+    return {"effective_bptt": "full" if bptt == "full" or int(bptt) >= length else int(bptt),
+            "step_time_s": seconds, "step_time_min_s": min(times),
             "samples_per_s": batch / seconds, "peak_memory_mb": peak,
             "activation_mb": saved["bytes"] / 2**20, "gflop": gflop,
             "gflops_per_s": gflop / seconds, "status": "ok"}
@@ -92,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         record = measure(cfg, args.length, args.batch, args.channels, args.classes, args.steps,
                          args.warmup, device)
+    except AuxbenchError as err:
+        record = {"status": "error", "error": str(err)[:300]}
     except (MemoryError, torch.OutOfMemoryError) as err:
         record = {"status": "oom", "error": f"{type(err).__name__}: {str(err)[:200]}"}
     except RuntimeError as err:

@@ -9,21 +9,18 @@ Public API::
     load_prepared(path) -> PreparedDataset   memory-mapped, cheap checks
     verify_prepared(path) -> dict            re-hash every array against the manifest
     subset_indices(labels, size, seed) -> np.ndarray
-    iterate_batches(n, batch_size, rng, shuffle) -> Iterator[np.ndarray]
     fetch(source, dest_dir, mirror=None, progress=None) -> Path
 
 See docs/architecture.md for the cache format and the module docstrings for each dataset.
 """
 
-from .batches import DEFAULT_SUBSET_SEED, iterate_batches, subset_indices
+from .batches import subset_indices
 from .cache import PreparedDataset, is_prepared, load_prepared, read_manifest, verify_prepared
 from .download import fetch, resolve_mirror
 from .registry import (
     DATASETS,
-    RUN_OPTIONS,
     dataset_key,
     dataset_names,
-    dataset_spec,
     prepare,
     prepared_path,
     sequence_shape,
@@ -33,19 +30,15 @@ from .sources import MIRROR_ENV, Member, MirrorCopy, Source
 
 __all__ = [
     "DATASETS",
-    "DEFAULT_SUBSET_SEED",
     "MIRROR_ENV",
-    "RUN_OPTIONS",
     "Member",
     "MirrorCopy",
     "PreparedDataset",
     "Source",
     "dataset_key",
     "dataset_names",
-    "dataset_spec",
     "fetch",
     "is_prepared",
-    "iterate_batches",
     "load_prepared",
     "prepare",
     "prepared_path",

@@ -1,25 +1,17 @@
-"""Fixed subsets and mini-batch index streams.
+"""Fixed subsets of a prepared dataset.
 
 :func:`subset_indices` draws the class-stratified subset used by the run options
-``dataset.train_size``/``dataset.test_size``. It has its own seed (default
-:data:`DEFAULT_SUBSET_SEED`), independent of any run seed, so every method and every seed of an
-experiment sees the same examples.
-
-:func:`iterate_batches` yields index arrays. Evaluation uses ``shuffle=False`` and keeps the last
-short batch, so every test example is evaluated exactly once (never ``drop_last`` on test).
+``train.train_size``/``train.test_size``. It takes its own seed (``train.split_seed``),
+independent of the run seed, so every method and every seed of an experiment sees the same
+examples.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
-DEFAULT_SUBSET_SEED = 20180716
 
-
-def subset_indices(labels: np.ndarray, size: int | None, seed: int = DEFAULT_SUBSET_SEED
-                   ) -> np.ndarray:
+def subset_indices(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
     """Sorted indices of a class-stratified subset of ``size`` examples (all if None or >= N).
 
     Each class gets ``size`` times its share, rounded by largest remainder (ties to the smaller
@@ -49,22 +41,3 @@ def subset_indices(labels: np.ndarray, size: int | None, seed: int = DEFAULT_SUB
             chosen.append(rng.choice(idx, size=int(k), replace=False))
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 
-
-def iterate_batches(n: int, batch_size: int, rng: np.random.Generator | None = None,
-                    shuffle: bool = True, drop_last: bool = False) -> Iterator[np.ndarray]:
-    """Yield int64 index arrays covering ``range(n)`` in batches of ``batch_size``.
-
-    ``shuffle=True`` draws one permutation from ``rng`` (required then); ``shuffle=False`` keeps
-    the order. The last, shorter batch is yielded unless ``drop_last`` (never use it on test data).
-    """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    if shuffle:
-        if rng is None:
-            raise ValueError("iterate_batches(shuffle=True) needs an rng")
-        order = rng.permutation(n).astype(np.int64)
-    else:
-        order = np.arange(n, dtype=np.int64)
-    stop = (n // batch_size) * batch_size if drop_last else n
-    for i in range(0, stop, batch_size):
-        yield order[i:i + batch_size]

@@ -4,9 +4,8 @@ A spec is a small dict, e.g. ``{"name": "pmnist", "permutation_seed": 92916}``,
 ``{"name": "stanford_dogs", "side": 64}``, ``{"name": "dbpedia", "max_len": 1024}``,
 ``{"name": "embedded_mnist", "side": 16, "tail": 200}``. :func:`validate_spec` fills the
 defaults and refuses unknown names, keys and values with a :class:`ConfigError` naming the key
-and the allowed values. The run options ``train_size``/``test_size`` (class-stratified subsets
-taken at load time, see :func:`auxbench.data.batches.subset_indices`) are accepted and checked
-but are not part of the dataset: they change neither the key nor the prepared folder.
+and the allowed values. Subsets are not part of a dataset: they are the run options
+``train.train_size``/``train.test_size`` (see :func:`auxbench.data.batches.subset_indices`).
 
 Keys (:func:`dataset_key`) are readable and stable: every option that is in the key is spelled
 out; datasets with options outside the key (the embedded family) end in a short hash of the whole
@@ -28,8 +27,6 @@ from typing import Any
 from ..errors import ConfigError, DataError
 from .cache import is_prepared, write_prepared
 from .progress import log
-
-RUN_OPTIONS = ("train_size", "test_size")
 
 
 @dataclass(frozen=True)
@@ -170,18 +167,16 @@ def validate_spec(spec: dict | str) -> dict:
         raise ConfigError(f"dataset.name = {name!r}: allowed values are "
                           f"{', '.join(DATASETS)}.")
     d = DATASETS[name]
-    allowed = set(d.options) | set(RUN_OPTIONS) | {"name"}
-    unknown = sorted(set(spec) - allowed)
+    unknown = sorted(set(spec) - set(d.options) - {"name"})
     if unknown:
-        opts = ", ".join(sorted(set(d.options) | set(RUN_OPTIONS))) or "none"
+        opts = ", ".join(sorted(d.options)) or "none"
+        hint = (f" (subsets are run options: train.{unknown[0]})"
+                if unknown[0] in ("train_size", "test_size") else "")
         raise ConfigError(f"dataset.{unknown[0]} is not an option of {name}; its options are: "
-                          f"{opts}.")
+                          f"{opts}{hint}.")
     out: dict[str, Any] = {"name": name}
     for key, opt in d.options.items():
         out[key] = opt.check(name, key, spec.get(key, opt.default))
-    for key in RUN_OPTIONS:
-        if key in spec:
-            out[key] = Option(None, "int_or_none", 1, None).check(name, key, spec[key])
     _cross_check(out)
     return out
 
@@ -198,20 +193,15 @@ def _cross_check(spec: dict) -> None:
                           f"{spec['max_len']}: allowed values are 96..max_len or null.")
 
 
-def dataset_spec(spec: dict | str) -> dict:
-    """The validated spec without run options: what defines the prepared data."""
-    return {k: v for k, v in validate_spec(spec).items() if k not in RUN_OPTIONS}
-
-
 def dataset_key(spec: dict | str) -> str:
     """Stable readable cache key, e.g. ``mnist``, ``stanford_dogs-s64``, ``dbpedia-l1024``."""
-    s = dataset_spec(spec)
+    s = validate_spec(spec)
     return DATASETS[s["name"]].key(s)
 
 
 def sequence_shape(spec: dict | str) -> tuple[int, int]:
     """(steps, channels) the prepared dataset will have, known without preparing it."""
-    s = dataset_spec(spec)
+    s = validate_spec(spec)
     name = s["name"]
     if name in ("mnist", "pmnist"):
         return 784, 1
@@ -281,7 +271,7 @@ def prepare(spec: dict | str, data_root: str | os.PathLike, mirror: str | os.Pat
     and verified, parsed, and written atomically with the manifest last. ``sources`` replaces the
     registered raw files (private copies, tests); its checksums are then the ones enforced.
     """
-    s = dataset_spec(spec)
+    s = validate_spec(spec)
     key = DATASETS[s["name"]].key(s)
     folder = Path(data_root) / "prepared" / key
     if not force and is_prepared(folder, s):

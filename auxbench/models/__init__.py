@@ -7,18 +7,17 @@ from torch import nn
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.models.transformer import TransformerClassifier
 
-VOCAB = 256  # pixel intensities and bytes
 
-
-def build_model(cfg: dict, channels: int, n_classes: int, pad_token: int | None) -> nn.Module:
-    """The network a run config asks for, sized for a dataset."""
+def build_model(cfg: dict, channels: int, vocab: int, n_classes: int,
+                pad_token: int | None) -> nn.Module:
+    """The network a run config asks for, sized for a dataset (tokens of `vocab` values)."""
     m = cfg["model"]
     if cfg["method"] == "transformer":
         t = m["transformer"]
-        return TransformerClassifier(channels, VOCAB, n_classes, t["d_model"], t["heads"], t["ff"],
+        return TransformerClassifier(channels, vocab, n_classes, t["d_model"], t["heads"], t["ff"],
                                      t["layers"], t["dropout"], t["attn_dropout"], m["head_hidden"],
                                      m["head_dropout"], m["embedding_mode"], pad_token)
-    return RecurrentClassifier(cfg["method"], channels, VOCAB, n_classes, m, pad_token)
+    return RecurrentClassifier(cfg["method"], channels, vocab, n_classes, m, pad_token)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from auxbench import data
-from auxbench.config import cell_hash
+from auxbench.config import AUX_METHODS, cell_hash
 from auxbench.errors import ConfigError, TrainingError
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
@@ -31,8 +31,6 @@ from auxbench.train.objective import predict_logits, recurrent_step, transformer
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import environment, write_asrun, write_curve, write_metrics
 from auxbench.versioning import code_version
-
-AUX_METHODS = ("rlstm", "plstm", "rplstm")
 
 
 class Preempted(Exception):
@@ -47,6 +45,7 @@ class RunState:
     curve: list = field(default_factory=list)
     wall_time_s: float = 0.0
     resumes: list = field(default_factory=list)
+    started: float = 0.0           # when the run first started (kept across resumes)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -94,8 +93,6 @@ def build_optimizer(cfg: dict, model: torch.nn.Module, total_epochs: int):
     opt = (torch.optim.RMSprop(params, lr=t["lr"]) if t["optimizer"] == "rmsprop"
            else torch.optim.Adam(params, lr=t["lr"]))
     if t["lr_schedule"] == "step":
-        if t["lr_step_epochs"] < 1:
-            raise ConfigError("train.lr_step_epochs: must be >= 1 with lr_schedule: step")
         sched = torch.optim.lr_scheduler.StepLR(opt, t["lr_step_epochs"], gamma=t["lr_gamma"])
     elif t["lr_schedule"] == "cosine":
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(total_epochs, 1))
@@ -167,10 +164,12 @@ class Run:
         manifest = ds.manifest
         check_fits(cfg, ds.seq_len)
         torch.manual_seed(cfg["run"]["seed"])
-        self.model = build_model(cfg, ds.channels, ds.n_classes, ds.pad_token).to(self.device)
+        self.model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes,
+                                 ds.pad_token).to(self.device)
         self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.total_epochs)
         self.anchor_gen = torch.Generator().manual_seed(1_000_003 * cfg["run"]["seed"] + 17)
         state = self.restore()
+        state.started = state.started or started
         error = None
         try:
             with stop_on_sigterm() as flag:
@@ -213,7 +212,7 @@ class Run:
             "dataset_manifest": manifest,
             "cell_hash": self.cell, "code_version": self.code, "status": status, "error": error,
             "wall_time_s": wall, "peak_memory_mb": metrics["peak_memory_mb"],
-            "started": state.resumes[0]["at"] if state.resumes else started,
+            "started": state.started,
             "finished": time.time(), "resumes": state.resumes,
             "determinism": {"deterministic_algorithms": cfg["train"]["deterministic"],
                             "cudnn_deterministic": torch.backends.cudnn.deterministic,
@@ -246,7 +245,7 @@ class Run:
         torch.set_rng_state(payload["torch_rng"])
         self.anchor_gen.set_state(payload["anchor_rng"])
         state = RunState(payload["epoch"], payload["step"], payload["sums"], payload["curve"],
-                         payload["wall_time_s"], payload["resumes"])
+                         payload["wall_time_s"], payload["resumes"], payload["started"])
         state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step})
         self.log(f"[{self.label}] resumed from {self.ckpt_path} at epoch {state.epoch}, "
                  f"step {state.step}")
@@ -260,6 +259,7 @@ class Run:
             "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),
             "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
             "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
+            "started": state.started,
         })
 
     def loop(self, state: RunState, flag: dict, started: float) -> None:

@@ -55,6 +55,18 @@ def plan_aux_window(kind: str, model: RecurrentClassifier, tokens: Tensor, train
     return AuxWindow(kind, rows, anchors, start, width)
 
 
+def decoder_inputs_targets(model: RecurrentClassifier, tokens: Tensor, rows: Tensor,
+                           first: Tensor, length: int) -> tuple[Tensor, Tensor]:
+    """Teacher forcing over the subsequence x[first : first + length] (PAPER.md §1.3): the first
+    token is fed and the other length-1 are predicted, each from the true previous one; with a
+    BOS vector (model.aux_bos) all `length` tokens are predicted."""
+    fed = model.embed_aux_tokens(gather_steps(tokens, rows, first, length - 1))
+    if model.bos is None:
+        return fed, gather_steps(tokens, rows, first + 1, length - 1)
+    bos = model.bos.expand(len(rows), 1, -1)
+    return torch.cat([bos, fed], dim=1), gather_steps(tokens, rows, first, length)
+
+
 def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow,
                    start_states: tuple[Tensor, Tensor], aux_len: int) -> tuple[Tensor, Tensor]:
     """Run one auxiliary window with gradient and return (summed token loss, token count)."""
@@ -67,22 +79,15 @@ def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow
     anchor_state = (ha[:, 0], ca[:, 0])
     if window.kind == "reconstruct":
         net = model.reconstructor
-        if model.bos is None:
-            inputs = model.embed_aux_tokens(gather_steps(tokens, rows, anchors - aux_len, aux_len - 1))
-            targets = gather_steps(tokens, rows, anchors - aux_len + 1, aux_len - 1)
-        else:
-            past = model.embed_aux_tokens(gather_steps(tokens, rows, anchors - aux_len, aux_len - 1))
-            bos = model.bos.expand(len(rows), 1, -1)
-            inputs = torch.cat([bos, past], dim=1)
-            targets = gather_steps(tokens, rows, anchors - aux_len, aux_len)
-    else:
+        inputs, targets = decoder_inputs_targets(model, tokens, rows, anchors - aux_len, aux_len)
+    elif model.plstm_wiring == "stacked":
         net = model.predictor
-        if model.plstm_wiring == "stacked":
-            inputs = gather_steps(out, torch.arange(len(rows), device=out.device),
-                                  anchors - window.start, aux_len)
-        else:
-            inputs = model.embed_aux_tokens(gather_steps(tokens, rows, anchors, aux_len))
+        inputs = gather_steps(out, torch.arange(len(rows), device=out.device),
+                              anchors - window.start, aux_len)
         targets = gather_steps(tokens, rows, anchors + 1, aux_len)
+    else:  # a decoder like r-LSTM's, over the l tokens after the anchor
+        net = model.predictor
+        inputs, targets = decoder_inputs_targets(model, tokens, rows, anchors + 1, aux_len)
     logits = net(inputs, anchor_state)
     return token_loss_sum(logits, targets, model.pad_token)
 

@@ -15,10 +15,8 @@ import torch
 
 import auxbench
 from auxbench.atomic import write_json, write_text
+from auxbench.formats import CURVE_COLUMNS
 from auxbench.versioning import git_state
-
-CURVE_COLUMNS = ("epoch", "phase", "train_loss_sup", "train_loss_aux", "train_accuracy",
-                 "test_loss", "test_accuracy", "lr", "wall_time_s")
 
 
 def _cell(value) -> str:
