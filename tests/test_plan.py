@@ -278,6 +278,9 @@ def test_schema_errors_name_the_key(mutate, expect):
     (lambda c: c["base"]["train"].update(aux_len=500), "aux_len"),
     (lambda c: c["experiments"]["table3"].update(lengths=[8, 64]),
      "experiments.table3: case rlstm:t32 at length 8"),
+    (lambda c: c.update(seeds=[]), "seeds: [] should be non-empty"),
+    (lambda c: c["base"]["train"].update(bptt=-3), "train.bptt: -3 is not valid"),
+    (lambda c: c["experiments"]["table2"].update(methods=["lstm", "qlstm"]), "'qlstm'"),
 ])
 def test_semantic_errors_name_the_key(mutate, expect):
     cfg = load("smoke")

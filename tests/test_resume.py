@@ -32,7 +32,7 @@ class Interrupt(Exception):
 
 def outputs(run_dir):
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    for volatile in ("wall_time_s", "peak_memory_mb", "resumed"):
+    for volatile in ("wall_time_s", "peak_memory_mb", "resumed", "data_loading_fraction"):
         metrics.pop(volatile)
     curve = [line.rsplit(",", 1)[0] for line in (run_dir / "curve.csv").read_text().splitlines()]
     return metrics, curve

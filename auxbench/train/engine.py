@@ -46,6 +46,8 @@ class RunState:
     wall_time_s: float = 0.0
     resumes: list = field(default_factory=list)
     started: float = 0.0           # when the run first started (kept across resumes)
+    load_time_s: float = 0.0       # time spent assembling training batches
+    step_time_s: float = 0.0       # time spent in training steps
 
 
 def resolve_device(name: str) -> torch.device:
@@ -204,6 +206,8 @@ class Run:
             "config_hash": self.cell, "code_version": self.code, "resumed": len(state.resumes),
             "n_parameters": count_parameters(self.model),
             "n_train": len(self.train_split.index), "n_test": len(self.test_split.index),
+            "data_loading_fraction": state.load_time_s / max(
+                state.load_time_s + state.step_time_s, 1e-9),
         }
         self.run_dir.mkdir(parents=True, exist_ok=True)
         write_curve(self.run_dir / "curve.csv", state.curve)
@@ -245,7 +249,8 @@ class Run:
         torch.set_rng_state(payload["torch_rng"])
         self.anchor_gen.set_state(payload["anchor_rng"])
         state = RunState(payload["epoch"], payload["step"], payload["sums"], payload["curve"],
-                         payload["wall_time_s"], payload["resumes"], payload["started"])
+                         payload["wall_time_s"], payload["resumes"], payload["started"],
+                         payload["load_time_s"], payload["step_time_s"])
         state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step})
         self.log(f"[{self.label}] resumed from {self.ckpt_path} at epoch {state.epoch}, "
                  f"step {state.step}")
@@ -259,7 +264,8 @@ class Run:
             "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),
             "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
             "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
-            "started": state.started,
+            "started": state.started, "load_time_s": state.load_time_s,
+            "step_time_s": state.step_time_s,
         })
 
     def loop(self, state: RunState, flag: dict, started: float) -> None:
@@ -276,8 +282,12 @@ class Run:
                                 desc=f"{self.label} epoch {epoch + 1}/{self.total_epochs}")
             for b in range(state.step, batches):
                 rows = order[b * t["batch_size"]:(b + 1) * t["batch_size"]]
+                loaded = time.perf_counter()
                 x, y = self.train_split.batch(rows, self.device)
+                stepped = time.perf_counter()
                 self.step(x, y, phase, sums, epoch, b)
+                state.load_time_s += stepped - loaded
+                state.step_time_s += time.perf_counter() - stepped
                 state.step, state.sums = b + 1, sums
                 bar.update()
                 if flag["stop"]:
