@@ -152,3 +152,15 @@ def test_prepare_embedded_through_the_cache(tmp_path):
     data.verify_prepared(path)
 
 
+
+
+def test_dots_font_draws_fixed_random_patterns_per_class():
+    base = {"name": "embedded_mnist", "side": 14, "region": 0.58, "noise": 0.0,
+            "n_train": 200, "n_test": 10}
+    digits = build(**base)[0]
+    dots = build(**base, font="dots")[0]
+    assert dots["train_y"].tolist() == digits["train_y"].tolist()  # same labels and placements
+    assert not np.array_equal(dots["train_x"], digits["train_x"])
+    assert np.array_equal(dots["train_x"], build(**base, font="dots")[0]["train_x"])
+    assert embedded.DOTS.shape == embedded.FONT.shape
+    assert len({p.tobytes() for p in embedded.DOTS}) == len(embedded.DOTS)  # all distinct

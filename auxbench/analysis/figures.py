@@ -14,7 +14,9 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -443,8 +445,12 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
     b = a.bench
     if b is None or b.empty:
         return _empty(out_dir, name, title, "no resource benchmark records")
-    fig, axes = _new_figure(9.0, 3.6, ncols=2)
-    panels = (("peak_memory_mb", "peak memory (MB)"), ("step_time_s", "time per step (s)"))
+    fig, axes = _new_figure(12.0, 3.6, ncols=3)
+    # activation memory (what autograd keeps for backward) is what truncation bounds; the
+    # process peak adds libraries and buffers (RSS on CPU, allocated memory on CUDA)
+    panels = (("activation_mb", "activations kept for backward (MiB)"),
+              ("peak_memory_mb", "process peak memory (MiB)"),
+              ("step_time_s", "time per step (s)"))
     reps = []
     for ax, (col, ylabel) in zip(axes[0], panels):
         ok = b[(b["status"] == "ok") & np.isfinite(b[col])]
@@ -474,8 +480,11 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         lens = sorted(set(b["seq_len"].dropna().astype(int)))
-        ax.set_xticks(lens, [str(n) for n in lens])
+        ax.set_xticks(lens, [str(n) for n in lens], rotation=45)
         ax.minorticks_off()
+        # labelled ticks at 1-2-5 steps, so a narrow range (flat memory) still has numbers
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.set_xlabel("sequence length (steps)")
         ax.set_ylabel(ylabel)
     _legend(fig, list(axes.flat))
@@ -487,6 +496,8 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
     caption = (f"{title}, log-log. Lines: mean over repeats; bars: {interval}. {n_txt}. "
                "Crosses at the top: out of memory, timeout or error at that length (longer "
                f"lengths are then skipped). Device: {devices}. "
+               "Activations: the bytes autograd keeps for the backward pass (exact); process "
+               "peak: resident memory on CPU, allocated memory on CUDA, libraries included. "
                "Expected: constant memory for truncated r-LSTM, linear for full BPTT, "
                "quadratic for the Transformer (PAPER.md §7).")
     png, pdf = save_figure(fig, out_dir, name)

@@ -18,6 +18,9 @@ Images (``embedded_mnist``, ``embedded_pmnist``, ``embedded_cifar``, ``embedded_
   1-pixel horizontal stroke thickening (p = 0.5), at a random position inside the **top region**
   (the first ``floor(region * side)`` rows; default half the image); glyph pixels get the glyph's
   ink (greyscale: uniform 170..255; colour: see below) plus the same noise;
+- ``font``: ``digits`` (default) draws the 5x7 strokes below; ``dots`` draws, per glyph, a fixed
+  random 5x7 dot pattern (half the cells inked), which a reconstruction loss can only predict by
+  remembering the glyph, where strokes are largely predictable from the previous pixel;
 - the image is read in raster order (row by row), then ``tail`` extra background steps (the same
   class-independent background process, no glyph) are appended: ``T = side² + tail``.
 
@@ -113,6 +116,12 @@ GLYPH_H, GLYPH_W = 7, 5
 FONT = np.array([[[c == "#" for c in row] for row in rows.split()]
                  for rows in _FONT_ROWS.values()], dtype=bool)  # [36, 7, 5]
 
+# The "dots" font: per glyph a fixed random 7x5 pattern (half the cells inked). Unlike strokes,
+# whose next pixel mostly repeats the previous one, a dot pattern can only be predicted by
+# remembering which glyph it is: a reconstruction loss then rewards memory, not local smoothness.
+DOTS = np.random.RandomState(20180301).rand(len(FONT), GLYPH_H, GLYPH_W) < 0.5
+FONTS = {"digits": FONT, "dots": DOTS}
+
 FAMILIES = ("red", "blue", "green", "yellow", "magenta", "cyan")
 _FAMILY_MASK = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 1, 0], [1, 0, 1], [0, 1, 1]],
                         dtype=bool)
@@ -132,9 +141,9 @@ def balanced_labels(rng: np.random.Generator, n: int, n_classes: int) -> np.ndar
     return rng.permutation(np.arange(n, dtype=np.int64) % n_classes)
 
 
-def _stencils(scale: int, thick: int) -> np.ndarray:
+def _stencils(font: np.ndarray, scale: int, thick: int) -> np.ndarray:
     """All glyphs scaled by ``scale`` (nearest), optionally thickened by one pixel: [36, h, w]."""
-    g = FONT.repeat(scale, axis=1).repeat(scale, axis=2)
+    g = font.repeat(scale, axis=1).repeat(scale, axis=2)
     if thick:
         pad = np.zeros((g.shape[0], g.shape[1], g.shape[2] + 1), dtype=bool)
         pad[:, :, :-1] |= g
@@ -149,7 +158,8 @@ def region_rows(side: int, region: float) -> int:
 
 def render_images(rng: np.random.Generator, glyphs: np.ndarray, ink: np.ndarray, bg: np.ndarray,
                   side: int, region: float, noise: float, tail: int,
-                  progress: Any = None, desc: str = "generate") -> np.ndarray:
+                  progress: Any = None, desc: str = "generate",
+                  font: str = "digits") -> np.ndarray:
     """Render glyph images + tail: uint8 ``[n, side*side + tail, C]`` (C = ink.shape[1]).
 
     ``glyphs`` [n] font indices, ``ink`` [n, C] glyph colour, ``bg`` [n, C] background colour.
@@ -181,7 +191,7 @@ def render_images(rng: np.random.Generator, glyphs: np.ndarray, ink: np.ndarray,
             for s, t in {(int(a), int(b)) for a, b in zip(scale[i0:i1], thick[i0:i1])}:
                 sel = np.nonzero((scale[i0:i1] == s) & (thick[i0:i1] == t))[0]
                 if (s, t) not in stencil_cache:
-                    stencil_cache[(s, t)] = _stencils(s, t)
+                    stencil_cache[(s, t)] = _stencils(FONTS[font], s, t)
                 st = stencil_cache[(s, t)]
                 gh, gw = st.shape[1], st.shape[2]
                 k = sel[:, None, None]
@@ -220,7 +230,7 @@ def _grey_split(spec: dict, split: str, n: int, progress: Any) -> tuple[np.ndarr
     ink = rng.uniform(170.0, 255.0, size=(n, 1)).astype(np.float32)
     bg = np.zeros((n, 1), dtype=np.float32)
     x = render_images(rng, y, ink, bg, spec["side"], spec["region"], spec["noise"],
-                      spec["tail"], progress, f"generate {spec['name']} {split}")
+                      spec["tail"], progress, f"generate {spec['name']} {split}", spec["font"])
     return x, y
 
 
@@ -235,7 +245,7 @@ def _colour_split(spec: dict, split: str, n: int, n_classes: int, progress: Any
     ink = np.where(fam, hi, lo).astype(np.float32)
     bg = rng.uniform(0.0, 90.0, size=(n, 3)).astype(np.float32)
     x = render_images(rng, shape_of[y], ink, bg, spec["side"], spec["region"], spec["noise"],
-                      spec["tail"], progress, f"generate {spec['name']} {split}")
+                      spec["tail"], progress, f"generate {spec['name']} {split}", spec["font"])
     return x, y
 
 

@@ -37,8 +37,11 @@ class Option:
     hi: float | None = None
     lo_open: bool = False
     help: str = ""
+    choices: tuple = ()
 
     def allowed(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(map(str, self.choices))
         if self.kind == "float":
             lo = "" if self.lo is None else (f"> {self.lo}" if self.lo_open else f">= {self.lo}")
             hi = "" if self.hi is None else f"<= {self.hi}"
@@ -51,6 +54,10 @@ class Option:
         where = f"dataset.{key}"
         if value is None and self.kind == "int_or_none":
             return None
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ConfigError(f"{where} = {value!r} for {dataset}: expected {self.allowed()}.")
+            return value
         if self.kind in ("int", "int_or_none"):
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, float) and value.is_integer():
@@ -86,6 +93,8 @@ _SEED = Option(0, "int", 0, 2**32 - 1, help="generator seed")
 _NOISE = Option(0.1, "float", 0.0, 1.0, help="noise std as a fraction of 255")
 _REGION = Option(0.5, "float", 0.0, 1.0, lo_open=True,
                  help="fraction of the rows (from the top) where the glyph may lie")
+_FONT = Option("digits", "choice", choices=("digits", "dots"),
+               help="glyph shapes: digit strokes, or fixed random dot patterns per class")
 _TAIL = Option(0, "int", 0, 1_000_000, help="background steps appended after the image")
 
 
@@ -113,27 +122,27 @@ DATASETS: dict[str, DatasetDef] = {
     "embedded_mnist": DatasetDef(
         "embedded_mnist",
         {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
-         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION},
+         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT},
         lambda s: f"embedded_mnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
         "generated greyscale digit glyphs"),
     "embedded_pmnist": DatasetDef(
         "embedded_pmnist",
         {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
-         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION,
+         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT,
          "permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
         lambda s: f"embedded_pmnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
         "generated greyscale digit glyphs, permuted pixels"),
     "embedded_cifar": DatasetDef(
         "embedded_cifar",
         {"side": Option(32, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
-         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION},
+         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT},
         lambda s: f"embedded_cifar-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
         "generated colour glyphs, 10 classes (shape x colour)"),
     "embedded_dogs": DatasetDef(
         "embedded_dogs",
         {"side": Option(32, "int", 8, 128), "n_classes": Option(10, "int", 2, 120),
          "tail": _TAIL, "n_train": _n(2_000), "n_test": _n(500), "seed": _SEED,
-         "noise": _NOISE, "region": _REGION},
+         "noise": _NOISE, "region": _REGION, "font": _FONT},
         lambda s: (f"embedded_dogs-s{s['side']}-c{s['n_classes']}-t{s['tail']}-"
                    f"{_short_hash(s)}"), "embedded",
         "generated colour glyphs at growing resolution"),
