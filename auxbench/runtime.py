@@ -10,6 +10,8 @@ import sys
 
 import torch
 
+from auxbench.errors import ConfigError
+
 # glibc mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4
 
@@ -87,3 +89,14 @@ def keep_freed_memory(keep: bool = True) -> bool:
               and libc.mallopt(_M_TRIM_THRESHOLD, 64 * 2**20))
         libc.malloc_trim(0)
     return bool(ok)
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` -> CUDA when available, else CPU; a CUDA device asked for on a machine without one
+    is a config error, not a crash later."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"runtime.device: {name!r} requested but CUDA is not available; use cpu")
+    return device

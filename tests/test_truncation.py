@@ -119,34 +119,36 @@ def capture_targets(monkeypatch):
     return seen
 
 
-def test_reconstruction_targets_are_the_tokens_before_the_anchor_in_order(monkeypatch):
-    _, model, tokens, _ = make("rlstm")
+def seen_targets(monkeypatch, method, kind, anchors, *, bos=False, wiring="stacked"):
+    """The targets aux_loss_parts scores for the given anchors (examples in order)."""
+    _, model, tokens, _ = make(method)
+    model.plstm_wiring = wiring
+    if bos:
+        model.bos = torch.nn.Parameter(torch.zeros(8, dtype=torch.double))
     seen = capture_targets(monkeypatch)
-    anchors = [30, 45]
-    window = aux_window(model, "reconstruct", anchors, 20, 10)
+    window = aux_window(model, kind, anchors, 20, 10)
     aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    return tokens, seen["targets"]
+
+
+def test_reconstruction_targets_are_the_tokens_before_the_anchor_in_order(monkeypatch):
+    anchors = [30, 45]
+    tokens, targets = seen_targets(monkeypatch, "rlstm", "reconstruct", anchors)
     for b, a in enumerate(anchors):
         expected = tokens[b, a - 20 + 1:a, 0]  # x_{a-l+1} .. x_{a-1}; x_{a-l} is the first input
-        assert seen["targets"][b, :, 0].tolist() == expected.tolist()
+        assert targets[b, :, 0].tolist() == expected.tolist()
 
 
 def test_reconstruction_with_bos_predicts_all_l_tokens(monkeypatch):
-    _, model, tokens, _ = make("rlstm")
-    model.bos = torch.nn.Parameter(torch.zeros(8, dtype=torch.double))
-    seen = capture_targets(monkeypatch)
-    window = aux_window(model, "reconstruct", [30, 45], 20, 10)
-    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
-    assert seen["targets"][0, :, 0].tolist() == tokens[0, 10:30, 0].tolist()
+    tokens, targets = seen_targets(monkeypatch, "rlstm", "reconstruct", [30, 45], bos=True)
+    assert targets[0, :, 0].tolist() == tokens[0, 10:30, 0].tolist()
 
 
 def test_prediction_targets_are_the_tokens_after_the_anchor_in_order(monkeypatch):
-    _, model, tokens, _ = make("plstm")
-    seen = capture_targets(monkeypatch)
     anchors = [5, 30]
-    window = aux_window(model, "predict", anchors, 20, 10)
-    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    tokens, targets = seen_targets(monkeypatch, "plstm", "predict", anchors)
     for b, a in enumerate(anchors):
-        assert seen["targets"][b, :, 0].tolist() == tokens[b, a + 1:a + 21, 0].tolist()
+        assert targets[b, :, 0].tolist() == tokens[b, a + 1:a + 21, 0].tolist()
 
 
 def test_combined_method_trains_both_auxiliary_networks():
@@ -172,13 +174,9 @@ def test_pretraining_does_not_train_the_classifier_and_joint_training_does():
 
 
 def test_predictor_decoder_wiring_feeds_and_predicts_the_tokens_after_the_anchor(monkeypatch):
-    _, model, tokens, _ = make("plstm")
-    model.plstm_wiring = "decoder"
-    seen = capture_targets(monkeypatch)
-    window = aux_window(model, "predict", [5, 30], 20, 10)
-    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    tokens, targets = seen_targets(monkeypatch, "plstm", "predict", [5, 30], wiring="decoder")
     for b, a in enumerate([5, 30]):  # x_{a+1} is fed first; x_{a+2} .. x_{a+l} are predicted
-        assert seen["targets"][b, :, 0].tolist() == tokens[b, a + 2:a + 21, 0].tolist()
+        assert targets[b, :, 0].tolist() == tokens[b, a + 2:a + 21, 0].tolist()
 
 
 def test_combined_step_sends_each_gradient_exactly_through_its_own_window(monkeypatch):

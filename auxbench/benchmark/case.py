@@ -17,7 +17,7 @@ from auxbench.benchmark.flops import step_flops
 from auxbench.config import resolve
 from auxbench.errors import AuxbenchError
 from auxbench.models import build_model
-from auxbench.runtime import peak_memory_mb, setup_torch
+from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
 from auxbench.train.memory import saved_activation_bytes
 from auxbench.train.objective import recurrent_step, transformer_step
 
@@ -90,9 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_torch(args.threads, False)
     if args.no_flush_denormal:
         torch.set_flush_denormal(False)
-    device = torch.device(cfg["runtime"]["device"] if cfg["runtime"]["device"] != "auto" else
-                          ("cuda" if torch.cuda.is_available() else "cpu"))
     try:
+        device = resolve_device(cfg["runtime"]["device"])
         record = measure(cfg, args.length, args.batch, args.channels, args.classes, args.steps,
                          args.warmup, device)
     except AuxbenchError as err:

@@ -15,6 +15,7 @@ import torch
 from auxbench.atomic import write_json, write_text
 from auxbench.config import deep_merge, resolve
 from auxbench.errors import ConfigError
+from auxbench.runtime import resolve_device
 
 
 def parse_cases(text: str) -> list[tuple[str, str]]:
@@ -95,8 +96,7 @@ def run_benchmark(base: dict, cases: list[tuple[str, str]], lengths: list[int],
                   extra_truncated: list[int], batch: int, channels: int, steps: int, warmup: int,
                   threads: int | None, device: str, timeout: float, memory_limit_mb: int | None,
                   baseline: bool, out: Path, log=print) -> list[dict]:
-    dev = torch.device(device if device != "auto" else
-                       ("cuda" if torch.cuda.is_available() else "cpu"))
+    dev = resolve_device(device)
     if threads:
         torch.set_num_threads(threads)
     peak = matmul_peak_gflops(dev)

@@ -21,10 +21,10 @@ import torch.nn.functional as F
 
 from auxbench import data
 from auxbench.config import AUX_METHODS, cell_hash
-from auxbench.errors import ConfigError, TrainingError
+from auxbench.errors import TrainingError
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
-from auxbench.runtime import peak_memory_mb, setup_torch
+from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
@@ -48,15 +48,6 @@ class RunState:
     started: float = 0.0           # when the run first started (kept across resumes)
     load_time_s: float = 0.0       # time spent assembling training batches
     step_time_s: float = 0.0       # time spent in training steps
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"runtime.device: {name!r} requested but CUDA is not available; use cpu")
-    return device
 
 
 @dataclass
