@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
         "aux_dropout": 0.5,
         "aux_state_init": "zero_pad",  # §8.5: copy (h, c) into the first units; or project, match
         "aux_bos": False,              # §8.3: first subsequence token starts the decoder
+        "aux_teacher_forcing": True,   # §1.3 "optionally fed": false = decoder reads no tokens
         "share_embedding": True,       # §8.8: decoder shares the input embedding
         "plstm_wiring": "stacked",     # §8.11: auxiliary LSTM on the main hidden states
         "lstm_backend": "auto",        # nn.LSTM (oneDNN on CPU, cuDNN on CUDA); or torch, fused
@@ -149,7 +150,8 @@ def validate(cfg: dict[str, Any]) -> None:
     train, model, method = cfg["train"], cfg["model"], cfg["method"]
     if method == "transformer" and train["bptt"] != "full":
         raise ConfigError("train.bptt: the transformer has no truncation; use bptt: full")
-    if method in ("rlstm", "rplstm") and train["aux_len"] < (1 if model["aux_bos"] else 2):
+    if method in ("rlstm", "rplstm") and train["aux_len"] < (
+            1 if model["aux_bos"] or not model["aux_teacher_forcing"] else 2):
         raise ConfigError("train.aux_len: r-LSTM reconstructs aux_len - 1 tokens after the first "
                           "one, so it needs aux_len >= 2 (>= 1 with model.aux_bos: true)")
     if method in AUX_METHODS and model["aux_state_init"] == "zero_pad" and \

@@ -164,3 +164,13 @@ def test_dots_font_draws_fixed_random_patterns_per_class():
     assert np.array_equal(dots["train_x"], build(**base, font="dots")[0]["train_x"])
     assert embedded.DOTS.shape == embedded.FONT.shape
     assert len({p.tobytes() for p in embedded.DOTS}) == len(embedded.DOTS)  # all distinct
+
+
+def test_ink_min_sets_the_range_of_the_grey_ink():
+    base = {"name": "embedded_mnist", "side": 10, "region": 1.0, "noise": 0.0,
+            "n_train": 300, "n_test": 10}
+    varied = build(**base)[0]["train_x"]
+    constant = build(**base, ink_min=255)[0]["train_x"]
+    assert set(np.unique(constant).tolist()) == {0, 255}
+    assert np.unique(varied).size > 50 and varied[varied > 0].min() >= 170
+    assert np.array_equal(constant > 0, varied > 0)  # same glyphs, same places

@@ -207,3 +207,18 @@ def test_combined_step_sends_each_gradient_exactly_through_its_own_window(monkey
     with torch.no_grad():
         reference = loss_of("reconstruct", r_anchors) + loss_of("predict", p_anchors)
     torch.testing.assert_close(out.aux_loss.detach(), reference)
+
+
+def test_reconstruction_without_teacher_forcing_feeds_no_tokens(monkeypatch):
+    """model.aux_teacher_forcing false: every token of the subsequence is a target, and the
+    decoder's inputs carry no token (its output does not change when the tokens do)."""
+    _, model, tokens, _ = make("rlstm")
+    model.teacher_forcing = False
+    seen = capture_targets(monkeypatch)
+    window = aux_window(model, "reconstruct", [30, 45], 20, 10)
+    state = (torch.zeros(2, 8).double(),) * 2
+    aux_loss_parts(model, tokens, window, state, 20)
+    assert seen["targets"][0, :, 0].tolist() == tokens[0, 10:30, 0].tolist()
+    inputs, _ = objective.decoder_inputs_targets(model, tokens, torch.arange(BATCH),
+                                                 torch.tensor([10, 25]), 20)
+    assert inputs.shape == (BATCH, 20, 8) and not inputs.any()

@@ -17,7 +17,7 @@ Images (``embedded_mnist``, ``embedded_pmnist``, ``embedded_cifar``, ``embedded_
   random integer factor (from half the largest factor that fits up to that factor), with a random
   1-pixel horizontal stroke thickening (p = 0.5), at a random position inside the **top region**
   (the first ``floor(region * side)`` rows; default half the image); glyph pixels get the glyph's
-  ink (greyscale: uniform 170..255; colour: see below) plus the same noise;
+  ink (greyscale: uniform ``ink_min``..255, default 170; colour: see below) plus the same noise;
 - ``font``: ``digits`` (default) draws the 5x7 strokes below; ``dots`` draws, per glyph, a fixed
   random 5x7 dot pattern (half the cells inked), which a reconstruction loss can only predict by
   remembering the glyph, where strokes are largely predictable from the previous pixel;
@@ -227,7 +227,7 @@ def colour_classes(n_classes: int) -> tuple[np.ndarray, np.ndarray]:
 def _grey_split(spec: dict, split: str, n: int, progress: Any) -> tuple[np.ndarray, np.ndarray]:
     rng = _rng(spec["seed"], split, spec["name"])
     y = balanced_labels(rng, n, 10)
-    ink = rng.uniform(170.0, 255.0, size=(n, 1)).astype(np.float32)
+    ink = rng.uniform(float(spec["ink_min"]), 255.0, size=(n, 1)).astype(np.float32)
     bg = np.zeros((n, 1), dtype=np.float32)
     x = render_images(rng, y, ink, bg, spec["side"], spec["region"], spec["noise"],
                       spec["tail"], progress, f"generate {spec['name']} {split}", spec["font"])

@@ -96,6 +96,8 @@ _REGION = Option(0.5, "float", 0.0, 1.0, lo_open=True,
 _FONT = Option("digits", "choice", choices=("digits", "dots"),
                help="glyph shapes: digit strokes, or fixed random dot patterns per class")
 _TAIL = Option(0, "int", 0, 1_000_000, help="background steps appended after the image")
+_INK_MIN = Option(170, "int", 0, 255,
+                  help="greyscale glyph ink is uniform in [ink_min, 255]; 255 = constant ink")
 
 
 def _n(default: int) -> Option:
@@ -122,14 +124,15 @@ DATASETS: dict[str, DatasetDef] = {
     "embedded_mnist": DatasetDef(
         "embedded_mnist",
         {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
-         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT},
+         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT,
+         "ink_min": _INK_MIN},
         lambda s: f"embedded_mnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
         "generated greyscale digit glyphs"),
     "embedded_pmnist": DatasetDef(
         "embedded_pmnist",
         {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
          "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT,
-         "permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
+         "ink_min": _INK_MIN, "permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
         lambda s: f"embedded_pmnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
         "generated greyscale digit glyphs, permuted pixels"),
     "embedded_cifar": DatasetDef(

@@ -26,6 +26,7 @@ class RecurrentClassifier(nn.Module):
         self.decoder_embedding = (None if m["share_embedding"] else
                                   TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"]))
         self.bos = nn.Parameter(torch.zeros(m["embed_dim"])) if m["aux_bos"] else None
+        self.teacher_forcing = m["aux_teacher_forcing"]
         self.plstm_wiring = m["plstm_wiring"]
 
         def auxiliary(input_size: int) -> AuxiliaryLSTM:

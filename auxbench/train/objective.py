@@ -57,9 +57,17 @@ def plan_aux_window(kind: str, model: RecurrentClassifier, tokens: Tensor, train
 
 def decoder_inputs_targets(model: RecurrentClassifier, tokens: Tensor, rows: Tensor,
                            first: Tensor, length: int) -> tuple[Tensor, Tensor]:
-    """Teacher forcing over the subsequence x[first : first + length] (PAPER.md §1.3): the first
-    token is fed and the other length-1 are predicted, each from the true previous one; with a
-    BOS vector (model.aux_bos) all `length` tokens are predicted."""
+    """The decoder's inputs and targets over the subsequence x[first : first + length].
+
+    Teacher forcing (PAPER.md §1.3): the first token is fed and the other length-1 are predicted,
+    each from the true previous one; with a BOS vector (model.aux_bos) all `length` tokens are
+    predicted. Without it (model.teacher_forcing false, the caption's "optionally fed") the
+    decoder reads no tokens, only the BOS vector (or zeros) at every step, and predicts all
+    `length` tokens from the anchor state alone."""
+    if not model.teacher_forcing:
+        table = model.embedding.table.weight
+        blank = model.bos if model.bos is not None else table.new_zeros(table.shape[1])
+        return blank.expand(len(rows), length, -1), gather_steps(tokens, rows, first, length)
     fed = model.embed_aux_tokens(gather_steps(tokens, rows, first, length - 1))
     if model.bos is None:
         return fed, gather_steps(tokens, rows, first + 1, length - 1)
