@@ -193,8 +193,9 @@ def test_find_run_rejects_unplanned(smoke):
 
 def test_compute_resources(smoke):
     cfg = load("config")
+    cfg["datasets"]["embedded_dogs_s16"]["compute"] = {"mem_mb": 3000, "runtime_min": 60}
     p = planmod.Plan(cfg)
-    run = next(r for r in p.runs if r.dataset == "embedded_dogs_s36")
+    run = next(r for r in p.runs if r.dataset == "embedded_dogs_s16")
     c = p.compute("train", run)
     assert c == {"threads": 1, "mem_mb": 3000, "runtime": 60, "gpu": 0}
     assert p.compute("prepare")["mem_mb"] == cfg["compute"]["prepare"]["mem_mb"]
