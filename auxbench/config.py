@@ -153,7 +153,8 @@ def validate(cfg: dict[str, Any]) -> None:
     if method in ("rlstm", "rplstm") and train["aux_len"] < (
             1 if model["aux_bos"] or not model["aux_teacher_forcing"] else 2):
         raise ConfigError("train.aux_len: r-LSTM reconstructs aux_len - 1 tokens after the first "
-                          "one, so it needs aux_len >= 2 (>= 1 with model.aux_bos: true)")
+                          "one, so it needs aux_len >= 2 (>= 1 with model.aux_bos: true or "
+                          "model.aux_teacher_forcing: false)")
     if method in AUX_METHODS and model["aux_state_init"] == "zero_pad" and \
             model["aux_hidden"] < model["hidden"]:
         raise ConfigError(f"model.aux_state_init: zero_pad copies the main state into the "
