@@ -137,3 +137,15 @@ def test_empty_runs_folder_still_gives_every_artefact(tmp_path):
     assert set(roll["scope"]) == {"all", "mnist", "pmnist", "cifar10"}
     pv = pd.read_csv(paths["paper_vs_reproduced"])
     assert set(pv["verdict"]) == {"not run", "context"}
+
+
+def test_paper_truncate_300_stands_on_the_configured_truncated_setting(tmp_path):
+    for seed, acc in enumerate([0.10, 0.10, 0.11]):
+        write_run(tmp_path, "table2", "mnist", "lstm", "t20", seed, acc)
+    cfg = {"scale": "paper", "analysis": {"n_resamples": 200, "truncated_setting": "t20"}}
+    make_tables(analyze(tmp_path, cfg), tmp_path / "tables")
+    md = (tmp_path / "tables" / "table2.md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| LSTM Truncate 20 |"))
+    assert "| 11.3 |" in row  # the paper's LSTM Truncate 300 on MNIST
+    assert not any(line.startswith("| LSTM Truncate 300 |") for line in md.splitlines())
+    assert "Truncate 300 values stand on our Truncate 20 rows" in md

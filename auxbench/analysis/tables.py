@@ -28,6 +28,7 @@ from .style import (
     method_rank,
     row_dataset_name,
     series_label,
+    setting_name,
     setting_rank,
     split_series,
 )
@@ -210,7 +211,7 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
     columns = _dataset_columns(cells, extra_paper)
     lit = [pv for pv in paper if pv.kind == "literature"]
     main = [pv for pv in paper if pv.kind != "literature"]
-    rows_keys = _row_keys(cells, [(pv.method, pv.setting) for pv in main])
+    rows_keys = _row_keys(cells, [a.cfg.claim_cell((pv.method, pv.setting)) for pv in main])
     best = a.best.get(experiment, pd.DataFrame())
     bold_keys = set()
     if not best.empty:
@@ -226,8 +227,9 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
     t = Table(name=name or experiment, title=title, header=header, rows=[])
 
     def paper_value(pdn, method, setting):
+        """The paper's number for our cell; its Truncate 300 sits on our truncated setting."""
         for pv in paper:
-            if (pv.dataset, pv.method, pv.setting) == (pdn, method, setting):
+            if (pv.dataset, *a.cfg.claim_cell((pv.method, pv.setting))) == (pdn, method, setting):
                 return fmt(pv.value)
         return "—"
 
@@ -279,7 +281,11 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
     if (cells["n_failed"] + cells["n_missing"]).gt(0).any():
         t.notes.append(f"{DAGGER} Some seeds failed or are missing: see failed_runs.")
     if with_paper:
-        t.notes.append("Paper values: PAPER.md §5.1 (literature rows are context only).")
+        t.notes.append("Paper values: PAPER.md §5.1 (literature rows are context only)."
+                       + ("" if a.cfg.truncated_setting == "t300" else
+                          f" The paper's Truncate 300 values stand on our "
+                          f"{setting_name(a.cfg.truncated_setting)} rows, "
+                          "the setting that plays it at this scale."))
     note = _scale_note(cells)
     if note:
         t.notes.append(note)
