@@ -104,6 +104,17 @@ def _n(default: int) -> Option:
     return Option(default, "int", 1, 10_000_000, help="number of examples")
 
 
+def _image_options(side: int, n_train: int, n_test: int, **extra: Option) -> dict[str, Option]:
+    """The options every generated image dataset shares, plus its own."""
+    return {"side": Option(side, "int", 8, 128), "tail": _TAIL, "n_train": _n(n_train),
+            "n_test": _n(n_test), "seed": _SEED, "noise": _NOISE, "region": _REGION,
+            "font": _FONT, **extra}
+
+
+def _image_key(name: str) -> Callable[[dict], str]:
+    return lambda s: f"{name}-s{s['side']}-t{s['tail']}-{_short_hash(s)}"
+
+
 DATASETS: dict[str, DatasetDef] = {
     "mnist": DatasetDef("mnist", {}, lambda s: "mnist", "real",
                         "MNIST, 784 greyscale steps"),
@@ -122,30 +133,19 @@ DATASETS: dict[str, DatasetDef] = {
         lambda s: f"stanford_dogs-s{s['side']}", "real",
         "Stanford Dogs, side x side RGB steps"),
     "embedded_mnist": DatasetDef(
-        "embedded_mnist",
-        {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
-         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT,
-         "ink_min": _INK_MIN},
-        lambda s: f"embedded_mnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
-        "generated greyscale digit glyphs"),
+        "embedded_mnist", _image_options(16, 10_000, 2_000, ink_min=_INK_MIN),
+        _image_key("embedded_mnist"), "embedded", "generated greyscale digit glyphs"),
     "embedded_pmnist": DatasetDef(
         "embedded_pmnist",
-        {"side": Option(16, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
-         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT,
-         "ink_min": _INK_MIN, "permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
-        lambda s: f"embedded_pmnist-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
+        _image_options(16, 10_000, 2_000, ink_min=_INK_MIN,
+                       permutation_seed=Option(92916, "int", 0, 2**32 - 1)),
+        _image_key("embedded_pmnist"), "embedded",
         "generated greyscale digit glyphs, permuted pixels"),
     "embedded_cifar": DatasetDef(
-        "embedded_cifar",
-        {"side": Option(32, "int", 8, 128), "tail": _TAIL, "n_train": _n(10_000),
-         "n_test": _n(2_000), "seed": _SEED, "noise": _NOISE, "region": _REGION, "font": _FONT},
-        lambda s: f"embedded_cifar-s{s['side']}-t{s['tail']}-{_short_hash(s)}", "embedded",
-        "generated colour glyphs, 10 classes (shape x colour)"),
+        "embedded_cifar", _image_options(32, 10_000, 2_000), _image_key("embedded_cifar"),
+        "embedded", "generated colour glyphs, 10 classes (shape x colour)"),
     "embedded_dogs": DatasetDef(
-        "embedded_dogs",
-        {"side": Option(32, "int", 8, 128), "n_classes": Option(10, "int", 2, 120),
-         "tail": _TAIL, "n_train": _n(2_000), "n_test": _n(500), "seed": _SEED,
-         "noise": _NOISE, "region": _REGION, "font": _FONT},
+        "embedded_dogs", _image_options(32, 2_000, 500, n_classes=Option(10, "int", 2, 120)),
         lambda s: (f"embedded_dogs-s{s['side']}-c{s['n_classes']}-t{s['tail']}-"
                    f"{_short_hash(s)}"), "embedded",
         "generated colour glyphs at growing resolution"),
