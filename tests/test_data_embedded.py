@@ -174,3 +174,18 @@ def test_ink_min_sets_the_range_of_the_grey_ink():
     assert set(np.unique(constant).tolist()) == {0, 255}
     assert np.unique(varied).size > 50 and varied[varied > 0].min() >= 170
     assert np.array_equal(constant > 0, varied > 0)  # same glyphs, same places
+
+
+def test_levels_rounds_every_channel_to_evenly_spaced_values():
+    base = {"name": "embedded_cifar", "side": 8, "region": 1.0, "noise": 0.0, "tail": 5,
+            "n_train": 200, "n_test": 10}
+    full = build(**base)[0]
+    four = build(**base, levels=4)[0]
+    assert set(np.unique(four["train_x"]).tolist()) <= {0, 85, 170, 255}
+    assert np.unique(full["train_x"]).size > 100
+    assert four["train_y"].tolist() == full["train_y"].tolist()
+    # each value moves to its nearest level: never more than half a step
+    diff = np.abs(four["train_x"].astype(int) - full["train_x"].astype(int))
+    assert diff.max() <= 43
+    # the glyph's own colour family stays bright, the background dark
+    assert np.array_equal(four["train_x"][:, -5:] <= 85, np.ones_like(four["train_x"][:, -5:], bool))

@@ -19,11 +19,11 @@ T = 60
 BATCH = 2
 
 
-def make(method: str, **train):
+def make(method: str, model: dict | None = None, **train):
     cfg = resolve({"method": method,
                    "model": {"embed_dim": 8, "hidden": 8, "head_hidden": 16, "aux_hidden": 16,
                              "aux_head_hidden": 16, "head_dropout": 0.0, "aux_dropout": 0.0,
-                             "share_embedding": False},
+                             "share_embedding": False, **(model or {})},
                    "train": {"aux_len": 20, "aux_bptt": 10, "scan_chunk": 7, **train}})
     torch.manual_seed(0)
     model = build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=None).double()
@@ -46,6 +46,14 @@ def test_supervised_gradient_reaches_exactly_the_last_k_steps(k):
     cfg, model, tokens, labels = make("lstm", bptt=k)
     out = recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator())
     out.loss.backward()
+    assert grad_steps(model) == [set(range(T - k, T))] * BATCH
+
+
+@pytest.mark.parametrize("k", [0, 10])
+def test_batch_norm_head_keeps_the_truncation(k):
+    """The head's batch statistics couple examples, never time steps."""
+    cfg, model, tokens, labels = make("lstm", model={"head_norm": "batch"}, bptt=k)
+    recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator()).loss.backward()
     assert grad_steps(model) == [set(range(T - k, T))] * BATCH
 
 

@@ -21,6 +21,9 @@ Images (``embedded_mnist``, ``embedded_pmnist``, ``embedded_cifar``, ``embedded_
 - ``font``: ``digits`` (default) draws the 5x7 strokes below; ``dots`` draws, per glyph, a fixed
   random 5x7 dot pattern (half the cells inked), which a reconstruction loss can only predict by
   remembering the glyph, where strokes are largely predictable from the previous pixel;
+- ``levels``: the colour depth: every value (canvas, glyph and tail, each channel) is rounded to
+  the nearest of ``levels`` evenly spaced values in 0..255 (default 256: to integers); a few
+  levels make each colour a token the embedding sees often, as constant ink does for greyscale;
 - the image is read in raster order (row by row), then ``tail`` extra background steps (the same
   class-independent background process, no glyph) are appended: ``T = side² + tail``.
 
@@ -159,7 +162,7 @@ def region_rows(side: int, region: float) -> int:
 def render_images(rng: np.random.Generator, glyphs: np.ndarray, ink: np.ndarray, bg: np.ndarray,
                   side: int, region: float, noise: float, tail: int,
                   progress: Any = None, desc: str = "generate",
-                  font: str = "digits") -> np.ndarray:
+                  font: str = "digits", levels: int = 256) -> np.ndarray:
     """Render glyph images + tail: uint8 ``[n, side*side + tail, C]`` (C = ink.shape[1]).
 
     ``glyphs`` [n] font indices, ``ink`` [n, C] glyph colour, ``bg`` [n, C] background colour.
@@ -201,18 +204,28 @@ def render_images(rng: np.random.Generator, glyphs: np.ndarray, ink: np.ndarray,
                 mask = st[glyphs[i0 + sel]][..., None]
                 shift = (ink[i0 + sel] - bg[i0 + sel])[:, None, None, :]
                 canvas[k, rr, cc] = np.where(mask, patch + shift, patch)
-            np.rint(canvas, out=canvas)
-            np.clip(canvas, 0, 255, out=canvas)
+            _to_levels(canvas, levels)
             out[i0:i1, :side * side] = canvas.reshape(m, side * side, channels)
             if tail:
                 tl = rng.standard_normal((m, tail, channels), dtype=np.float32)
                 tl *= sigma
                 tl += bg[i0:i1, None, :]
-                np.rint(tl, out=tl)
-                np.clip(tl, 0, 255, out=tl)
+                _to_levels(tl, levels)
                 out[i0:i1, side * side:] = tl
             bar.update(m)
     return out
+
+
+def _to_levels(a: np.ndarray, levels: int) -> None:
+    """Round float pixel values in place to the nearest of ``levels`` evenly spaced values in
+    0..255 (256: to integers), clipping to 0..255."""
+    if levels < 256:
+        step = np.float32(255.0 / (levels - 1))
+        a /= step
+        np.rint(a, out=a)
+        a *= step
+    np.rint(a, out=a)
+    np.clip(a, 0, 255, out=a)
 
 
 def colour_classes(n_classes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +243,8 @@ def _grey_split(spec: dict, split: str, n: int, progress: Any) -> tuple[np.ndarr
     ink = rng.uniform(float(spec["ink_min"]), 255.0, size=(n, 1)).astype(np.float32)
     bg = np.zeros((n, 1), dtype=np.float32)
     x = render_images(rng, y, ink, bg, spec["side"], spec["region"], spec["noise"],
-                      spec["tail"], progress, f"generate {spec['name']} {split}", spec["font"])
+                      spec["tail"], progress, f"generate {spec['name']} {split}", spec["font"],
+                      spec["levels"])
     return x, y
 
 
@@ -245,7 +259,8 @@ def _colour_split(spec: dict, split: str, n: int, n_classes: int, progress: Any
     ink = np.where(fam, hi, lo).astype(np.float32)
     bg = rng.uniform(0.0, 90.0, size=(n, 3)).astype(np.float32)
     x = render_images(rng, shape_of[y], ink, bg, spec["side"], spec["region"], spec["noise"],
-                      spec["tail"], progress, f"generate {spec['name']} {split}", spec["font"])
+                      spec["tail"], progress, f"generate {spec['name']} {split}", spec["font"],
+                      spec["levels"])
     return x, y
 
 

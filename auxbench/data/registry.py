@@ -96,6 +96,9 @@ _REGION = Option(0.5, "float", 0.0, 1.0, lo_open=True,
 _FONT = Option("digits", "choice", choices=("digits", "dots"),
                help="glyph shapes: digit strokes, or fixed random dot patterns per class")
 _TAIL = Option(0, "int", 0, 1_000_000, help="background steps appended after the image")
+_LEVELS = Option(256, "int", 2, 256,
+                 help="values per channel: pixels are rounded to this many evenly spaced values "
+                      "in 0..255 (256 = no rounding), a coarser colour depth")
 _INK_MIN = Option(170, "int", 0, 255,
                   help="greyscale glyph ink is uniform in [ink_min, 255]; 255 = constant ink")
 
@@ -108,7 +111,7 @@ def _image_options(side: int, n_train: int, n_test: int, **extra: Option) -> dic
     """The options every generated image dataset shares, plus its own."""
     return {"side": Option(side, "int", 8, 128), "tail": _TAIL, "n_train": _n(n_train),
             "n_test": _n(n_test), "seed": _SEED, "noise": _NOISE, "region": _REGION,
-            "font": _FONT, **extra}
+            "font": _FONT, "levels": _LEVELS, **extra}
 
 
 def _image_key(name: str) -> Callable[[dict], str]:

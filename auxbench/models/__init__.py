@@ -16,7 +16,8 @@ def build_model(cfg: dict, channels: int, vocab: int, n_classes: int,
         t = m["transformer"]
         return TransformerClassifier(channels, vocab, n_classes, t["d_model"], t["heads"], t["ff"],
                                      t["layers"], t["dropout"], t["attn_dropout"], m["head_hidden"],
-                                     m["head_dropout"], m["embedding_mode"], pad_token)
+                                     m["head_dropout"], m["embedding_mode"], pad_token,
+                                     m["head_norm"])
     return RecurrentClassifier(cfg["method"], channels, vocab, n_classes, m, pad_token)
 
 

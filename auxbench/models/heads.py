@@ -5,6 +5,10 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from auxbench.errors import ConfigError
+
+HEAD_NORMS = ("none", "batch")
+
 
 class DropConnectLinear(nn.Linear):
     """Linear layer whose weights are dropped during training (belepi93's reading of dropout)."""
@@ -19,12 +23,22 @@ class DropConnectLinear(nn.Linear):
 
 
 class FFN(nn.Module):
-    """`hidden_layers` x (Linear -> ReLU), then dropout and the output Linear (PAPER.md §8.9)."""
+    """`hidden_layers` x (Linear -> ReLU), then dropout and the output Linear (PAPER.md §8.9).
+
+    `input_norm` "batch" standardises each input feature over the batch first (BatchNorm
+    without affine parameters; running statistics at evaluation): the classifier then reads a
+    state whose examples differ by 0.01 as readily as one whose examples differ by 1. Its eps is
+    1e-8, not BatchNorm's 1e-5, which would mute features whose spread is below ~0.003.
+    """
 
     def __init__(self, in_features: int, hidden: int, out_features: int, dropout: float,
-                 hidden_layers: int = 1, dropconnect: bool = False):
+                 hidden_layers: int = 1, dropconnect: bool = False, input_norm: str = "none"):
         super().__init__()
+        if input_norm not in HEAD_NORMS:
+            raise ConfigError(f"model.head_norm: {input_norm!r} is not one of {list(HEAD_NORMS)}")
         layers: list[nn.Module] = []
+        if input_norm == "batch":
+            layers.append(nn.BatchNorm1d(in_features, eps=1e-8, affine=False))
         width = in_features
         for _ in range(hidden_layers):
             layers += [nn.Linear(width, hidden), nn.ReLU()]

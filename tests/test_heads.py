@@ -1,0 +1,43 @@
+"""The classifier head's optional input standardisation (model.head_norm)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from auxbench.config import resolve
+from auxbench.errors import ConfigError
+from auxbench.models.heads import FFN
+
+
+def head(norm: str) -> FFN:
+    torch.manual_seed(0)
+    return FFN(8, 16, 3, dropout=0.0, input_norm=norm).double()
+
+
+def test_batch_norm_head_reads_a_tiny_spread_as_well_as_a_large_one():
+    x = torch.randn(64, 8, dtype=torch.float64)
+    normed = head("batch").train()
+    assert torch.allclose(normed(x), normed(0.01 * x + 3.0), atol=1e-4)
+    plain = head("none").train()
+    assert not torch.allclose(plain(x), plain(0.01 * x + 3.0), atol=1e-2)
+
+
+def test_batch_norm_head_evaluates_single_examples_with_running_statistics():
+    ffn = head("batch").train()
+    for _ in range(200):
+        ffn(0.01 * torch.randn(32, 8, dtype=torch.float64) + 3.0)
+    ffn.eval()
+    one = 0.01 * torch.randn(1, 8, dtype=torch.float64) + 3.0
+    batch = torch.cat([one, 0.01 * torch.randn(9, 8, dtype=torch.float64) + 3.0])
+    assert torch.allclose(ffn(one), ffn(batch)[:1])  # no batch statistics at evaluation
+    stats = ffn.net[0]
+    assert torch.allclose(stats.running_mean, torch.full((8,), 3.0, dtype=torch.float64),
+                          atol=0.01)
+
+
+def test_unknown_head_norm_is_a_config_error():
+    with pytest.raises(ConfigError, match="head_norm"):
+        FFN(8, 16, 3, 0.0, input_norm="layer")
+    with pytest.raises(ConfigError, match="head_norm"):
+        resolve({"model": {"head_norm": "layer"}})
