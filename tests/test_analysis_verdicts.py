@@ -223,6 +223,15 @@ def test_claim_e_against_chance_plus_margin():
     detail, _ = verdicts.evaluate_claims(runs, CFG.replace(chance_margin_pp=20.0))
     e = _claim_rows(detail, "e")
     assert e["verdict"].item() == "contradicted" and e["mean2"].item() == pytest.approx(30.0)
+    assert "control" not in e["note"].item()  # no LSTM Truncate 0 was run
+
+
+def test_claim_e_names_the_lstm_control_at_the_same_truncation():
+    runs = runs_frame([("fig4", "embedded_cifar", "rlstm", "t0", [25.0, 26.0, 27.0], 0, 10),
+                       ("fig4", "embedded_cifar", "lstm", "t0", [30.0, 31.0, 32.0], 0, 10)])
+    e = _claim_rows(verdicts.evaluate_claims(runs, CFG)[0], "e")
+    assert e["verdict"].item() == "supported"
+    assert "control without auxiliary loss: LSTM Truncate 0 31.0% (n=3)" in e["note"].item()
 
 
 def test_claim_with_failed_seed_says_so():

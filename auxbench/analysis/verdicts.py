@@ -246,6 +246,7 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         row["diff_low"], row["diff_high"] = ci.low - thr, ci.high - thr
         if fwd["note"]:
             notes.append(fwd["note"])
+        notes += _control_note(runs, claim.experiment, dataset, a)
     else:
         y = cell_values(runs, claim.experiment, dataset, *b)
         shift = -cfg.noninferiority_margin_pp if claim.kind == "noninferior" else 0.0
@@ -268,6 +269,19 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
     row["verdict"] = "pending"
     row["note"] = "; ".join(notes)
     return row
+
+
+def _control_note(runs: pd.DataFrame, experiment: str, dataset: str,
+                  cell: tuple[str, str]) -> list[str]:
+    """The same setting without an auxiliary loss, where it was run: above chance says little
+    about the auxiliary loss if an LSTM whose state it never trained gets there too."""
+    if cell[0] == "lstm":
+        return []
+    control = cell_values(runs, experiment, dataset, "lstm", cell[1])
+    if not len(control):
+        return []
+    return [f"control without auxiliary loss: {cell_label('lstm', cell[1])} "
+            f"{control.mean():.1f}% (n={len(control)})"]
 
 
 def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
