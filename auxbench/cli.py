@@ -151,7 +151,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         else:
             print(f"  {name:<8} {exp['runs']:>4} runs: {len(exp['datasets'])} dataset(s) x "
                   f"methods {','.join(exp['methods'])} x settings {','.join(exp['settings'])} "
-                  f"x seeds {exp['seeds']}")
+                  f"x seeds {exp['seeds']}"
+                  + "".join(f" ({d}: seeds {v})" for d, v in exp["dataset_seeds"].items()))
     print("jobs per rule: " + ", ".join(f"{k} {v}" for k, v in counts.items())
           + f"; total {sum(counts.values())}")
     return 0

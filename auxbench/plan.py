@@ -34,6 +34,7 @@ The workflow config (validated by ``workflow/schemas/config.schema.yaml``)::
         methods: [lstm, rlstm, plstm, rplstm, transformer]
         settings: [full, t300]
         seeds: [0, 1, 2]                          # optional (default: top-level seeds)
+        dataset_seeds: {embedded_mnist: [0, 1, 2, 3, 4]}      # optional: per dataset
         exclude: [plstm-full]                     # optional: cells of the grid to leave out
         overrides: {train: {...}}                 # optional
         dataset_overrides: {embedded_mnist: {train: {...}}}   # optional
@@ -269,9 +270,11 @@ class Plan:
             out[name] = exp
         return out
 
-    def experiment_seeds(self, name: str) -> list[int]:
+    def experiment_seeds(self, name: str, dataset: str | None = None) -> list[int]:
+        """The experiment's seeds, or those its `dataset_seeds` gives for `dataset`."""
         exp = self.cfg["experiments"][name]
-        return [int(s) for s in exp.get("seeds", self.cfg["seeds"])]
+        seeds = (exp.get("dataset_seeds") or {}).get(dataset) or exp.get("seeds", self.cfg["seeds"])
+        return [int(s) for s in seeds]
 
     # ----------------------------------------------------------------- datasets
     def _build_datasets(self) -> dict[str, DatasetEntry]:
@@ -289,11 +292,12 @@ class Plan:
                     raise ConfigError(
                         f"experiments.{name}: dataset {ds!r} is not defined under datasets "
                         f"(defined: {sorted(self.cfg['datasets'])})")
-            for ds in exp.get("dataset_overrides", {}) or {}:
-                if ds not in exp.get("datasets", []):
-                    raise ConfigError(
-                        f"experiments.{name}.dataset_overrides.{ds}: {ds!r} is not one of this "
-                        f"experiment's datasets {exp.get('datasets', [])}")
+            for key in ("dataset_overrides", "dataset_seeds"):
+                for ds in exp.get(key) or {}:
+                    if ds not in exp.get("datasets", []):
+                        raise ConfigError(
+                            f"experiments.{name}.{key}.{ds}: {ds!r} is not one of this "
+                            f"experiment's datasets {exp.get('datasets', [])}")
         out = {}
         for ds_id, entry in self.cfg["datasets"].items():
             spec = dict(entry["spec"])
@@ -409,10 +413,9 @@ class Plan:
                 raise ConfigError(f"experiments.{name}.exclude: {item!r} is not a cell of this "
                                   f"experiment (cells: {sorted(known)})")
             cells = [(m, s) for m, s in cells if f"{m}-{s}" not in exclude]
-            seeds = self.experiment_seeds(name)
             for ds in exp["datasets"]:
                 for method, setting in cells:
-                    for seed in seeds:
+                    for seed in self.experiment_seeds(name, ds):
                         runs.append(Run(name, ds, method, setting, seed))
         if len(set(runs)) != len(runs):  # pragma: no cover - prevented by uniqueItems
             raise ConfigError("experiments: the same run is listed twice")
@@ -556,7 +559,8 @@ class Plan:
                                if e.paper_dataset},
             "analysis": dict(self.cfg.get("analysis") or {}),
         }
-        seed_sets = {tuple(self.experiment_seeds(n)) for n in self.experiments("train")}
+        seed_sets = {tuple(self.experiment_seeds(n, d))
+                     for n, exp in self.experiments("train").items() for d in exp["datasets"]}
         if len(seed_sets) == 1:
             out["seeds"] = list(next(iter(seed_sets)))
         return out
@@ -576,7 +580,10 @@ class Plan:
                 exps[name] = {"kind": "train", "datasets": list(exp["datasets"]),
                               "methods": list(exp["methods"]),
                               "settings": list(exp["settings"]),
-                              "seeds": self.experiment_seeds(name), "runs": len(runs)}
+                              "seeds": self.experiment_seeds(name),
+                              "dataset_seeds": {d: self.experiment_seeds(name, d)
+                                                for d in exp.get("dataset_seeds") or {}},
+                              "runs": len(runs)}
         return {
             "scale": self.scale, "description": self.cfg.get("description", ""),
             "results_only": self.results_only, "seeds": list(self.cfg["seeds"]),

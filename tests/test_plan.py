@@ -29,7 +29,9 @@ def expected_train_runs(cfg: dict) -> int:
         cells = [(m, s) for m in exp["methods"] for s in exp["settings"]
                  if m != "transformer" or s == "full"]
         cells = [c for c in cells if f"{c[0]}-{c[1]}" not in exp.get("exclude", [])]
-        total += len(exp["datasets"]) * len(cells) * len(exp.get("seeds", cfg["seeds"]))
+        for ds in exp["datasets"]:
+            seeds = (exp.get("dataset_seeds") or {}).get(ds, exp.get("seeds", cfg["seeds"]))
+            total += len(cells) * len(seeds)
     return total
 
 
@@ -125,6 +127,27 @@ def test_transformer_runs_only_full(smoke):
     assert settings == {"full"}
 
 
+def test_dataset_seeds_give_one_dataset_of_an_experiment_more_seeds():
+    cfg = load("smoke")
+    exp = cfg["experiments"]["table2"]
+    exp["datasets"] = ["emb_mnist", "emb_cifar"]
+    before = planmod.Plan(copy.deepcopy(cfg))
+    exp["dataset_seeds"] = {"emb_mnist": [0, 1, 2, 3, 4]}
+    p = planmod.Plan(cfg)
+    ds0, others = "emb_mnist", ["emb_cifar"]
+    seeds = lambda plan, d: sorted({r.seed for r in plan.runs
+                                    if r.experiment == "table2" and r.dataset == d})
+    assert seeds(p, ds0) == [0, 1, 2, 3, 4]
+    for d in others:
+        assert seeds(p, d) == seeds(before, d) == p.experiment_seeds("table2")
+    cells = {(r.method, r.setting) for r in before.runs if r.experiment == "table2"
+             and r.dataset == ds0}
+    extra = len(cells) * (5 - len(seeds(before, ds0)))
+    assert len(p.runs) == len(before.runs) + extra
+    assert p.summary()["experiments"]["table2"]["dataset_seeds"] == {ds0: [0, 1, 2, 3, 4]}
+    assert "seeds" not in p.analysis_options()  # seed sets differ: missing seeds come from runs
+
+
 def test_layer_order_setting_wins():
     cfg = load("smoke")
     cfg["base"]["train"]["aux_len"] = 10
@@ -165,7 +188,9 @@ def test_exclude_and_per_experiment_seeds():
     fig3 = [r for r in p.runs if r.experiment == "fig3"]
     assert not any(r.method == "rlstm" and r.setting == "full" for r in fig3)
     assert {r.seed for r in fig3} == {0, 1}
-    assert {r.seed for r in p.runs if r.experiment == "table2"} == {0, 1, 2}
+    table2 = [r for r in p.runs if r.experiment == "table2"]
+    assert {r.seed for r in table2 if r.dataset == "embedded_cifar"} == {0, 1, 2}
+    assert {r.seed for r in table2 if r.dataset == "embedded_mnist"} == {0, 1, 2, 3, 4}
 
 
 def test_disabled_experiment_plans_nothing():
@@ -276,6 +301,10 @@ def test_schema_errors_name_the_key(mutate, expect):
      "at most one enabled bench"),
     (lambda c: c["experiments"]["table2"].update(dataset_overrides={"emb_cifar": {}}),
      "dataset_overrides.emb_cifar"),
+    (lambda c: c["experiments"]["table2"].update(dataset_seeds={"emb_text": [0, 1]}),
+     "dataset_seeds.emb_text"),
+    (lambda c: c["experiments"]["table2"].update(dataset_seeds={"emb_cifar": []}),
+     "should be non-empty"),
     (lambda c: c["base"]["train"].update(aux_len=500), "aux_len"),
     (lambda c: c["experiments"]["table3"].update(lengths=[8, 64]),
      "experiments.table3: case rlstm:t32 at length 8"),
