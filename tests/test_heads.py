@@ -8,6 +8,7 @@ import torch
 from auxbench.config import resolve
 from auxbench.errors import ConfigError
 from auxbench.models.heads import FFN
+from auxbench.train.feasibility import check_batches
 
 
 def head(norm: str) -> FFN:
@@ -41,3 +42,15 @@ def test_unknown_head_norm_is_a_config_error():
         FFN(8, 16, 3, 0.0, input_norm="layer")
     with pytest.raises(ConfigError, match="head_norm"):
         resolve({"model": {"head_norm": "layer"}})
+
+
+@pytest.mark.parametrize("n_train, batch, ok", [(2500, 32, True), (2017, 32, False),
+                                                (64, 1, False), (65, 32, False), (66, 32, True)])
+def test_batch_norm_head_refuses_a_training_batch_of_one(n_train, batch, ok):
+    cfg = resolve({"model": {"head_norm": "batch"}, "train": {"batch_size": batch}})
+    if ok:
+        check_batches(cfg, n_train)
+    else:
+        with pytest.raises(ConfigError, match="batch of 1"):
+            check_batches(cfg, n_train)
+    check_batches(resolve({"train": {"batch_size": batch}}), n_train)  # plain head: any size

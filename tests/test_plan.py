@@ -11,6 +11,7 @@ import yaml
 
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
+from auxbench.report.builder import seeds_text
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {name: REPO / "config" / f"{name}.yaml" for name in ("config", "lite", "paper", "smoke")}
@@ -129,9 +130,13 @@ def test_transformer_runs_only_full(smoke):
 
 def test_dataset_seeds_give_one_dataset_of_an_experiment_more_seeds():
     cfg = load("smoke")
+    for e in cfg["experiments"].values():
+        if e["kind"] == "train":
+            e["seeds"] = [0, 1]
     exp = cfg["experiments"]["table2"]
     exp["datasets"] = ["emb_mnist", "emb_cifar"]
     before = planmod.Plan(copy.deepcopy(cfg))
+    assert before.analysis_options()["seeds"] == [0, 1]
     exp["dataset_seeds"] = {"emb_mnist": [0, 1, 2, 3, 4]}
     p = planmod.Plan(cfg)
     ds0, others = "emb_mnist", ["emb_cifar"]
@@ -146,6 +151,7 @@ def test_dataset_seeds_give_one_dataset_of_an_experiment_more_seeds():
     assert len(p.runs) == len(before.runs) + extra
     assert p.summary()["experiments"]["table2"]["dataset_seeds"] == {ds0: [0, 1, 2, 3, 4]}
     assert "seeds" not in p.analysis_options()  # seed sets differ: missing seeds come from runs
+    assert seeds_text(p.summary()["experiments"]["table2"]) == "0, 1; emb_mnist: 0, 1, 2, 3, 4"
 
 
 def test_layer_order_setting_wins():

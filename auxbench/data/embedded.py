@@ -22,7 +22,8 @@ Images (``embedded_mnist``, ``embedded_pmnist``, ``embedded_cifar``, ``embedded_
   random 5x7 dot pattern (half the cells inked), which a reconstruction loss can only predict by
   remembering the glyph, where strokes are largely predictable from the previous pixel;
 - ``levels``: the colour depth: every value (canvas, glyph and tail, each channel) is rounded to
-  the nearest of ``levels`` evenly spaced values in 0..255 (default 256: to integers); a few
+  the nearest of ``levels`` evenly spaced values in 0..255, themselves rounded to integers
+  (``round(k * 255 / (levels - 1))``; default 256: to integers); a few
   levels make each colour a token the embedding sees often, as constant ink does for greyscale;
 - the image is read in raster order (row by row), then ``tail`` extra background steps (the same
   class-independent background process, no glyph) are appended: ``T = side² + tail``.
@@ -218,7 +219,7 @@ def render_images(rng: np.random.Generator, glyphs: np.ndarray, ink: np.ndarray,
 
 def _to_levels(a: np.ndarray, levels: int) -> None:
     """Round float pixel values in place to the nearest of ``levels`` evenly spaced values in
-    0..255 (256: to integers), clipping to 0..255."""
+    0..255, each then rounded to an integer (256: just to integers), clipping to 0..255."""
     if levels < 256:
         step = np.float32(255.0 / (levels - 1))
         a /= step

@@ -223,7 +223,7 @@ def write_data_files(inp: Inputs) -> dict[str, Path]:
 
 
 # ------------------------------------------------------------------------------- rendering
-def _seeds_text(exp: dict) -> str:
+def seeds_text(exp: dict) -> str:
     """An experiment's seeds, then any dataset that has its own: "0, 1, 2; d: 0, 1, 2, 3"."""
     return "; ".join([", ".join(map(str, exp["seeds"]))] + [
         f"{d}: " + ", ".join(map(str, v)) for d, v in (exp.get("dataset_seeds") or {}).items()])
@@ -376,7 +376,7 @@ def section_what(inp: Inputs) -> str:
             continue
         n_done = int((done["experiment"] == name).sum()) if not done.empty else 0
         rows.append([name, title, ", ".join(exp["datasets"]), ", ".join(exp["methods"]),
-                     ", ".join(exp["settings"]), _seeds_text(exp),
+                     ", ".join(exp["settings"]), seeds_text(exp),
                      f"{n_done}/{exp['runs']}"])
     parts.append(_table(["Experiment", "What", "Datasets", "Methods", "Settings", "Seeds",
                          "Runs done/planned"], rows, ["left"] * 6 + ["right"]))

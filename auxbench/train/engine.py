@@ -26,7 +26,7 @@ from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
-from auxbench.train.feasibility import check_fits
+from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import environment, write_asrun, write_curve, write_metrics
@@ -156,6 +156,7 @@ class Run:
         ds, self.train_split, self.test_split = open_splits(cfg, progress_mode != "none")
         manifest = ds.manifest
         check_fits(cfg, ds.seq_len)
+        check_batches(cfg, len(self.train_split.index))
         torch.manual_seed(cfg["run"]["seed"])
         self.model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes,
                                  ds.pad_token).to(self.device)

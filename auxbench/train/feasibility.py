@@ -1,5 +1,6 @@
-"""Whether a run's auxiliary subsequence fits its sequences (torch-free: the planner checks every
-run of a workflow with it before any job starts)."""
+"""Whether a run's settings fit its data (torch-free: the planner checks every run of a workflow
+with `check_fits` before any job starts; the engine also checks the batches once it knows the
+training-set size)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def check_fits(cfg: dict, seq_len: int) -> None:
         anchor_range("reconstruct", cfg["train"]["aux_len"], seq_len)
     if cfg["method"] in ("plstm", "rplstm"):
         anchor_range("predict", cfg["train"]["aux_len"], seq_len)
+
+
+def check_batches(cfg: dict, n_train: int) -> None:
+    """A batch-normalised head (model.head_norm: batch) cannot train on a batch of one example."""
+    batch = cfg["train"]["batch_size"]
+    if cfg["model"]["head_norm"] == "batch" and (batch == 1 or n_train % batch == 1):
+        raise ConfigError(
+            f"model.head_norm: batch needs at least 2 examples in every training batch, but "
+            f"{n_train} training examples at train.batch_size {batch} leave a batch of 1; "
+            f"change train.batch_size (or train.train_size)")
