@@ -56,7 +56,7 @@ def main() -> None:
         x = torch.randint(0, vocab, (batch, length, channels))
         y = torch.randint(0, n_classes, (batch,))
 
-        def step():
+        def step(x=x, y=y):
             out = recurrent_step(model, x, y, cfg["train"], "train", gen)
             opt.zero_grad()
             out.loss.backward()
@@ -67,7 +67,7 @@ def main() -> None:
         if aux is not None:
             feed = torch.randn(batch, cfg["train"]["aux_len"], aux.bottom.layers[0].input_size)
             state = (torch.zeros(batch, cfg["model"]["hidden"]),) * 2
-            decoder = ms_per_call(lambda: aux(feed, state).sum().backward(), args.steps)
+            decoder = ms_per_call(lambda f=feed, s=state: aux(f, s).sum().backward(), args.steps)
             line += f", decoder alone {decoder:7.1f} ms"
         print(line, flush=True)
     x = torch.randint(0, vocab, (cfg["train"]["batch_size"], length, channels))

@@ -280,8 +280,8 @@ def _control_note(runs: pd.DataFrame, experiment: str, dataset: str,
     control = cell_values(runs, experiment, dataset, "lstm", cell[1])
     if not len(control):
         return []
-    return [f"control without auxiliary loss: {cell_label('lstm', cell[1])} "
-            f"{control.mean():.1f}% (n={len(control)})"]
+    return [(f"control without auxiliary loss: {cell_label('lstm', cell[1])} "
+             f"{control.mean():.1f}% (n={len(control)})")]
 
 
 def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
