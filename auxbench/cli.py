@@ -135,6 +135,8 @@ def add_analysis_args(p: argparse.ArgumentParser, benchmarks: bool = True) -> No
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from auxbench.plan import seeds_text
+
     wf = workflow_plan(args)
     counts = wf.job_counts()
     if args.json:
@@ -151,8 +153,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         else:
             print(f"  {name:<8} {exp['runs']:>4} runs: {len(exp['datasets'])} dataset(s) x "
                   f"methods {','.join(exp['methods'])} x settings {','.join(exp['settings'])} "
-                  f"x seeds {exp['seeds']}"
-                  + "".join(f" ({d}: seeds {v})" for d, v in exp["dataset_seeds"].items()))
+                  f"x seeds {seeds_text(exp)}")
     print("jobs per rule: " + ", ".join(f"{k} {v}" for k, v in counts.items())
           + f"; total {sum(counts.values())}")
     return 0

@@ -223,6 +223,12 @@ class DatasetEntry:
         return {k: v for k, v in self.spec.items() if k != "name"}
 
 
+def seeds_text(exp: dict) -> str:
+    """An experiment summary's seeds, then any dataset with its own: "0, 1, 2; d: 0, 1, 2, 3"."""
+    return "; ".join([", ".join(map(str, exp["seeds"]))] + [
+        f"{d}: " + ", ".join(map(str, v)) for d, v in (exp.get("dataset_seeds") or {}).items()])
+
+
 class Plan:
     """Every job of the workflow, computed from the workflow config."""
 

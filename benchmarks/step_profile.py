@@ -1,6 +1,7 @@
 """Where a training step's time goes, for one run's config, on one CPU thread.
 
     python benchmarks/step_profile.py RUN_DIR [--batch-sizes 16,32,64] [--steps 50]
+                                      [--set model.lstm_backend=fused ...]
 
 Builds the model of RUN_DIR/asrun.json and times, per batch size, one full training step
 (`recurrent_step` + backward + gradient clipping + optimizer) on random tokens of the run's
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from auxbench.config import resolve
+from auxbench.config import parse_override, resolve
 from auxbench.models import build_model
 from auxbench.runtime import setup_torch
 from auxbench.train.objective import recurrent_step
@@ -42,9 +43,12 @@ def main() -> None:
     p.add_argument("run_dir", type=Path)
     p.add_argument("--batch-sizes", default="16,32,64")
     p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a key of the run's config, e.g. model.lstm_backend=fused")
     args = p.parse_args()
     setup_torch(1, False)
-    cfg = resolve(json.loads((args.run_dir / "asrun.json").read_text())["config"])
+    cfg = resolve(json.loads((args.run_dir / "asrun.json").read_text())["config"],
+                  *(parse_override(o) for o in args.set))
     manifest = json.loads((args.run_dir / "asrun.json").read_text())["dataset_manifest"]
     length, channels = manifest["seq_len"], manifest["channels"]
     vocab, n_classes = manifest["vocab_size"], manifest["n_classes"]

@@ -11,7 +11,6 @@ import yaml
 
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
-from auxbench.report.builder import seeds_text
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {name: REPO / "config" / f"{name}.yaml" for name in ("config", "lite", "paper", "smoke")}
@@ -151,7 +150,7 @@ def test_dataset_seeds_give_one_dataset_of_an_experiment_more_seeds():
     assert len(p.runs) == len(before.runs) + extra
     assert p.summary()["experiments"]["table2"]["dataset_seeds"] == {ds0: [0, 1, 2, 3, 4]}
     assert "seeds" not in p.analysis_options()  # seed sets differ: missing seeds come from runs
-    assert seeds_text(p.summary()["experiments"]["table2"]) == "0, 1; emb_mnist: 0, 1, 2, 3, 4"
+    assert planmod.seeds_text(p.summary()["experiments"]["table2"]) == "0, 1; emb_mnist: 0, 1, 2, 3, 4"
 
 
 def test_layer_order_setting_wins():

@@ -28,7 +28,7 @@ import yaml
 from auxbench import __version__
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
-from auxbench.plan import Plan, unplanned_run_dirs
+from auxbench.plan import Plan, seeds_text, unplanned_run_dirs
 from auxbench.versioning import git_state
 
 from .markdown import MdTable, inline, parse_markdown_table, table_html, verdict_class
@@ -223,12 +223,6 @@ def write_data_files(inp: Inputs) -> dict[str, Path]:
 
 
 # ------------------------------------------------------------------------------- rendering
-def seeds_text(exp: dict) -> str:
-    """An experiment's seeds, then any dataset that has its own: "0, 1, 2; d: 0, 1, 2, 3"."""
-    return "; ".join([", ".join(map(str, exp["seeds"]))] + [
-        f"{d}: " + ", ".join(map(str, v)) for d, v in (exp.get("dataset_seeds") or {}).items()])
-
-
 def _table(header: list[str], rows: list[list[Any]], align: list[str] | None = None,
            raw: bool = False, verdict_col: int | None = None) -> str:
     align = align or (["left"] + ["right"] * (len(header) - 1))
