@@ -21,6 +21,11 @@ from auxbench.errors import ConfigError
 
 METHODS = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
 AUX_METHODS = ("rlstm", "plstm", "rplstm")
+PREDICT_METHODS = ("plstm", "rplstm")
+# The setting-name suffix of train.plstm_gradient: window (p-LSTM's gradient through the predicted
+# window, outside the paper's method): the planner requires it on every setting whose p-LSTM runs
+# use that option, so every label made from the setting says so.
+PWIN_SUFFIX = "_pwin"
 
 # The paper's architecture and training defaults (PAPER.md §2, §3, §8); every entry is a choice a
 # user can override, and the comment says where an unspecified detail was decided.
@@ -59,6 +64,8 @@ DEFAULTS: dict[str, Any] = {
         "aux_weight": 1.0,             # stated: L = L_sup + L_aux
         "aux_combine": "sum",          # rplstm: L_r + L_p (each normalised per token) or their mean
         "aux_in_training": True,       # keep the auxiliary loss on after pretraining (stated)
+        "plstm_gradient": "anchor",    # §1.6: p-LSTM's loss reaches aux_bptt steps ending at the
+                                       # anchor, like r-LSTM's; "window": also the predicted window
         "pretrain_epochs": 2,          # §8.14: ~20% of the budget (StanfordDogs: 20 per 100)
         "epochs": 10,
         "batch_size": 128,             # §8.12
@@ -161,6 +168,11 @@ def validate(cfg: dict[str, Any]) -> None:
         raise ConfigError(f"model.aux_state_init: zero_pad copies the main state into the "
                           f"auxiliary LSTM, so model.aux_hidden ({model['aux_hidden']}) must be "
                           f">= model.hidden ({model['hidden']}); or use project or match")
+    if method in PREDICT_METHODS and train["plstm_gradient"] == "window" and \
+            model["plstm_wiring"] != "stacked":
+        raise ConfigError("train.plstm_gradient: window sends gradient through the main LSTM's "
+                          "outputs the stacked auxiliary LSTM reads; it needs "
+                          "model.plstm_wiring: stacked")
     tr = model["transformer"]
     if method == "transformer" and tr["d_model"] % tr["heads"]:
         raise ConfigError(f"model.transformer.heads: {tr['heads']} does not divide "

@@ -24,7 +24,7 @@ The workflow config (validated by ``workflow/schemas/config.schema.yaml``)::
         paper_dataset: mnist                      # the paper's column it stands for (or null)
         overrides: {train: {...}}                 # run-config layer for runs on this dataset
         compute: {mem_mb: 4000}                   # optional: resources of its training jobs
-    settings:                                     # named settings; full, tK, nNlL are built in
+    settings:                                     # named settings; full, tK, nNlL (+ _pwin) are built in
       no_pretrain: {train: {pretrain_epochs: 0}}
     experiments:
       table2:
@@ -52,7 +52,8 @@ A run's config is the run-config defaults (``auxbench.config.DEFAULTS``) updated
 experiment's ``overrides``, its ``dataset_overrides[dataset]``, the setting's layer, and last the
 run labels (``run: {experiment, dataset, setting, seed}``, ``method``). Built-in settings:
 ``full`` (``train.bptt: full``), ``tK`` (``train.bptt: K``) and ``nNlL`` (``train.n_anchors: N``,
-``train.aux_len: L``). The transformer only runs the ``full`` setting.
+``train.aux_len: L``), each optionally suffixed ``_pwin`` (``train.plstm_gradient: window``).
+The transformer only runs the ``full`` setting.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ RUN_FILES = ("metrics.json", "curve.csv", "asrun.json")
 METHODS = runcfg.METHODS
 NAME_PATTERN = r"[A-Za-z0-9_]+"
 SEED_PATTERN = r"[0-9]+"
-BUILTIN_SETTING = re.compile(r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))$")
+BUILTIN_SETTING = re.compile(
+    r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))(?P<pwin>_pwin)?$")
+PWIN_SUFFIX = runcfg.PWIN_SUFFIX
 TOP_LEVEL_KEYS = ("scale", "description", "data", "results_only", "seeds", "compute", "base",
                   "method_overrides", "datasets", "settings", "experiments", "analysis")
 LAYER_KEYS = ("model", "train")
@@ -148,11 +151,15 @@ def builtin_setting(name: str) -> dict[str, Any] | None:
     m = BUILTIN_SETTING.match(str(name))
     if not m:
         return None
-    if name == "full":
-        return {"train": {"bptt": "full"}}
     if m.group("k") is not None:
-        return {"train": {"bptt": int(m.group("k"))}}
-    return {"train": {"n_anchors": int(m.group("n")), "aux_len": int(m.group("l"))}}
+        train = {"bptt": int(m.group("k"))}
+    elif m.group("n") is not None:
+        train = {"n_anchors": int(m.group("n")), "aux_len": int(m.group("l"))}
+    else:
+        train = {"bptt": "full"}
+    if m.group("pwin"):
+        train["plstm_gradient"] = "window"
+    return {"train": train}
 
 
 # --------------------------------------------------------------------------- loading configs
@@ -481,6 +488,14 @@ class Plan:
                 cfg = runcfg.resolve(*layers)
             except ConfigError as err:
                 raise ConfigError(f"run {run.label}: {err}") from None
+            if run.method in runcfg.PREDICT_METHODS and (
+                    cfg["train"]["plstm_gradient"] == "window") != run.setting.endswith(
+                    PWIN_SUFFIX):
+                raise ConfigError(
+                    f"run {run.label}: a setting's name ends in {PWIN_SUFFIX!r} exactly when its "
+                    f"p-LSTM runs use train.plstm_gradient: window (gradient through the predicted "
+                    f"window, outside the paper's method), so that every label says so; this run "
+                    f"has plstm_gradient: {cfg['train']['plstm_gradient']}")
             self._configs[run] = cfg
         return copy.deepcopy(self._configs[run])
 

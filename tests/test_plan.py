@@ -120,6 +120,31 @@ def test_builtin_settings():
     assert planmod.builtin_setting("n3l200") == {"train": {"n_anchors": 3, "aux_len": 200}}
     assert planmod.builtin_setting("no_pretrain") is None
     assert planmod.builtin_setting("tx") is None
+    assert planmod.builtin_setting("t300_pwin") == {
+        "train": {"bptt": 300, "plstm_gradient": "window"}}
+    assert planmod.builtin_setting("full_pwin") == {
+        "train": {"bptt": "full", "plstm_gradient": "window"}}
+
+
+def test_plstm_gradient_through_the_window_is_named_in_the_setting():
+    """p-LSTM's gradient through the predicted window is outside the paper's method: its runs
+    carry the `_pwin` setting, so every label made from the setting says so, and a setting that
+    turns the option on without the suffix is refused."""
+    from auxbench.analysis.style import cell_label
+
+    cfg = load("smoke")
+    cfg["experiments"]["table2"]["methods"].append("plstm")
+    cfg["experiments"]["table2"]["settings"].append("t32_pwin")
+    p = planmod.Plan(copy.deepcopy(cfg))
+    run = p.find_run("table2", "emb_mnist", "plstm", "t32_pwin", 0)
+    assert p.run_config(run)["train"]["plstm_gradient"] == "window"
+    assert p.run_config(p.find_run("table2", "emb_mnist", "plstm", "t32", 0))[
+        "train"]["plstm_gradient"] == "anchor"
+    assert cell_label("plstm", "t32_pwin") == "p-LSTM Truncate 32, p-gradient through window"
+    cfg["settings"]["through"] = {"train": {"plstm_gradient": "window"}}
+    cfg["experiments"]["table2"]["settings"].append("through")
+    with pytest.raises(ConfigError, match="_pwin"):
+        planmod.Plan(cfg).run_config(planmod.Run("table2", "emb_mnist", "plstm", "through", 0))
 
 
 def test_transformer_runs_only_full(smoke):

@@ -79,11 +79,12 @@ def test_truncated_supervised_output_equals_the_untruncated_forward():
     torch.testing.assert_close(out.logits, model.head(h))
 
 
-def aux_window(model, kind, anchors, aux_len, back):
-    stacked = kind == "predict" and model.plstm_wiring == "stacked"
+def aux_window(model, kind, anchors, aux_len, back, through=False):
+    """The window of the given anchors; `through`: train.plstm_gradient window."""
     anchors = torch.tensor(anchors)
-    start, width = window_bounds(anchors, back, aux_len - 1 if stacked else 0, T)
-    return AuxWindow(kind, torch.arange(BATCH), anchors, start, width)
+    start, width = window_bounds(anchors, back, aux_len - 1 if through else 0, T)
+    return AuxWindow(kind, torch.arange(BATCH), anchors, start, width,
+                     torch.full((BATCH,), aux_len), through)
 
 
 def run_aux_loss(model, tokens, window, aux_len):
@@ -109,17 +110,42 @@ def test_reconstruction_window_near_the_start_reaches_step_zero_only():
     assert grad_steps(model) == [set(range(7)), set(range(31, 41))]
 
 
-def test_prediction_gradient_covers_truncation_before_and_window_after_the_anchor():
+@pytest.mark.parametrize("back", [10, T])
+def test_prediction_gradient_reaches_the_main_lstm_only_up_to_the_anchor(back):
+    """The paper's truncation (default): like r-LSTM's, the `aux_bptt` steps ending at the
+    anchor (back = T: full auxiliary BPTT, every step up to the anchor), never the predicted
+    window the stacked auxiliary LSTM reads."""
     _, model, tokens, _ = make("plstm")
-    run_aux(model, tokens, aux_window(model, "predict", [5, 30], 20, 10), 20)
-    assert grad_steps(model) == [set(range(5 + 20)), set(range(21, 30 + 20))]
+    anchors = [5, 30]
+    run_aux(model, tokens, aux_window(model, "predict", anchors, 20, back), 20)
+    assert grad_steps(model) == [set(range(max(0, a - back + 1), a + 1)) for a in anchors]
+
+
+@pytest.mark.parametrize("back", [10, T])
+def test_prediction_gradient_through_window_option_covers_the_predicted_window(back):
+    """train.plstm_gradient: window: also the l-1 steps after the anchor."""
+    _, model, tokens, _ = make("plstm", plstm_gradient="window")
+    anchors = [5, 30]
+    run_aux(model, tokens, aux_window(model, "predict", anchors, 20, back, through=True), 20)
+    assert grad_steps(model) == [set(range(max(0, a - back + 1), a + 20)) for a in anchors]
+
+
+def test_prediction_loss_is_the_same_under_both_gradient_options():
+    """The options differ only in where gradient flows: the stacked auxiliary LSTM reads the same
+    main outputs, so the loss is identical."""
+    _, model, tokens, _ = make("plstm")
+    paper = run_aux_loss(model, tokens, aux_window(model, "predict", [5, 30], 20, 10), 20)
+    window = run_aux_loss(model, tokens,
+                          aux_window(model, "predict", [5, 30], 20, 10, through=True), 20)
+    torch.testing.assert_close(paper, window)
 
 
 def capture_targets(monkeypatch):
     seen = {}
 
-    def spy(logits, targets, pad_token):
+    def spy(logits, targets, pad_token, real=None):
         seen["targets"] = targets.clone()
+        seen["real"] = real
         seen["logits"] = logits
         return logits.sum() * 0, torch.tensor(1.0)
 
@@ -187,29 +213,37 @@ def test_predictor_decoder_wiring_feeds_and_predicts_the_tokens_after_the_anchor
         assert targets[b, :, 0].tolist() == tokens[b, a + 2:a + 21, 0].tolist()
 
 
-def test_combined_step_sends_each_gradient_exactly_through_its_own_window(monkeypatch):
+@pytest.mark.parametrize("aux_bptt,gradient", [(10, "anchor"), ("full", "anchor"),
+                                                (10, "window"), ("full", "window")])
+def test_combined_step_sends_each_gradient_exactly_through_its_own_window(monkeypatch, aux_bptt,
+                                                                          gradient):
     """Through recurrent_step itself: supervised, reconstruction and prediction windows, with
-    the anchors it sampled, and nothing else (catches mixed-up start states)."""
-    cfg, model, tokens, labels = make("rplstm", bptt=8)
+    the anchors it sampled, and nothing else (catches mixed-up start states); the p part reaches
+    past its anchor only under plstm_gradient: window."""
+    cfg, model, tokens, labels = make("rplstm", bptt=8, aux_bptt=aux_bptt,
+                                      plstm_gradient=gradient)
+    back = T if aux_bptt == "full" else aux_bptt
+    through = gradient == "window"
     drawn = []
     real = objective.sample_anchors
 
     def recording(kind, *args, **kwargs):
-        anchors = real(kind, *args, **kwargs)
+        anchors, lengths = real(kind, *args, **kwargs)
         drawn.append((kind, anchors[:, 0].tolist()))
-        return anchors
+        return anchors, lengths
 
     monkeypatch.setattr(objective, "sample_anchors", recording)
     out = recurrent_step(model, tokens, labels, cfg["train"], "train",
                          torch.Generator().manual_seed(5))
     out.loss.backward()
     (_, r_anchors), (_, p_anchors) = drawn
-    expected = [set(range(T - 8, T)) | set(range(max(0, r - 9), r + 1))
-                | set(range(max(0, p - 9), p + 20)) for r, p in zip(r_anchors, p_anchors)]
+    reach = 20 if through else 1
+    expected = [set(range(T - 8, T)) | set(range(max(0, r - back + 1), r + 1))
+                | set(range(max(0, p - back + 1), p + reach)) for r, p in zip(r_anchors, p_anchors)]
     assert grad_steps(model) == expected
 
     def loss_of(kind, anchors):  # the same window, its start state computed on its own
-        window = aux_window(model, kind, anchors, 20, 10)
+        window = aux_window(model, kind, anchors, 20, back, through and kind == "predict")
         return run_aux_loss(model, tokens, window, 20)
 
     with torch.no_grad():
@@ -230,3 +264,28 @@ def test_reconstruction_without_teacher_forcing_feeds_no_tokens(monkeypatch):
     inputs, _ = objective.decoder_inputs_targets(model, tokens, torch.arange(BATCH),
                                                  torch.tensor([10, 25]), 20)
     assert inputs.shape == (BATCH, 20, 8) and not inputs.any()
+
+
+@pytest.mark.parametrize("method,kind,counted", [
+    ("rlstm", "reconstruct", [0, 0, 2, 19]),   # l_eff - 1 targets: the first token is fed
+    ("plstm", "predict", [0, 1, 4, 20]),       # stacked: all l_eff tokens after the anchor
+])
+def test_padded_documents_count_only_real_targets(monkeypatch, method, kind, counted):
+    """Left-padded documents of 1, 2, 5 and 40 tokens (T = 60, l = 20): each row scores only
+    the tokens of its own real document, and a document of under 2 tokens scores none."""
+    cfg, _, _, _ = make(method)
+    torch.manual_seed(0)
+    model = build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=0).double()
+    docs = torch.zeros(4, T, 1, dtype=torch.long)
+    for row, n in enumerate([1, 2, 5, 40]):
+        docs[row, T - n:, 0] = torch.arange(1, n + 1) + 50 * row
+    window = objective.plan_aux_window(kind, model, docs, cfg["train"],
+                                       torch.Generator().manual_seed(1))
+    (hq, cq), _ = scan_states(model, docs, (window.start - 1).view(4, 1), chunk=7)
+    seen = capture_targets(monkeypatch)
+    aux_loss_parts(model, docs, window, (hq[:, 0], cq[:, 0]), 20)
+    real = seen["real"]
+    assert real.sum(1).tolist() == counted
+    assert (seen["targets"][..., 0][real] > 0).all()  # no padding among the counted targets
+    for row in range(4):  # and every counted target is a token of the row's own document
+        assert (seen["targets"][row, :, 0][real[row]] // 50 == row).all()

@@ -38,10 +38,15 @@ def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> f
     if method in ("rlstm", "rplstm"):
         fwd_grad += lstm_fwd(rows, a, e, h) + aux_net_fwd(rows, l, cfg, channels, e)
     if method in ("plstm", "rplstm"):
-        fwd_grad += lstm_fwd(rows, min(a + l - 1, length), e, h)
-        fwd_grad += aux_net_fwd(rows, l, cfg, channels, h if m["plstm_wiring"] == "stacked" else e)
+        stacked = m["plstm_wiring"] == "stacked"
+        if stacked and t["plstm_gradient"] == "window":
+            fwd_grad += lstm_fwd(rows, min(a + l - 1, length), e, h)
+        else:  # the window ends at the anchor; a stacked net reads l-1 more steps, no gradient
+            fwd_grad += lstm_fwd(rows, a, e, h)
+            fwd_nograd += lstm_fwd(rows, l - 1, e, h) if stacked else 0.0
+        fwd_grad += aux_net_fwd(rows, l, cfg, channels, h if stacked else e)
     if k < length or method != "lstm":
-        fwd_nograd = lstm_fwd(batch, length, e, h)
+        fwd_nograd += lstm_fwd(batch, length, e, h)
     return fwd_nograd + 3.0 * fwd_grad
 
 

@@ -376,7 +376,9 @@ def section_what(inp: Inputs) -> str:
                          "Runs done/planned"], rows, ["left"] * 6 + ["right"]))
     parts.append('<p class="muted">Settings: <code>full</code> = full BPTT; <code>tK</code> = '
                  "supervised gradient truncated to the last K steps (t0: it reaches only the "
-                 "classifier head); <code>nNlL</code> = N anchors with subsequences of L steps; "
+                 "classifier head); <code>nNlL</code> = N anchors with subsequences of L steps; a "
+                 "<code>_pwin</code> suffix = p-LSTM's auxiliary gradient also flows through the "
+                 "predicted window (outside the paper's method, which stops it at the anchor); "
                  "named settings are defined in the config (below). The Transformer runs "
                  "<code>full</code> only.</p>")
     base = plan.cfg.get("base") or {}

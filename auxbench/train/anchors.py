@@ -1,9 +1,11 @@
-"""Random anchor positions, drawn for every example at every step (PAPER.md §1.2, §8.1).
+"""Random anchor positions and each example's subsequence length (PAPER.md §1.2, §8.1).
 
 r-LSTM reconstructs the `l` tokens before its anchor, so a in [l, T-2]; p-LSTM predicts the `l`
-tokens after it, so a in [0, T-1-l]. Both lie strictly before the final step. For left-padded
-text the lower bound moves to the first real token, so anchors do not fall where every target is
-padding.
+tokens after it, so a in [0, T-1-l]. Both lie strictly before the final step. Left-padded text
+holds fewer real tokens than `T`: each example's subsequence is then as long as its real document
+allows, l_eff = min(l, what fits), and its anchor is uniform over the positions where that
+subsequence lies inside the real document, so no anchor state has read only padding and no
+window reaches into it.
 """
 
 from __future__ import annotations
@@ -11,25 +13,42 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from auxbench.train.feasibility import anchor_range
+# Steps of the real document a subsequence of length l_eff cannot use: r-LSTM needs the anchor
+# after the subsequence and before the final step; p-LSTM needs the anchor before it.
+RESERVED_STEPS = {"reconstruct": 2, "predict": 1}
 
 
 def first_real_step(tokens: Tensor, pad_token: int | None) -> Tensor:
-    """Index of the first non-padding step of each sequence (0 when there is no padding)."""
+    """Index of the first non-padding step of each sequence (0 without padding, T when the whole
+    sequence is padding)."""
+    length = tokens.shape[1]
     if pad_token is None:
         return torch.zeros(tokens.shape[0], dtype=torch.long, device=tokens.device)
     real = tokens[..., 0] != pad_token
-    return torch.where(real.any(1), real.float().argmax(1), tokens.shape[1] - 1).long()
+    return torch.where(real.any(1), real.float().argmax(1), length).long()
+
+
+def effective_lengths(kind: str, tokens: Tensor, aux_len: int, pad_token: int | None) -> Tensor:
+    """l_eff [B]: the subsequence length each example's real document holds, at most aux_len
+    (0 when it holds none: the example then contributes no auxiliary loss)."""
+    real = tokens.shape[1] - first_real_step(tokens, pad_token).cpu()
+    return (real - RESERVED_STEPS[kind]).clamp(min=0, max=aux_len)
 
 
 def sample_anchors(kind: str, tokens: Tensor, n_anchors: int, aux_len: int,
-                   pad_token: int | None, generator: torch.Generator) -> Tensor:
-    """Anchors [B, n_anchors], uniform over each example's feasible range."""
+                   pad_token: int | None, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """Anchors [B, n_anchors], uniform over the positions where each example's subsequence fits
+    inside its real document, and that subsequence's length l_eff [B]."""
     batch, length = tokens.shape[:2]
-    lo, hi = anchor_range(kind, aux_len, length)
     first = first_real_step(tokens, pad_token).cpu()
-    offset = 2 if kind == "reconstruct" else 0
-    low = torch.clamp(first + offset, min=lo, max=hi).unsqueeze(1)
+    lengths = effective_lengths(kind, tokens, aux_len, pad_token)
+    if kind == "reconstruct":
+        low, high = first + lengths, torch.full_like(first, length - 2)
+    else:
+        low, high = first, length - 1 - lengths
+    low = torch.minimum(low, high)  # a document too short for any subsequence: l_eff is 0
     u = torch.rand(batch, n_anchors, generator=generator, dtype=torch.float64)
-    anchors = low + torch.floor(u * (hi - low + 1).double()).long()
-    return anchors.clamp(max=hi).to(tokens.device)
+    span = (high - low + 1).unsqueeze(1).double()
+    anchors = low.unsqueeze(1) + torch.floor(u * span).long()
+    anchors = torch.minimum(anchors, high.unsqueeze(1))
+    return anchors.to(tokens.device), lengths.to(tokens.device)

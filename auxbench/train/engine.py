@@ -48,6 +48,8 @@ class RunState:
     started: float = 0.0           # when the run first started (kept across resumes)
     load_time_s: float = 0.0       # time spent assembling training batches
     step_time_s: float = 0.0       # time spent in training steps
+    aux_len_sum: float = 0.0       # sum of l_eff over every auxiliary row trained on
+    aux_rows: int = 0
 
 
 @dataclass
@@ -200,6 +202,7 @@ class Run:
             "n_train": len(self.train_split.index), "n_test": len(self.test_split.index),
             "data_loading_fraction": state.load_time_s / max(
                 state.load_time_s + state.step_time_s, 1e-9),
+            "aux_len_mean": state.aux_len_sum / state.aux_rows if state.aux_rows else None,
         }
         self.run_dir.mkdir(parents=True, exist_ok=True)
         write_curve(self.run_dir / "curve.csv", state.curve)
@@ -242,7 +245,8 @@ class Run:
         self.anchor_gen.set_state(payload["anchor_rng"])
         state = RunState(payload["epoch"], payload["step"], payload["sums"], payload["curve"],
                          payload["wall_time_s"], payload["resumes"], payload["started"],
-                         payload["load_time_s"], payload["step_time_s"])
+                         payload["load_time_s"], payload["step_time_s"],
+                         payload["aux_len_sum"], payload["aux_rows"])
         state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step})
         self.log(f"[{self.label}] resumed from {self.ckpt_path} at epoch {state.epoch}, "
                  f"step {state.step}")
@@ -257,7 +261,8 @@ class Run:
             "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
             "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
             "started": state.started, "load_time_s": state.load_time_s,
-            "step_time_s": state.step_time_s,
+            "step_time_s": state.step_time_s, "aux_len_sum": state.aux_len_sum,
+            "aux_rows": state.aux_rows,
         })
 
     def loop(self, state: RunState, flag: dict, started: float) -> None:
@@ -277,7 +282,7 @@ class Run:
                 loaded = time.perf_counter()
                 x, y = self.train_split.batch(rows, self.device)
                 stepped = time.perf_counter()
-                self.step(x, y, phase, sums, epoch, b)
+                self.step(x, y, phase, sums, epoch, b, state)
                 state.load_time_s += stepped - loaded
                 state.step_time_s += time.perf_counter() - stepped
                 state.step, state.sums = b + 1, sums
@@ -308,7 +313,8 @@ class Run:
                 f"{k}={v:.4g}" for k, v in row.items()
                 if isinstance(v, float) and k not in ("lr",)) + f" lr={lr:.3g}")
 
-    def step(self, x, y, phase: str, sums: dict, epoch: int, batch: int) -> None:
+    def step(self, x, y, phase: str, sums: dict, epoch: int, batch: int,
+             state: RunState) -> None:
         t = self.cfg["train"]
         if isinstance(self.model, RecurrentClassifier):
             out = recurrent_step(self.model, x, y, t, phase, self.anchor_gen)
@@ -335,6 +341,8 @@ class Run:
             sums["correct"] += int((out.logits.argmax(1) == y).sum())
         if out.aux_loss is not None:
             sums["aux"] += float(out.aux_loss.detach()) * n
+            state.aux_len_sum += float(out.aux_lengths.sum())
+            state.aux_rows += out.aux_lengths.numel()
 
 
 def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False) -> dict:

@@ -1,6 +1,7 @@
 """Losses. The auxiliary loss is the mean per-token cross-entropy over all auxiliary tokens of all
 anchors, L_aux = sum_i L_i / sum_i l_i (PAPER.md §1.5); a multi-channel token's loss is the mean
-over its channels; padding targets do not count."""
+over its channels; padding targets, and targets past a row's effective subsequence length, do
+not count, so the loss is normalised by the real target count."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def token_loss_sum(logits: Tensor, targets: Tensor, pad_token: int | None) -> tuple[Tensor, Tensor]:
+def token_loss_sum(logits: Tensor, targets: Tensor, pad_token: int | None,
+                   real: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Summed cross-entropy over tokens and the number of tokens counted.
 
-    logits [N, L, C, V], targets [N, L, C] -> (sum over counted tokens, count).
+    logits [N, L, C, V], targets [N, L, C] -> (sum over counted tokens, count). A token counts
+    unless it is padding or `real` [N, L] marks it as past its row's subsequence.
     """
     n, length, channels, vocab = logits.shape
     ce = F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1).long(), reduction="none")
     per_token = ce.view(n, length, channels).mean(dim=-1)
-    if pad_token is None:
-        return per_token.sum(), torch.tensor(float(n * length), device=logits.device)
-    counted = (targets[..., 0] != pad_token).to(per_token.dtype)
+    counted = torch.ones_like(per_token) if real is None else real.to(per_token.dtype)
+    if pad_token is not None:
+        counted = counted * (targets[..., 0] != pad_token).to(per_token.dtype)
     return (per_token * counted).sum(), counted.sum()
 
 

@@ -3,9 +3,11 @@
 Which inputs receive gradient:
 - supervised loss, bptt=K: the last K steps (K=0: none, only the classifier head learns;
   "full": every step);
-- r-LSTM: the `aux_bptt` steps ending at the anchor, through the decoder's initial state;
-- p-LSTM (stacked): the main LSTM from `aux_bptt` steps before the anchor to the end of the
-  predicted window, through the states the auxiliary LSTM reads.
+- r-LSTM and p-LSTM: the `aux_bptt` steps ending at the anchor, through the auxiliary network's
+  initial state (the paper truncates both losses alike). The stacked p-LSTM's auxiliary LSTM reads
+  the main LSTM's outputs after the anchor as inputs that send no gradient back into it;
+  `train.plstm_gradient: window` lets them do so, so the gradient also covers the predicted window
+  (`aux_bptt + aux_len - 1` steps), an option outside the paper's method.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class StepResult:
     sup_loss: Tensor | None = None
     aux_loss: Tensor | None = None
     logits: Tensor | None = None
+    aux_lengths: Tensor | None = None  # l_eff of every auxiliary row of the step
 
 
 @dataclass
@@ -37,6 +40,8 @@ class AuxWindow:
     anchors: Tensor    # [N]
     start: Tensor      # [N] first step of the gradient window
     width: int
+    lengths: Tensor    # [N] l_eff: the subsequence length the row's real document holds
+    through_window: bool = False  # stacked p-LSTM reads main outputs from the gradient window
 
 
 def truncation_length(bptt, length: int) -> int:
@@ -46,13 +51,17 @@ def truncation_length(bptt, length: int) -> int:
 def plan_aux_window(kind: str, model: RecurrentClassifier, tokens: Tensor, train: dict,
                     generator: torch.Generator) -> AuxWindow:
     batch, length = tokens.shape[:2]
-    anchors = sample_anchors(kind, tokens, train["n_anchors"], train["aux_len"], model.pad_token,
-                             generator).reshape(-1)
-    rows = torch.arange(batch, device=tokens.device).repeat_interleave(train["n_anchors"])
+    n = train["n_anchors"]
+    anchors, lengths = sample_anchors(kind, tokens, n, train["aux_len"], model.pad_token,
+                                      generator)
+    rows = torch.arange(batch, device=tokens.device).repeat_interleave(n)
     back = truncation_length(train["aux_bptt"], length)
-    stacked = kind == "predict" and model.plstm_wiring == "stacked"
-    start, width = window_bounds(anchors, back, train["aux_len"] - 1 if stacked else 0, length)
-    return AuxWindow(kind, rows, anchors, start, width)
+    through = (kind == "predict" and model.plstm_wiring == "stacked"
+               and train["plstm_gradient"] == "window")
+    forward = train["aux_len"] - 1 if through else 0
+    start, width = window_bounds(anchors.reshape(-1), back, forward, length)
+    return AuxWindow(kind, rows, anchors.reshape(-1), start, width,
+                     lengths.repeat_interleave(n), through)
 
 
 def decoder_inputs_targets(model: RecurrentClassifier, tokens: Tensor, rows: Tensor,
@@ -75,9 +84,22 @@ def decoder_inputs_targets(model: RecurrentClassifier, tokens: Tensor, rows: Ten
     return torch.cat([bos, fed], dim=1), gather_steps(tokens, rows, first, length)
 
 
+def main_outputs_after_anchor(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow,
+                              anchor_state: tuple[Tensor, Tensor], count: int) -> Tensor:
+    """The main LSTM's outputs over the `count` steps after each anchor, continued from the
+    anchor state with no gradient: what the stacked auxiliary LSTM reads beyond the anchor."""
+    with torch.no_grad():
+        x = model.embedding(gather_steps(tokens, window.rows, window.anchors + 1, count))
+        out, _ = model.lstm(x, (anchor_state[0].detach(), anchor_state[1].detach()))
+    return out
+
+
 def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow,
                    start_states: tuple[Tensor, Tensor], aux_len: int) -> tuple[Tensor, Tensor]:
-    """Run one auxiliary window with gradient and return (summed token loss, token count)."""
+    """Run one auxiliary window with gradient and return (summed token loss, token count).
+
+    Each row's subsequence is `aux_len` steps wide; only its first l_eff (`window.lengths`)
+    tokens are real, so targets past them are not counted."""
     rows, anchors = window.rows, window.anchors
     x = model.embedding(gather_steps(tokens, rows, window.start, window.width))
     at_anchor = (anchors - window.start).unsqueeze(1)
@@ -86,18 +108,25 @@ def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow
     out, _, (ha, ca) = run_and_collect(model.lstm, x, state0, at_anchor, collected)
     anchor_state = (ha[:, 0], ca[:, 0])
     if window.kind == "reconstruct":
-        net = model.reconstructor
-        inputs, targets = decoder_inputs_targets(model, tokens, rows, anchors - aux_len, aux_len)
+        net, first = model.reconstructor, anchors - window.lengths
+        inputs, targets = decoder_inputs_targets(model, tokens, rows, first, aux_len)
     elif model.plstm_wiring == "stacked":
-        net = model.predictor
-        inputs = gather_steps(out, torch.arange(len(rows), device=out.device),
-                              anchors - window.start, aux_len)
-        targets = gather_steps(tokens, rows, anchors + 1, aux_len)
+        net, first = model.predictor, anchors + 1
+        if window.through_window:
+            inputs = gather_steps(out, torch.arange(len(rows), device=out.device),
+                                  anchors - window.start, aux_len)
+        else:
+            after = main_outputs_after_anchor(model, tokens, window, anchor_state, aux_len - 1)
+            inputs = torch.cat([ha, after], dim=1)
+        targets = gather_steps(tokens, rows, first, aux_len)
     else:  # a decoder like r-LSTM's, over the l tokens after the anchor
-        net = model.predictor
-        inputs, targets = decoder_inputs_targets(model, tokens, rows, anchors + 1, aux_len)
+        net, first = model.predictor, anchors + 1
+        inputs, targets = decoder_inputs_targets(model, tokens, rows, first, aux_len)
     logits = net(inputs, anchor_state)
-    return token_loss_sum(logits, targets, model.pad_token)
+    offset = aux_len - targets.shape[1]  # 1 when the first token is fed, not predicted
+    position = offset + torch.arange(targets.shape[1], device=targets.device)
+    real = position.unsqueeze(0) < window.lengths.unsqueeze(1)
+    return token_loss_sum(logits, targets, model.pad_token, real)
 
 
 def recurrent_step(model: RecurrentClassifier, tokens: Tensor, labels: Tensor, train: dict,
@@ -134,6 +163,7 @@ def recurrent_step(model: RecurrentClassifier, tokens: Tensor, labels: Tensor, t
         losses = [mean_token_loss([p]) for p in parts]
         aux = sum(losses) if train["aux_combine"] == "sum" else sum(losses) / len(losses)
         result.aux_loss = aux
+        result.aux_lengths = torch.cat([w.lengths for w in windows])
         result.loss = result.loss + (train["aux_weight"] if use_sup else 1.0) * aux
     if use_sup:
         if k == 0:

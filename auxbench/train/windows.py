@@ -76,6 +76,9 @@ def window_bounds(anchors: Tensor, back: int, forward: int, length: int) -> tupl
 
 
 def gather_steps(tokens: Tensor, rows: Tensor, first: Tensor, count: int) -> Tensor:
-    """tokens[rows[i], first[i] : first[i] + count] for each i -> [N, count, ...]."""
+    """tokens[rows[i], first[i] : first[i] + count] for each i -> [N, count, ...].
+
+    Steps past the end repeat the last one: a subsequence shorter than `count` (l_eff < l on
+    padded text) is gathered at full width and its surplus steps are masked by the caller."""
     index = first.unsqueeze(1) + torch.arange(count, device=first.device)
-    return tokens[rows.unsqueeze(1), index]
+    return tokens[rows.unsqueeze(1), index.clamp(max=tokens.shape[1] - 1)]
