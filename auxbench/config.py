@@ -22,7 +22,7 @@ from auxbench.errors import ConfigError
 METHODS = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
 AUX_METHODS = ("rlstm", "plstm", "rplstm")
 
-# The paper's architecture and training defaults (PAPER.md §2, §3, §8); every entry is a choice a
+# The paper's architecture and training defaults (docs/paper.md §2, §3, §8); every entry is a choice a
 # user can override, and the comment says where an unspecified detail was decided.
 DEFAULTS: dict[str, Any] = {
     "run": {"experiment": "adhoc", "dataset": None, "setting": "default", "seed": 0},
