@@ -27,7 +27,7 @@ PREDICT_METHODS = ("plstm", "rplstm")
 # use that option, so every label made from the setting says so.
 PWIN_SUFFIX = "_pwin"
 
-# The paper's architecture and training defaults (PAPER.md §2, §3, §8); every entry is a choice a
+# The paper's architecture and training defaults (docs/paper.md §2, §3, §8); every entry is a choice a
 # user can override, and the comment says where an unspecified detail was decided.
 DEFAULTS: dict[str, Any] = {
     "run": {"experiment": "adhoc", "dataset": None, "setting": "default", "seed": 0},

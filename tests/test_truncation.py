@@ -1,4 +1,4 @@
-"""Which inputs receive gradient, and which exactly do not (PAPER.md §1.6).
+"""Which inputs receive gradient, and which exactly do not (docs/paper.md §1.6).
 
 Each step t of example b reads a token unique to (b, t), so the gradient that lands on row
 `b * T + t` of the embedding table is exactly the gradient reaching input step t of example b.

@@ -499,7 +499,7 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
                "Activations: the bytes autograd keeps for the backward pass (exact); process "
                "peak: resident memory on CPU, allocated memory on CUDA, libraries included. "
                "Expected: constant memory for truncated r-LSTM, linear for full BPTT, "
-               "quadratic for the Transformer (PAPER.md §7).")
+               "quadratic for the Transformer (docs/paper.md §7).")
     png, pdf = save_figure(fig, out_dir, name)
     return FigureRecord(name, png, pdf, caption, n_txt, interval, "none")
 
@@ -565,7 +565,7 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     conf = round(a.cfg.confidence * 100)
     interval = f"{conf}% bootstrap CI of the mean (BCa; percentile where degenerate or n<3)"
     caption = (f"Forest plot, paper versus reproduced{banner}, on the difference scale. "
-               f"Stars at 0: the paper's numbers (PAPER.md §5.1, value in each label); grey "
+               f"Stars at 0: the paper's numbers (docs/paper.md §5.1, value in each label); grey "
                f"bars: paper ± tolerance ({a.cfg.tolerance_pp:g} pp; "
                f"{a.cfg.approx_tolerance_pp:g} pp for rough values); markers and bars: our mean "
                f"minus the paper's value, with our {interval} shifted alike. {n_txt}. Verdict "

@@ -1,6 +1,6 @@
 """What the paper reports, as data: its numbers (with source tags) and its qualitative claims.
 
-Numbers are test accuracies in percent from PAPER.md §5.1 (the paper's Table 2). The iRNN and
+Numbers are test accuracies in percent from docs/paper.md §5.1 (the paper's Table 2). The iRNN and
 uRNN rows are literature numbers the paper quotes: they are kept as context and never get a
 verdict. The "about 40%" of Figure 4 (r-LSTM with no supervised BPTT on CIFAR-10) is a rough
 number from a summary, so it is marked `approx` and judged with the wider approximate tolerance.
@@ -34,10 +34,10 @@ class PaperValue:
 
 _LITERATURE_LABELS = {"irnn": "iRNN (Le et al., 2015)", "urnn": "uRNN (Arjovsky et al., 2016)"}
 
-_V1V3 = "PAPER.md §5.1: Table 2, v1 screenshot + v3 transcription"
-_V3 = "PAPER.md §5.1: Table 2, v3 only (camera-ready); confirmed-cited"
-_CITED = "PAPER.md §5.1: Table 2, v1 + v3; confirmed-cited (Le et al. ICLR'19, Liquid-S4)"
-_LIT = "PAPER.md §5.1: Table 2, v1 screenshot (literature number quoted by the paper)"
+_V1V3 = "docs/paper.md §5.1: Table 2, v1 screenshot + v3 transcription"
+_V3 = "docs/paper.md §5.1: Table 2, v3 only (camera-ready); confirmed-cited"
+_CITED = "docs/paper.md §5.1: Table 2, v1 + v3; confirmed-cited (Le et al. ICLR'19, Liquid-S4)"
+_LIT = "docs/paper.md §5.1: Table 2, v1 screenshot (literature number quoted by the paper)"
 
 
 def _rows(method: str, setting: str, values: tuple, source: str, kind: str = "paper"):
@@ -59,7 +59,7 @@ PAPER_VALUES: tuple[PaperValue, ...] = tuple(
     + _rows("rlstm", "full", (98.4, 95.2, 72.2), _CITED)
     + _rows("plstm", "full", (98.0, 92.8, 67.6), _V1V3)
     + [PaperValue("fig4", "cifar10", "rlstm", "t0", 40.0,
-                  "PAPER.md §6: Figure 4, 'about 40%' (vitalab TL;DR)", "approx")]
+                  "docs/paper.md §6: Figure 4, 'about 40%' (vitalab TL;DR)", "approx")]
 )
 
 
@@ -93,24 +93,24 @@ _ALL3 = ("mnist", "pmnist", "cifar10")
 
 CLAIMS: tuple[Claim, ...] = (
     Claim("a", "r-LSTM Truncate 300 beats LSTM Truncate 300",
-          "PAPER.md §5.1 key gaps (+85.1 / +4.0 / +16.9)", "greater", "table2", _ALL3,
+          "docs/paper.md §5.1 key gaps (+85.1 / +4.0 / +16.9)", "greater", "table2", _ALL3,
           ((("rlstm", "t300"), ("lstm", "t300")),)),
     Claim("b", "r-LSTM Truncate 300 beats LSTM Full BP on pMNIST and CIFAR-10",
-          "PAPER.md §0 and §5.1 (92.8 vs 89.4; 65.9 vs 58.8)", "greater", "table2",
+          "docs/paper.md §0 and §5.1 (92.8 vs 89.4; 65.9 vs 58.8)", "greater", "table2",
           ("pmnist", "cifar10"), ((("rlstm", "t300"), ("lstm", "full")),)),
     Claim("c", "r-LSTM Full BP is the best recurrent model",
-          "PAPER.md §0 ('Full BPTT plus the auxiliary loss is best')", "greater", "table2", _ALL3,
+          "docs/paper.md §0 ('Full BPTT plus the auxiliary loss is best')", "greater", "table2", _ALL3,
           tuple((("rlstm", "full"), other) for other in (
               ("lstm", "full"), ("lstm", "t300"), ("rlstm", "t300"),
               ("plstm", "full"), ("plstm", "t300")))),
     Claim("d", "r-LSTM is at least as good as p-LSTM (Truncate 300 and Full BP)",
-          "PAPER.md §5.1 ('r-LSTM >= p-LSTM everywhere')", "noninferior", "table2", _ALL3,
+          "docs/paper.md §5.1 ('r-LSTM >= p-LSTM everywhere')", "noninferior", "table2", _ALL3,
           ((("rlstm", "t300"), ("plstm", "t300")), (("rlstm", "full"), ("plstm", "full")))),
     Claim("e", "With no supervised BPTT (Truncate 0), r-LSTM stays far above chance",
-          "PAPER.md §0 and §6 Figure 4 ('about 40% on CIFAR-10')", "above_chance", "fig4",
+          "docs/paper.md §0 and §6 Figure 4 ('about 40% on CIFAR-10')", "above_chance", "fig4",
           ("cifar10",), ((("rlstm", "t0"), None),), any_dataset=True),
     Claim("f", "New question: rp-LSTM beats both r-LSTM and p-LSTM",
-          "auxbench DESIGN.md (the paper never combined the two losses)", "greater", "table2",
+          "docs/paper.md §1.7 (the paper never combined the two losses)", "greater", "table2",
           _ALL3,
           tuple((("rplstm", s), (other, s)) for s in ("t300", "full")
                 for other in ("rlstm", "plstm"))),

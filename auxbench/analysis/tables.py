@@ -281,7 +281,7 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
     if (cells["n_failed"] + cells["n_missing"]).gt(0).any():
         t.notes.append(f"{DAGGER} Some seeds failed or are missing: see failed_runs.")
     if with_paper:
-        t.notes.append("Paper values: PAPER.md §5.1 (literature rows are context only)."
+        t.notes.append("Paper values: docs/paper.md §5.1 (literature rows are context only)."
                        + ("" if a.cfg.truncated_setting == "t300" else
                           f" The paper's Truncate 300 values stand on our "
                           f"{setting_name(a.cfg.truncated_setting)} rows, "
@@ -346,7 +346,7 @@ def resources_table(a: Analysis) -> Table:
                    "OOM: out of memory; timeout; skipped: a shorter length already failed. "
                    "No bold: single measurements, "
                    "not seeds, so no test.")
-    t.notes.append("The paper's Table 3 numbers are unknown (PAPER.md §5.2): nothing to compare.")
+    t.notes.append("The paper's Table 3 numbers are unknown (docs/paper.md §5.2): nothing to compare.")
     return t
 
 
@@ -453,9 +453,9 @@ def build_tables(a: Analysis) -> list[Table]:
         name = exp if exp.startswith("table") else f"{exp}_data"
         t = accuracy_table(a, exp, title, name=name, with_paper=(exp == "table2"))
         if exp == "table4":
-            t.notes.append("The paper's Table 4 numbers are unknown (PAPER.md §5.2).")
+            t.notes.append("The paper's Table 4 numbers are unknown (docs/paper.md §5.2).")
         if exp == "table6":
-            t.notes.append("The paper's Table 6 numbers are unknown (PAPER.md §5.2).")
+            t.notes.append("The paper's Table 6 numbers are unknown (docs/paper.md §5.2).")
         tables.append(t)
     if "table2" not in a.experiments:
         tables.append(accuracy_table(a, "table2", TABLE_TITLES["table2"], with_paper=True))

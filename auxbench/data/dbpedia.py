@@ -18,7 +18,7 @@ longer than ``max_len`` bytes are truncated keeping the *beginning* (the title a
 sentences carry the class evidence; a multi-byte character may be cut at the end); the number of
 truncated documents per split is recorded in the manifest. Shorter documents are *left*-padded
 with byte 0, so the last real character is always the last step. ``max_len=None`` pads to the
-longest document of both splits instead (no truncation, as PAPER.md §2.2 reads the paper).
+longest document of both splits instead (no truncation, as docs/paper.md §2.2 reads the paper).
 Prepared: ``x`` uint8 ``[N, max_len, 1]``, labels 0..13 (= CSV label - 1).
 """
 

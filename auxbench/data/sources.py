@@ -20,10 +20,10 @@ The mirror layout (relative to a mirror root, e.g. ``/work/shared/data``)::
     dbpedia_csv/{train,test}.csv[.xz|.gz]                (its members)
     stanford_dogs/{images.tar,lists.tar}
 
-Checksums: MNIST and CIFAR-10 from ``SHA256SUMS``/``SOURCES.md`` of the staged copies (MNIST
-files are bit-identical to the originals; CIFAR-10 decompressed batches are md5-identical to the
-official binary version); DBpedia from Hugging Face ``dbpedia_14``'s dataset_infos.json; Stanford
-Dogs from TensorFlow Datasets' url_checksums.
+Checksums: MNIST and CIFAR-10 computed from verified copies of the published files (the MNIST
+files are bit-identical to the originals, whose MD5s are published; the decompressed CIFAR-10
+batches are md5-identical to the official binary version); DBpedia from Hugging Face
+``dbpedia_14``'s dataset_infos.json; Stanford Dogs from TensorFlow Datasets' url_checksums.
 """
 
 from __future__ import annotations

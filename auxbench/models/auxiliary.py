@@ -1,4 +1,4 @@
-"""The auxiliary network of r-LSTM and p-LSTM (PAPER.md §1.3-1.4): a 2x256 LSTM whose bottom
+"""The auxiliary network of r-LSTM and p-LSTM (docs/paper.md §1.3-1.4): a 2x256 LSTM whose bottom
 layer starts from the main LSTM's state at the anchor, then a token head.
 
 r-LSTM feeds it embedded tokens of the past subsequence (teacher forcing); p-LSTM feeds it the

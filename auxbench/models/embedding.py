@@ -9,7 +9,7 @@ from torch import Tensor, nn
 class TokenEmbedding(nn.Module):
     """Embed tokens [B, T, C] (C channels of `vocab` values) into [B, T, dim].
 
-    `sum` (the default, PAPER.md §8.7) adds one table per channel, keeping one step per RGB pixel
+    `sum` (the default, docs/paper.md §8.7) adds one table per channel, keeping one step per RGB pixel
     at width `dim`; `concat` concatenates per-channel vectors and projects them back to `dim`.
     """
 

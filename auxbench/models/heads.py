@@ -23,7 +23,7 @@ class DropConnectLinear(nn.Linear):
 
 
 class FFN(nn.Module):
-    """`hidden_layers` x (Linear -> ReLU), then dropout and the output Linear (PAPER.md §8.9).
+    """`hidden_layers` x (Linear -> ReLU), then dropout and the output Linear (docs/paper.md §8.9).
 
     `input_norm` "batch" standardises each input feature over the batch first (BatchNorm
     without affine parameters; running statistics at evaluation): the classifier then reads a

@@ -1,4 +1,4 @@
-"""The "comparable sized Transformer" baseline (PAPER.md §2.3): encoder-only, sinusoidal
+"""The "comparable sized Transformer" baseline (docs/paper.md §2.3): encoder-only, sinusoidal
 positions, mean-pooled read-out into the same classifier FFN.
 
 Attention uses `scaled_dot_product_attention`; attention dropout defaults to 0 because any

@@ -442,7 +442,7 @@ def section_paper_vs(inp: Inputs) -> str:
     t = _md(inp, "paper_vs_reproduced")
     if t is None:
         return parts[0] + '<p class="muted">No paper_vs_reproduced table was written.</p>'
-    parts.append("<p>Every number the paper reports that we could verify (PAPER.md §5), beside "
+    parts.append("<p>Every number the paper reports that we could verify (docs/paper.md §5), beside "
                  "our mean over seeds with its 95% bootstrap interval and a verdict. A verdict "
                  "against the paper's number is given only at the paper's scale on the real "
                  "datasets; at other scales the cells say <em>not comparable</em> and the "

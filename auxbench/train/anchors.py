@@ -1,4 +1,4 @@
-"""Random anchor positions and each example's subsequence length (PAPER.md §1.2, §8.1).
+"""Random anchor positions and each example's subsequence length (docs/paper.md §1.2, §8.1).
 
 r-LSTM reconstructs the `l` tokens before its anchor, so a in [l, T-2]; p-LSTM predicts the `l`
 tokens after it, so a in [0, T-1-l]. Both lie strictly before the final step. Left-padded text

@@ -1,7 +1,7 @@
 """The training run: phases, epochs, evaluation, checkpoints and records.
 
 Pretraining minimises the auxiliary loss alone; training minimises L_sup + w * L_aux
-(PAPER.md §1.7). A run checkpoints after every epoch (and when asked to stop by SIGTERM), resumes
+(docs/paper.md §1.7). A run checkpoints after every epoch (and when asked to stop by SIGTERM), resumes
 from its last checkpoint, and stops with a clear error on a non-finite loss or gradient.
 """
 

@@ -1,5 +1,5 @@
 """Losses. The auxiliary loss is the mean per-token cross-entropy over all auxiliary tokens of all
-anchors, L_aux = sum_i L_i / sum_i l_i (PAPER.md §1.5); a multi-channel token's loss is the mean
+anchors, L_aux = sum_i L_i / sum_i l_i (docs/paper.md §1.5); a multi-channel token's loss is the mean
 over its channels; padding targets, and targets past a row's effective subsequence length, do
 not count, so the loss is normalised by the real target count."""
 

@@ -1,4 +1,4 @@
-"""Truncated BPTT with bounded memory (PAPER.md §1.6, "implementation recipe").
+"""Truncated BPTT with bounded memory (docs/paper.md §1.6, "implementation recipe").
 
 A no-gradient pass over the whole sequence, in chunks, records the LSTM state just before each
 window that carries gradient; each window is then re-run with gradient from that detached state.
