@@ -1,8 +1,9 @@
 """The training run: phases, epochs, evaluation, checkpoints and records.
 
 Pretraining minimises the auxiliary loss alone; training minimises L_sup + w * L_aux
-(PAPER.md §1.7). A run checkpoints after every epoch (and when asked to stop by SIGTERM), resumes
-from its last checkpoint, and stops with a clear error on a non-finite loss or gradient.
+(PAPER.md §1.7); each phase runs its own learning-rate schedule from train.lr. A run checkpoints
+after every epoch (and when asked to stop by SIGTERM), resumes from its last checkpoint, and
+stops with a clear error on a non-finite loss or gradient.
 """
 
 from __future__ import annotations
@@ -80,18 +81,27 @@ def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
                                                                       t["test_size"])
 
 
-def build_optimizer(cfg: dict, model: torch.nn.Module, total_epochs: int):
+def phase_schedule(t: dict, pretrain_epochs: int):
+    """The learning-rate factor of an epoch: `train.lr_schedule` runs over pretraining, then
+    starts again at 1 over the joint phase, so every method of a config trains its joint phase at
+    the same rates whatever its pretraining."""
+    def factor(epoch: int) -> float:
+        k, length = ((epoch, pretrain_epochs) if epoch < pretrain_epochs
+                     else (epoch - pretrain_epochs, t["epochs"]))
+        if t["lr_schedule"] == "step":
+            return t["lr_gamma"] ** (k // t["lr_step_epochs"])
+        if t["lr_schedule"] == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * k / max(length, 1)))
+        return 1.0
+    return factor
+
+
+def build_optimizer(cfg: dict, model: torch.nn.Module, pretrain_epochs: int):
     t = cfg["train"]
     params = [p for p in model.parameters() if p.requires_grad]
     opt = (torch.optim.RMSprop(params, lr=t["lr"]) if t["optimizer"] == "rmsprop"
            else torch.optim.Adam(params, lr=t["lr"]))
-    if t["lr_schedule"] == "step":
-        sched = torch.optim.lr_scheduler.StepLR(opt, t["lr_step_epochs"], gamma=t["lr_gamma"])
-    elif t["lr_schedule"] == "cosine":
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(total_epochs, 1))
-    else:
-        sched = None
-    return opt, sched
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, phase_schedule(t, pretrain_epochs))
 
 
 @contextmanager
@@ -160,7 +170,7 @@ class Run:
         torch.manual_seed(cfg["run"]["seed"])
         self.model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes,
                                  ds.pad_token).to(self.device)
-        self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.total_epochs)
+        self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.pretrain_epochs)
         self.anchor_gen = torch.Generator().manual_seed(1_000_003 * cfg["run"]["seed"] + 17)
         state = self.restore()
         state.started = state.started or started
@@ -236,8 +246,7 @@ class Run:
                 f"another --checkpoint-dir.")
         self.model.load_state_dict(payload["model"])
         self.optimizer.load_state_dict(payload["optimizer"])
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(payload["scheduler"])
+        self.scheduler.load_state_dict(payload["scheduler"])
         torch.set_rng_state(payload["torch_rng"])
         self.anchor_gen.set_state(payload["anchor_rng"])
         state = RunState(payload["epoch"], payload["step"], payload["sums"], payload["curve"],
@@ -252,7 +261,7 @@ class Run:
         save_checkpoint(self.ckpt_path, {
             "cell_hash": self.cell, "seed": self.cfg["run"]["seed"], "code_version": self.code,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "scheduler": self.scheduler.state_dict(),
             "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),
             "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
             "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
@@ -291,8 +300,7 @@ class Run:
             bar.close()
             test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device)
             lr = self.optimizer.param_groups[0]["lr"]
-            if self.scheduler is not None:
-                self.scheduler.step()
+            self.scheduler.step()
             n = max(sums["n"], 1)
             row = {"epoch": epoch + 1, "phase": phase,
                    "train_loss_sup": sums["sup"] / n if phase == "train" else None,
