@@ -64,7 +64,17 @@ class Split:
         return x, y
 
 
-def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
+def measured_subset(split: Split, size: int, seed: int) -> Split:
+    """The class-stratified subset of `split` (at most all of it) on which the train loss and
+    accuracy are measured; drawn with the data's split seed, not the run seed, so every epoch and
+    every seed of a cell measures the same examples."""
+    return Split(split.x, split.y,
+                 split.index[data.subset_indices(np.asarray(split.y)[split.index], size, seed)])
+
+
+def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split, Split]:
+    """The dataset, its training split, the training subset measured each epoch, and its test
+    split."""
     spec = data.validate_spec(cfg["dataset"])
     rt = cfg["runtime"]
     path = data.prepare(spec, rt["data_root"], mirror=rt["data_mirror"], progress=progress)
@@ -77,8 +87,9 @@ def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
             return Split(x, y, np.arange(len(y)))
         return Split(x, y, data.subset_indices(np.asarray(y), size, t["split_seed"]))
 
-    return ds, split(ds.train_x, ds.train_y, t["train_size"]), split(ds.test_x, ds.test_y,
-                                                                      t["test_size"])
+    train = split(ds.train_x, ds.train_y, t["train_size"])
+    test = split(ds.test_x, ds.test_y, t["test_size"])
+    return ds, train, measured_subset(train, len(test.index), t["split_seed"]), test
 
 
 def phase_schedule(t: dict, pretrain_epochs: int):
@@ -124,7 +135,8 @@ def stop_on_sigterm():
 
 
 def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[float, float]:
-    """Test loss and accuracy over every example of the split (no example dropped)."""
+    """Loss and accuracy in eval mode (no dropout) over every example of the split (none
+    dropped)."""
     model.eval()
     loss_sum, correct = 0.0, 0
     n = len(split.index)
@@ -163,7 +175,8 @@ class Run:
         self.device = resolve_device(cfg["runtime"]["device"])
         self.threads = setup_torch(cfg["runtime"]["threads"], cfg["train"]["deterministic"])
         progress_mode = cfg["runtime"]["progress"]
-        ds, self.train_split, self.test_split = open_splits(cfg, progress_mode != "none")
+        ds, self.train_split, self.train_subset, self.test_split = open_splits(
+            cfg, progress_mode != "none")
         manifest = ds.manifest
         check_fits(cfg, ds.seq_len)
         check_batches(cfg, len(self.train_split.index))
@@ -298,17 +311,19 @@ class Run:
                     raise Preempted(f"stopped by SIGTERM at epoch {epoch + 1}, batch {b + 1}; "
                                     f"checkpoint {self.ckpt_path}; rerun to resume")
             bar.close()
+            train_loss, train_acc = evaluate(self.model, self.train_subset, cfg, self.device)
             test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device)
             lr = self.optimizer.param_groups[0]["lr"]
             self.scheduler.step()
             n = max(sums["n"], 1)
             row = {"epoch": epoch + 1, "phase": phase,
-                   "train_loss_sup": sums["sup"] / n if phase == "train" else None,
-                   "train_loss_aux": sums["aux"] / n if self.cfg["method"] in AUX_METHODS and (
+                   "train_loss": train_loss, "train_accuracy": train_acc,
+                   "test_loss": test_loss, "test_accuracy": test_acc,
+                   "running_loss_sup": sums["sup"] / n if phase == "train" else None,
+                   "running_loss_aux": sums["aux"] / n if self.cfg["method"] in AUX_METHODS and (
                        phase == "pretrain" or t["aux_in_training"]) else None,
-                   "train_accuracy": sums["correct"] / n if phase == "train" else None,
-                   "test_loss": test_loss, "test_accuracy": test_acc, "lr": lr,
-                   "wall_time_s": sums["time"] + time.time() - epoch_start}
+                   "running_accuracy": sums["correct"] / n if phase == "train" else None,
+                   "lr": lr, "wall_time_s": sums["time"] + time.time() - epoch_start}
             state.curve.append(row)
             state.epoch, state.step, state.sums = epoch + 1, 0, {}
             self.checkpoint(state, started)
