@@ -30,7 +30,7 @@ from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
-from auxbench.train.records import environment, write_asrun, write_curve, write_metrics
+from auxbench.train.records import device_name, environment, write_asrun, write_curve, write_metrics
 from auxbench.versioning import code_version
 
 
@@ -262,10 +262,18 @@ class Run:
         self.scheduler.load_state_dict(payload["scheduler"])
         torch.set_rng_state(payload["torch_rng"])
         self.anchor_gen.set_state(payload["anchor_rng"])
+        if self.device.type == "cuda":
+            if payload.get("cuda_rng") is None:
+                self.log(f"[{self.label}] warning: checkpoint {self.ckpt_path} holds no CUDA "
+                         f"random state (written on CPU); dropout masks from here on will "
+                         f"differ from an uninterrupted run's")
+            else:
+                torch.cuda.set_rng_state(payload["cuda_rng"], self.device)
         state = RunState(payload["epoch"], payload["step"], payload["sums"], payload["curve"],
                          payload["wall_time_s"], payload["resumes"], payload["started"],
                          payload["load_time_s"], payload["step_time_s"])
-        state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step})
+        state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step,
+                              "device": str(self.device), "device_name": device_name(self.device)})
         self.log(f"[{self.label}] resumed from {self.ckpt_path} at epoch {state.epoch}, "
                  f"step {state.step}")
         return state
@@ -276,6 +284,9 @@ class Run:
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),
+            # on a GPU, dropout masks come from the run device's generator
+            "cuda_rng": (torch.cuda.get_rng_state(self.device) if self.device.type == "cuda"
+                         else None),
             "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
             "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
             "started": state.started, "load_time_s": state.load_time_s,
