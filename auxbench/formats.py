@@ -3,5 +3,7 @@
 docs/architecture.md describes each file; this module holds what code must agree on.
 """
 
-CURVE_COLUMNS = ("epoch", "phase", "train_loss_sup", "train_loss_aux", "train_accuracy",
-                 "test_loss", "test_accuracy", "lr", "wall_time_s")
+# train_* and test_*: eval mode at the end of the epoch (train: a fixed training subset);
+# running_*: averages over the epoch's training batches, with dropout on.
+CURVE_COLUMNS = ("epoch", "phase", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+                 "running_loss_sup", "running_loss_aux", "running_accuracy", "lr", "wall_time_s")

@@ -66,8 +66,19 @@ def test_curves_long_form_in_percent(tmp_path):
     write_run(tmp_path, "fig5", "cifar10", "rlstm", "t300", 0, 0.6, epochs=3, pretrain_epochs=2)
     cur = runs_mod.load_curves(tmp_path)
     assert list(cur["phase"]) == ["pretrain", "pretrain", "train", "train", "train"]
-    assert math.isnan(cur["train_loss_sup"].iloc[0])  # not measured during pretraining
+    assert math.isnan(cur["running_loss_sup"].iloc[0])  # no supervised loss in pretraining
     assert cur["test_accuracy"].iloc[-1] == pytest.approx(60.0)
+
+
+def test_curve_of_the_old_format_keeps_its_running_numbers_apart(tmp_path):
+    """Before eval-mode train numbers, train_* held running averages with dropout on."""
+    d = write_run(tmp_path, "fig5", "cifar10", "lstm", "t300", 0, 0.6, epochs=1)
+    (d / "curve.csv").write_text("epoch,phase,train_loss_sup,train_loss_aux,train_accuracy,"
+                                 "test_loss,test_accuracy,lr,wall_time_s\n"
+                                 "1,train,1.5,,0.4,1.1,0.6,0.001,0.5\n")
+    row = runs_mod.load_curves(tmp_path).iloc[0]
+    assert row["running_loss_sup"] == 1.5 and row["running_accuracy"] == pytest.approx(40.0)
+    assert math.isnan(row["train_loss"]) and math.isnan(row["train_accuracy"])
 
 
 def test_bench_json(tmp_path):

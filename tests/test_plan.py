@@ -367,9 +367,10 @@ def _write_run(root: Path, run: planmod.Run, status="completed", acc=0.5):
                "error": None if status == "completed" else "non-finite loss",
                "wall_time_s": 1.0, "peak_memory_mb": 10.0, "resumed": 0}
     (d / "metrics.json").write_text(json.dumps(metrics))
-    (d / "curve.csv").write_text("epoch,phase,train_loss_sup,train_loss_aux,train_accuracy,"
-                                 "test_loss,test_accuracy,lr,wall_time_s\n"
-                                 f"1,train,1.0,,0.4,1.1,{acc},0.001,0.5\n")
+    (d / "curve.csv").write_text("epoch,phase,train_loss,train_accuracy,test_loss,test_accuracy,"
+                                 "running_loss_sup,running_loss_aux,running_accuracy,lr,"
+                                 "wall_time_s\n"
+                                 f"1,train,1.0,0.4,1.1,{acc},1.05,,0.38,0.001,0.5\n")
     return d
 
 

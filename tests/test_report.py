@@ -63,9 +63,10 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
              "code_version": "v1"}
         (d / "metrics.json").write_text(json.dumps(m))
         (d / "curve.csv").write_text(
-            "epoch,phase,train_loss_sup,train_loss_aux,train_accuracy,test_loss,"
-            "test_accuracy,lr,wall_time_s\n"
-            f"1,train,2.0,,{acc},2.1,{acc},0.003,0.5\n2,train,1.9,,{acc},2.0,{acc},0.003,0.5\n")
+            "epoch,phase,train_loss,train_accuracy,test_loss,test_accuracy,running_loss_sup,"
+            "running_loss_aux,running_accuracy,lr,wall_time_s\n"
+            f"1,train,2.0,{acc},2.1,{acc},2.05,,{acc},0.003,0.5\n"
+            f"2,train,1.9,{acc},2.0,{acc},1.95,,{acc},0.003,0.5\n")
         (d / "asrun.json").write_text(json.dumps({
             "environment": {"device": "cpu", "device_name": "Test CPU", "threads": 1,
                             "hostname": "testhost", "platform": "Linux", "python": "3.11",

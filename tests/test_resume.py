@@ -1,8 +1,10 @@
-"""A run interrupted and resumed ends exactly where an uninterrupted run ends (same seed, CPU)."""
+"""A run interrupted and resumed ends exactly where an uninterrupted run ends (same seed; on CPU,
+and on CUDA where there is one)."""
 
 from __future__ import annotations
 
 import json
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -11,7 +13,7 @@ import torch
 from auxbench.config import resolve
 from auxbench.errors import TrainingError
 from auxbench.train import engine
-from auxbench.train.checkpoint import load_checkpoint
+from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 
 
 def tiny_config(tmp_path, method="rlstm", **train):
@@ -58,6 +60,8 @@ def test_resume_after_an_epoch_equals_uninterrupted(tmp_path, monkeypatch):
 
     assert outputs(tmp_path / "resumed") == outputs(tmp_path / "straight")
     assert json.loads((tmp_path / "resumed" / "metrics.json").read_text())["resumed"] == 1
+    (resume,) = json.loads((tmp_path / "resumed" / "asrun.json").read_text())["resumes"]
+    assert resume["epoch"] == 2 and resume["device"] == "cpu" and resume["device_name"]
     a = load_checkpoint(tmp_path / "ckpt_straight" / "final.pt")["model"]
     b = load_checkpoint(tmp_path / "ckpt_resumed" / "final.pt")["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -161,3 +165,85 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tmp_p
     metrics = engine.train_run(cfg, tmp_path / "run2", tmp_path / "ckpt2", record_failure=True)
     assert metrics["status"] == "failed" and "non-finite" in metrics["error"]
     assert metrics["test_accuracy"] is None
+
+
+def run_one_epoch(monkeypatch, cfg, tmp_path, log) -> engine.Run:
+    """A run stopped right after its first epoch's checkpoint, kept for its checkpoint methods."""
+    run = engine.Run(cfg, tmp_path / "run", tmp_path / "ckpt", log=log)
+    real_save = engine.save_checkpoint
+
+    def save_then_die(path, payload):
+        real_save(path, payload)
+        raise Interrupt
+
+    monkeypatch.setattr(engine, "save_checkpoint", save_then_die)
+    with pytest.raises(Interrupt):
+        run.execute()
+    monkeypatch.setattr(engine, "save_checkpoint", real_save)
+    return run
+
+
+def fake_cuda_generator(monkeypatch, state: torch.Tensor) -> list:
+    """torch.cuda's generator functions on a machine without CUDA; returns the states set."""
+    restored = []
+    monkeypatch.setattr(torch.cuda, "get_rng_state", lambda device: state.clone())
+    monkeypatch.setattr(torch.cuda, "set_rng_state",
+                        lambda new, device: restored.append((new, device)))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: "Fake GPU")
+    return restored
+
+
+def test_cuda_random_state_is_saved_in_and_restored_from_the_checkpoint(tmp_path, monkeypatch):
+    logs = []
+    run = run_one_epoch(monkeypatch, tiny_config(tmp_path, method="lstm", pretrain_epochs=0),
+                        tmp_path, logs.append)
+    assert load_checkpoint(run.ckpt_path)["cuda_rng"] is None  # a CPU run draws nothing there
+    cuda_state = torch.arange(16, dtype=torch.uint8)
+    restored = fake_cuda_generator(monkeypatch, cuda_state)
+    run.device = torch.device("cuda")  # the same run, as on a GPU
+    run.checkpoint(engine.RunState(epoch=1), time.time())
+    assert torch.equal(load_checkpoint(run.ckpt_path)["cuda_rng"], cuda_state)
+    state = run.restore()
+    assert len(restored) == 1 and torch.equal(restored[0][0], cuda_state)
+    assert restored[0][1] == torch.device("cuda")
+    assert state.resumes[-1]["device"] == "cuda" and state.resumes[-1]["device_name"] == "Fake GPU"
+    assert not [line for line in logs if "warning" in line]
+
+
+def test_checkpoint_without_cuda_state_resumes_on_cpu_and_warns_on_cuda(tmp_path, monkeypatch):
+    cfg = tiny_config(tmp_path, method="lstm", pretrain_epochs=0)
+    engine.train_run(cfg, tmp_path / "straight", tmp_path / "ckpt_straight")
+    logs = []
+    run = run_one_epoch(monkeypatch, cfg, tmp_path, logs.append)
+    payload = load_checkpoint(run.ckpt_path)
+    payload.pop("format")
+    payload.pop("cuda_rng", None)  # as written before CUDA states were saved
+    save_checkpoint(run.ckpt_path, payload)
+
+    restored = fake_cuda_generator(monkeypatch, torch.zeros(16, dtype=torch.uint8))
+    run.device = torch.device("cuda")
+    run.restore()
+    assert restored == []
+    assert [line for line in logs if "no CUDA random state" in line and "dropout masks" in line]
+
+    monkeypatch.undo()
+    engine.train_run(cfg, tmp_path / "run", tmp_path / "ckpt")
+    assert outputs(tmp_path / "run") == outputs(tmp_path / "straight")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_resume_on_cuda_equals_uninterrupted(tmp_path, monkeypatch):
+    # deterministic cuBLAS; read when this process first uses cuBLAS
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    cfg = tiny_config(tmp_path, deterministic=True)
+    cfg["runtime"]["device"] = "cuda"
+    engine.train_run(cfg, tmp_path / "straight", tmp_path / "ckpt_straight")
+    interrupt_after_first_epoch(monkeypatch, cfg, tmp_path / "resumed", tmp_path / "ckpt_resumed")
+    engine.train_run(cfg, tmp_path / "resumed", tmp_path / "ckpt_resumed")
+
+    assert outputs(tmp_path / "resumed") == outputs(tmp_path / "straight")
+    (resume,) = json.loads((tmp_path / "resumed" / "asrun.json").read_text())["resumes"]
+    assert resume["device"] == "cuda"
+    a = load_checkpoint(tmp_path / "ckpt_straight" / "final.pt")["model"]
+    b = load_checkpoint(tmp_path / "ckpt_resumed" / "final.pt")["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)

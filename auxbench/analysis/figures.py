@@ -293,10 +293,12 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
 # --------------------------------------------------------------------------- Figure 5
 
 
+# Train and test numbers alike: eval mode (no dropout) at the end of each epoch; train on a
+# fixed class-stratified training subset as large as the test set.
 CURVE_PANELS = (
     ("train_accuracy", "train accuracy (%)"),
     ("test_accuracy", "test accuracy (%)"),
-    ("train_loss_sup", "train loss (supervised)"),
+    ("train_loss", "train loss"),
     ("test_loss", "test loss"),
 )
 
@@ -366,10 +368,12 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
     conf = round(a.cfg.confidence * 100)
     interval = (f"{conf}% bootstrap CI per epoch (BCa, percentile where degenerate or n<3; "
                 f"{min(a.cfg.n_resamples, CURVE_MAX_RESAMPLES)} resamples)")
-    caption = (f"{title}. Lines: mean over seeds; bands: {interval}. {n_txt}. Epochs are "
-               "aligned on supervised training (epoch 1 = first joint-training epoch of every "
-               "model); shaded, at epochs ≤ 0: pretraining, where only the auxiliary loss is "
-               "trained. No test.")
+    caption = (f"{title}. Lines: mean over seeds; bands: {interval}. {n_txt}. Train and test "
+               "numbers are measured alike, in eval mode (no dropout) at the end of each epoch; "
+               "train on a fixed class-stratified training subset as large as the test set. "
+               "Epochs are aligned on supervised training (epoch 1 = first joint-training epoch "
+               "of every model); shaded, at epochs ≤ 0: pretraining, where only the auxiliary "
+               "loss is trained. No test.")
     png, pdf = save_figure(fig, out_dir, name)
     return FigureRecord(name, png, pdf, caption, n_txt, interval, "none")
 

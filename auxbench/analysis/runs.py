@@ -195,12 +195,20 @@ def load_runs(runs_dir: str | Path, experiments: Iterable[str] | None = None) ->
                           kind="stable").reset_index(drop=True)
 
 
+# curve.csv written before train numbers were measured in eval mode: its train_* columns were
+# running averages over the epoch's batches (dropout on), read under the names they now have.
+OLD_RUNNING_COLUMNS = {"train_loss_sup": "running_loss_sup", "train_loss_aux": "running_loss_aux",
+                       "train_accuracy": "running_accuracy"}
+
+
 def read_curve(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: unreadable curve CSV ({exc})") from exc
+    if "train_loss_sup" in df.columns:
+        df = df.rename(columns=OLD_RUNNING_COLUMNS)
     missing = [c for c in ("epoch", "phase") if c not in df.columns]
     if missing:
         raise DataError(f"{path}: curve.csv lacks columns {missing}")
@@ -227,7 +235,7 @@ def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) 
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)[cols]
-    for c in ("train_accuracy", "test_accuracy"):
+    for c in ("train_accuracy", "test_accuracy", "running_accuracy"):
         out[c] = out[c] * 100.0
     return out
 

@@ -59,11 +59,13 @@ def write_run(
             frac = (e - pretrain_epochs) / max(epochs, 1)
             curve.append({
                 "epoch": e, "phase": "pretrain" if pre else "train",
-                "train_loss_sup": "" if pre else 2.0 * (1 - frac) + 0.1,
-                "train_loss_aux": 3.0 / e if method != "lstm" else "",
-                "train_accuracy": "" if pre else min(1.0, acc * frac + 0.02),
+                "train_loss": 2.0 * (1 - frac) + 0.1 if not pre else "",
+                "train_accuracy": min(1.0, acc * frac + 0.02) if not pre else "",
                 "test_loss": 2.1 * (1 - frac) + 0.2 if not pre else "",
                 "test_accuracy": acc * frac if not pre else "",
+                "running_loss_sup": "" if pre else 2.0 * (1 - frac) + 0.15,
+                "running_loss_aux": 3.0 / e if method != "lstm" else "",
+                "running_accuracy": "" if pre else min(1.0, acc * frac),
                 "lr": 1e-3, "wall_time_s": 1.0 * e,
             })
     buf = io.StringIO()

@@ -1,8 +1,9 @@
 """The training run: phases, epochs, evaluation, checkpoints and records.
 
 Pretraining minimises the auxiliary loss alone; training minimises L_sup + w * L_aux
-(docs/paper.md §1.7). A run checkpoints after every epoch (and when asked to stop by SIGTERM), resumes
-from its last checkpoint, and stops with a clear error on a non-finite loss or gradient.
+(docs/paper.md §1.7); each phase runs its own learning-rate schedule from train.lr. A run
+checkpoints after every epoch (and when asked to stop by SIGTERM), resumes from its last
+checkpoint, and stops with a clear error on a non-finite loss or gradient.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
-from auxbench.train.records import environment, write_asrun, write_curve, write_metrics
+from auxbench.train.records import device_name, environment, write_asrun, write_curve, write_metrics
 from auxbench.versioning import code_version
 
 
@@ -65,7 +66,17 @@ class Split:
         return x, y
 
 
-def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
+def measured_subset(split: Split, size: int, seed: int) -> Split:
+    """The class-stratified subset of `split` (at most all of it) on which the train loss and
+    accuracy are measured; drawn with the data's split seed, not the run seed, so every epoch and
+    every seed of a cell measures the same examples."""
+    return Split(split.x, split.y,
+                 split.index[data.subset_indices(np.asarray(split.y)[split.index], size, seed)])
+
+
+def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split, Split]:
+    """The dataset, its training split, the training subset measured each epoch, and its test
+    split."""
     spec = data.validate_spec(cfg["dataset"])
     rt = cfg["runtime"]
     path = data.prepare(spec, rt["data_root"], mirror=rt["data_mirror"], progress=progress)
@@ -78,22 +89,32 @@ def open_splits(cfg: dict, progress: bool) -> tuple[object, Split, Split]:
             return Split(x, y, np.arange(len(y)))
         return Split(x, y, data.subset_indices(np.asarray(y), size, t["split_seed"]))
 
-    return ds, split(ds.train_x, ds.train_y, t["train_size"]), split(ds.test_x, ds.test_y,
-                                                                      t["test_size"])
+    train = split(ds.train_x, ds.train_y, t["train_size"])
+    test = split(ds.test_x, ds.test_y, t["test_size"])
+    return ds, train, measured_subset(train, len(test.index), t["split_seed"]), test
 
 
-def build_optimizer(cfg: dict, model: torch.nn.Module, total_epochs: int):
+def phase_schedule(t: dict, pretrain_epochs: int):
+    """The learning-rate factor of an epoch: `train.lr_schedule` runs over pretraining, then
+    starts again at 1 over the joint phase, so every method of a config trains its joint phase at
+    the same rates whatever its pretraining."""
+    def factor(epoch: int) -> float:
+        k, length = ((epoch, pretrain_epochs) if epoch < pretrain_epochs
+                     else (epoch - pretrain_epochs, t["epochs"]))
+        if t["lr_schedule"] == "step":
+            return t["lr_gamma"] ** (k // t["lr_step_epochs"])
+        if t["lr_schedule"] == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * k / max(length, 1)))
+        return 1.0
+    return factor
+
+
+def build_optimizer(cfg: dict, model: torch.nn.Module, pretrain_epochs: int):
     t = cfg["train"]
     params = [p for p in model.parameters() if p.requires_grad]
     opt = (torch.optim.RMSprop(params, lr=t["lr"]) if t["optimizer"] == "rmsprop"
            else torch.optim.Adam(params, lr=t["lr"]))
-    if t["lr_schedule"] == "step":
-        sched = torch.optim.lr_scheduler.StepLR(opt, t["lr_step_epochs"], gamma=t["lr_gamma"])
-    elif t["lr_schedule"] == "cosine":
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(total_epochs, 1))
-    else:
-        sched = None
-    return opt, sched
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, phase_schedule(t, pretrain_epochs))
 
 
 @contextmanager
@@ -116,7 +137,8 @@ def stop_on_sigterm():
 
 
 def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[float, float]:
-    """Test loss and accuracy over every example of the split (no example dropped)."""
+    """Loss and accuracy in eval mode (no dropout) over every example of the split (none
+    dropped)."""
     model.eval()
     loss_sum, correct = 0.0, 0
     n = len(split.index)
@@ -155,14 +177,15 @@ class Run:
         self.device = resolve_device(cfg["runtime"]["device"])
         self.threads = setup_torch(cfg["runtime"]["threads"], cfg["train"]["deterministic"])
         progress_mode = cfg["runtime"]["progress"]
-        ds, self.train_split, self.test_split = open_splits(cfg, progress_mode != "none")
+        ds, self.train_split, self.train_subset, self.test_split = open_splits(
+            cfg, progress_mode != "none")
         manifest = ds.manifest
         check_fits(cfg, ds.seq_len)
         check_batches(cfg, len(self.train_split.index))
         torch.manual_seed(cfg["run"]["seed"])
         self.model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes,
                                  ds.pad_token).to(self.device)
-        self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.total_epochs)
+        self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.pretrain_epochs)
         self.anchor_gen = torch.Generator().manual_seed(1_000_003 * cfg["run"]["seed"] + 17)
         state = self.restore()
         state.started = state.started or started
@@ -239,15 +262,22 @@ class Run:
                 f"another --checkpoint-dir.")
         self.model.load_state_dict(payload["model"])
         self.optimizer.load_state_dict(payload["optimizer"])
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(payload["scheduler"])
+        self.scheduler.load_state_dict(payload["scheduler"])
         torch.set_rng_state(payload["torch_rng"])
         self.anchor_gen.set_state(payload["anchor_rng"])
+        if self.device.type == "cuda":
+            if payload.get("cuda_rng") is None:
+                self.log(f"[{self.label}] warning: checkpoint {self.ckpt_path} holds no CUDA "
+                         f"random state (written on CPU); dropout masks from here on will "
+                         f"differ from an uninterrupted run's")
+            else:
+                torch.cuda.set_rng_state(payload["cuda_rng"], self.device)
         state = RunState(payload["epoch"], payload["step"], payload["sums"], payload["curve"],
                          payload["wall_time_s"], payload["resumes"], payload["started"],
                          payload["load_time_s"], payload["step_time_s"],
                          payload["aux_len_sum"], payload["aux_rows"])
-        state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step})
+        state.resumes.append({"at": time.time(), "epoch": state.epoch, "step": state.step,
+                              "device": str(self.device), "device_name": device_name(self.device)})
         self.log(f"[{self.label}] resumed from {self.ckpt_path} at epoch {state.epoch}, "
                  f"step {state.step}")
         return state
@@ -256,8 +286,11 @@ class Run:
         save_checkpoint(self.ckpt_path, {
             "cell_hash": self.cell, "seed": self.cfg["run"]["seed"], "code_version": self.code,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "scheduler": self.scheduler.state_dict(),
             "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),
+            # on a GPU, dropout masks come from the run device's generator
+            "cuda_rng": (torch.cuda.get_rng_state(self.device) if self.device.type == "cuda"
+                         else None),
             "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
             "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
             "started": state.started, "load_time_s": state.load_time_s,
@@ -294,18 +327,19 @@ class Run:
                     raise Preempted(f"stopped by SIGTERM at epoch {epoch + 1}, batch {b + 1}; "
                                     f"checkpoint {self.ckpt_path}; rerun to resume")
             bar.close()
+            train_loss, train_acc = evaluate(self.model, self.train_subset, cfg, self.device)
             test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device)
             lr = self.optimizer.param_groups[0]["lr"]
-            if self.scheduler is not None:
-                self.scheduler.step()
+            self.scheduler.step()
             n = max(sums["n"], 1)
             row = {"epoch": epoch + 1, "phase": phase,
-                   "train_loss_sup": sums["sup"] / n if phase == "train" else None,
-                   "train_loss_aux": sums["aux"] / n if self.cfg["method"] in AUX_METHODS and (
+                   "train_loss": train_loss, "train_accuracy": train_acc,
+                   "test_loss": test_loss, "test_accuracy": test_acc,
+                   "running_loss_sup": sums["sup"] / n if phase == "train" else None,
+                   "running_loss_aux": sums["aux"] / n if self.cfg["method"] in AUX_METHODS and (
                        phase == "pretrain" or t["aux_in_training"]) else None,
-                   "train_accuracy": sums["correct"] / n if phase == "train" else None,
-                   "test_loss": test_loss, "test_accuracy": test_acc, "lr": lr,
-                   "wall_time_s": sums["time"] + time.time() - epoch_start}
+                   "running_accuracy": sums["correct"] / n if phase == "train" else None,
+                   "lr": lr, "wall_time_s": sums["time"] + time.time() - epoch_start}
             state.curve.append(row)
             state.epoch, state.step, state.sums = epoch + 1, 0, {}
             self.checkpoint(state, started)

@@ -53,13 +53,16 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def device_name(device: torch.device) -> str:
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model()
+
+
 def environment(device: torch.device, threads: int) -> dict:
     return {
         "python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
         "auxbench": auxbench.__version__, "platform": platform.platform(),
         "hostname": socket.gethostname(), "device": str(device),
-        "device_name": (torch.cuda.get_device_name(device) if device.type == "cuda"
-                        else cpu_model()),
+        "device_name": device_name(device),
         "threads": threads, "git": git_state(),
         "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
         "flush_denormal": True,
