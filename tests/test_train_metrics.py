@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from test_resume import tiny_config
 
 from auxbench import data
+from auxbench.config import resolve
 from auxbench.formats import CURVE_COLUMNS
 from auxbench.models import build_model
 from auxbench.train import engine
@@ -100,3 +101,23 @@ def test_curve_columns_name_what_they_hold(tmp_path):
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["train_accuracy"] == \
         metrics["train_accuracy"]
     assert float(last["train_accuracy"]) == pytest.approx(metrics["train_accuracy"], rel=1e-5)
+
+
+@pytest.mark.parametrize("method", ["rlstm", "plstm"])
+def test_metrics_record_the_mean_effective_subsequence_length(tmp_path, method):
+    """Left-padded documents of 96-192 bytes at T = 192 with l = 150: most rows hold fewer than
+    l real tokens, so the mean l_eff lies strictly between 1 and l; an LSTM records none."""
+    cfg = resolve({
+        "method": method,
+        "dataset": {"name": "embedded_text", "max_len": 192, "min_len": 96, "n_train": 64,
+                    "n_test": 32},
+        "model": {"embed_dim": 8, "hidden": 8, "head_hidden": 16, "aux_hidden": 16,
+                  "aux_head_hidden": 16},
+        "train": {"epochs": 1, "pretrain_epochs": 1, "batch_size": 32, "eval_batch_size": 32,
+                  "bptt": 16, "aux_bptt": 16, "aux_len": 150},
+        "runtime": {"data_root": str(tmp_path / "data"), "threads": 1, "progress": "none"},
+    })
+    metrics = engine.train_run(cfg, tmp_path / "run", tmp_path / "ckpt")
+    assert 96 - 2 <= metrics["aux_len_mean"] < 150
+    lstm = engine.train_run({**cfg, "method": "lstm"}, tmp_path / "lstm", tmp_path / "ck2")
+    assert lstm["aux_len_mean"] is None
