@@ -93,7 +93,8 @@ def test_sigterm_mid_epoch_checkpoints_and_resume_equals_uninterrupted(tmp_path,
     assert outputs(tmp_path / "resumed") == outputs(tmp_path / "straight")
 
 
-def interrupt_after_first_epoch(monkeypatch, cfg, run_dir, ckpt):
+def stop_after_first_checkpoint(monkeypatch, execute) -> None:
+    """Call `execute` (a run) and kill it right after it writes its first checkpoint."""
     real_save = engine.save_checkpoint
 
     def save_then_die(path, payload):
@@ -102,8 +103,12 @@ def interrupt_after_first_epoch(monkeypatch, cfg, run_dir, ckpt):
 
     monkeypatch.setattr(engine, "save_checkpoint", save_then_die)
     with pytest.raises(Interrupt):
-        engine.train_run(cfg, run_dir, ckpt)
+        execute()
     monkeypatch.setattr(engine, "save_checkpoint", real_save)
+
+
+def interrupt_after_first_epoch(monkeypatch, cfg, run_dir, ckpt):
+    stop_after_first_checkpoint(monkeypatch, lambda: engine.train_run(cfg, run_dir, ckpt))
 
 
 def test_checkpoint_of_another_configuration_is_refused(tmp_path, monkeypatch):
@@ -170,16 +175,7 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tmp_p
 def run_one_epoch(monkeypatch, cfg, tmp_path, log) -> engine.Run:
     """A run stopped right after its first epoch's checkpoint, kept for its checkpoint methods."""
     run = engine.Run(cfg, tmp_path / "run", tmp_path / "ckpt", log=log)
-    real_save = engine.save_checkpoint
-
-    def save_then_die(path, payload):
-        real_save(path, payload)
-        raise Interrupt
-
-    monkeypatch.setattr(engine, "save_checkpoint", save_then_die)
-    with pytest.raises(Interrupt):
-        run.execute()
-    monkeypatch.setattr(engine, "save_checkpoint", real_save)
+    stop_after_first_checkpoint(monkeypatch, run.execute)
     return run
 
 
