@@ -16,6 +16,7 @@ import numpy as np
 
 from auxbench.atomic import write_json, write_text
 from auxbench.formats import CURVE_COLUMNS
+from auxbench.methods import METHODS
 
 
 def write_run(
@@ -64,7 +65,7 @@ def write_run(
                 "test_loss": 2.1 * (1 - frac) + 0.2 if not pre else "",
                 "test_accuracy": acc * frac if not pre else "",
                 "running_loss_sup": "" if pre else 2.0 * (1 - frac) + 0.15,
-                "running_loss_aux": 3.0 / e if method != "lstm" else "",
+                "running_loss_aux": 3.0 / e if METHODS[method].auxiliary else "",
                 "running_accuracy": "" if pre else min(1.0, acc * frac),
                 "lr": 1e-3, "wall_time_s": 1.0 * e,
             })
