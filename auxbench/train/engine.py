@@ -32,7 +32,7 @@ from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import device_name, environment, write_asrun, write_curve, write_metrics
-from auxbench.versioning import code_version
+from auxbench.versioning import command_version
 
 
 class Preempted(Exception):
@@ -167,7 +167,7 @@ class Run:
         self.pretrain_epochs = t["pretrain_epochs"] if METHODS[cfg["method"]].auxiliary else 0
         self.total_epochs = self.pretrain_epochs + t["epochs"]
         self.cell = cell_hash(cfg)
-        self.code = code_version()
+        self.code = command_version("train")  # the train rule's `code` param, too
 
     def phase(self, epoch: int) -> str:
         return "pretrain" if epoch < self.pretrain_epochs else "train"
