@@ -18,7 +18,7 @@ import jsonschema
 import yaml
 
 from auxbench.errors import ConfigError
-from auxbench.methods import METHODS
+from auxbench.methods import METHODS, NAMES
 
 # The setting-name suffix of train.plstm_gradient: window (p-LSTM's gradient through the predicted
 # window, outside the paper's method): the planner requires it on every setting whose p-LSTM runs
@@ -88,9 +88,12 @@ _SCHEMA_CACHE: dict[str, Any] = {}
 
 
 def run_schema() -> dict[str, Any]:
+    """The run schema, with the method table's names as the method enum."""
     if "run" not in _SCHEMA_CACHE:
         text = resources.files("auxbench").joinpath("schemas/run.schema.json").read_text()
-        _SCHEMA_CACHE["run"] = json.loads(text)
+        schema = json.loads(text)
+        schema["properties"]["method"]["enum"] = list(NAMES)
+        _SCHEMA_CACHE["run"] = schema
     return _SCHEMA_CACHE["run"]
 
 
