@@ -35,8 +35,9 @@ def module_file(module: str, root: Path = PACKAGE_DIR) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def _imports(tree: ast.AST, module: str, is_package: bool, root: Path) -> set[str]:
-    """Package modules a module's code imports or names."""
+def _references(tree: ast.AST, module: str, is_package: bool) -> set[str]:
+    """The module names a module's code imports (relative ones made absolute) and every string
+    it holds: a superset of the package modules and files it uses."""
     found: set[str] = set()
     package = (module if is_package else module.rpartition(".")[0]).split(".")
     for node in ast.walk(tree):
@@ -52,16 +53,24 @@ def _imports(tree: ast.AST, module: str, is_package: bool, root: Path) -> set[st
             found.update(f"{base}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             found.add(node.value)
-    return {m for m in found if module_file(m, root) is not None}
+    return found
 
 
-def _data_files(tree: ast.AST, source: Path, root: Path, package_files: set[str]) -> set[Path]:
+@functools.lru_cache(maxsize=512)
+def _file_references(path: str, mtime_ns: int, size: int, module: str) -> frozenset[str]:
+    """`_references` of a source file, read once per version of the file (the workflow asks for
+    every command's version, and their closures overlap); the syntax tree is not kept."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), path)
+    return frozenset(_references(tree, module, path.endswith("__init__.py")))
+
+
+def _data_files(refs: Iterable[str], source: Path, root: Path, package_files: set[str]
+                ) -> set[Path]:
     """Package files other than Python a module names by a relative path (to the package root
     or to its own folder), e.g. "schemas/run.schema.json"."""
     folders = (str(root), str(source.parent))
-    return {Path(path) for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            for path in (os.path.normpath(os.path.join(f, node.value)) for f in folders)
+    return {Path(path) for ref in refs
+            for path in (os.path.normpath(os.path.join(f, ref)) for f in folders)
             if path in package_files and not path.endswith(".py")}
 
 
@@ -83,17 +92,10 @@ def import_closure(modules: Iterable[str], root: Path = PACKAGE_DIR) -> list[Pat
         parts = module.split(".")
         todo += [".".join(parts[:i]) for i in range(1, len(parts))]
         stat = source.stat()
-        tree = _parse(str(source), stat.st_mtime_ns, stat.st_size)
-        todo += sorted(_imports(tree, module, source.name == "__init__.py", root))
-        files |= _data_files(tree, source, root, package_files)
+        refs = _file_references(str(source), stat.st_mtime_ns, stat.st_size, module)
+        todo += sorted(r for r in refs if module_file(r, root) is not None)
+        files |= _data_files(refs, source, root, package_files)
     return sorted(files)
-
-
-@functools.lru_cache(maxsize=512)
-def _parse(path: str, mtime_ns: int, size: int) -> ast.Module:
-    """A source file's syntax tree, parsed once per version of the file (the workflow asks for
-    the version of every command, and their closures overlap)."""
-    return ast.parse(Path(path).read_text(encoding="utf-8"), path)
 
 
 def code_version_of(modules: Iterable[str], root: Path = PACKAGE_DIR) -> str:
@@ -110,24 +112,23 @@ def command_modules(command: str, root: Path = PACKAGE_DIR) -> list[str]:
     and the cli functions it calls import, and cli's own module-level imports (not cli.py itself:
     argument parsing is not what a result depends on)."""
     cli = root / "cli.py"
-    stat = cli.stat()
-    tree = _parse(str(cli), stat.st_mtime_ns, stat.st_size)
+    tree = ast.parse(cli.read_text(encoding="utf-8"), str(cli))
     functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
     if f"cmd_{command}" not in functions:
         raise ValueError(f"{cli} has no command {command!r} (no function cmd_{command})")
     top = ast.Module(body=[n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
                      type_ignores=[])
-    modules = _imports(top, f"{PACKAGE}.cli", False, root)
+    modules = _references(top, f"{PACKAGE}.cli", False)
     todo, seen = [f"cmd_{command}"], set()
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        modules |= _imports(functions[name], f"{PACKAGE}.cli", False, root)
+        modules |= _references(functions[name], f"{PACKAGE}.cli", False)
         todo += [n.id for n in ast.walk(functions[name])
                  if isinstance(n, ast.Name) and n.id in functions]
-    return sorted(modules)
+    return sorted(m for m in modules if module_file(m, root) is not None)
 
 
 def command_version(command: str, root: Path = PACKAGE_DIR) -> str:
