@@ -18,10 +18,8 @@ import jsonschema
 import yaml
 
 from auxbench.errors import ConfigError
+from auxbench.methods import METHODS, NAMES
 
-METHODS = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
-AUX_METHODS = ("rlstm", "plstm", "rplstm")
-PREDICT_METHODS = ("plstm", "rplstm")
 # The setting-name suffix of train.plstm_gradient: window (p-LSTM's gradient through the predicted
 # window, outside the paper's method): the planner requires it on every setting whose p-LSTM runs
 # use that option, so every label made from the setting says so.
@@ -90,9 +88,12 @@ _SCHEMA_CACHE: dict[str, Any] = {}
 
 
 def run_schema() -> dict[str, Any]:
+    """The run schema, with the method table's names as the method enum."""
     if "run" not in _SCHEMA_CACHE:
         text = resources.files("auxbench").joinpath("schemas/run.schema.json").read_text()
-        _SCHEMA_CACHE["run"] = json.loads(text)
+        schema = json.loads(text)
+        schema["properties"]["method"]["enum"] = list(NAMES)
+        _SCHEMA_CACHE["run"] = schema
     return _SCHEMA_CACHE["run"]
 
 
@@ -155,26 +156,27 @@ def validate(cfg: dict[str, Any]) -> None:
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.path), list(e.path)))
     if errors:
         raise ConfigError(describe_schema_error(errors[0]))
-    train, model, method = cfg["train"], cfg["model"], cfg["method"]
-    if method == "transformer" and train["bptt"] != "full":
-        raise ConfigError("train.bptt: the transformer has no truncation; use bptt: full")
-    if method in ("rlstm", "rplstm") and train["aux_len"] < (
+    train, model = cfg["train"], cfg["model"]
+    method = METHODS[cfg["method"]]  # a known name: the schema checked it
+    if not method.truncatable and train["bptt"] != "full":
+        raise ConfigError(f"train.bptt: the {method.name} has no truncation; use bptt: full")
+    if method.reconstructs and train["aux_len"] < (
             1 if model["aux_bos"] or not model["aux_teacher_forcing"] else 2):
         raise ConfigError("train.aux_len: r-LSTM reconstructs aux_len - 1 tokens after the first "
                           "one, so it needs aux_len >= 2 (>= 1 with model.aux_bos: true or "
                           "model.aux_teacher_forcing: false)")
-    if method in AUX_METHODS and model["aux_state_init"] == "zero_pad" and \
+    if method.auxiliary and model["aux_state_init"] == "zero_pad" and \
             model["aux_hidden"] < model["hidden"]:
         raise ConfigError(f"model.aux_state_init: zero_pad copies the main state into the "
                           f"auxiliary LSTM, so model.aux_hidden ({model['aux_hidden']}) must be "
                           f">= model.hidden ({model['hidden']}); or use project or match")
-    if method in PREDICT_METHODS and train["plstm_gradient"] == "window" and \
+    if method.predicts and train["plstm_gradient"] == "window" and \
             model["plstm_wiring"] != "stacked":
         raise ConfigError("train.plstm_gradient: window sends gradient through the main LSTM's "
                           "outputs the stacked auxiliary LSTM reads; it needs "
                           "model.plstm_wiring: stacked")
     tr = model["transformer"]
-    if method == "transformer" and tr["d_model"] % tr["heads"]:
+    if method.architecture == "transformer" and tr["d_model"] % tr["heads"]:
         raise ConfigError(f"model.transformer.heads: {tr['heads']} does not divide "
                           f"model.transformer.d_model ({tr['d_model']})")
     if train["lr_schedule"] == "step" and train["lr_step_epochs"] < 1:

@@ -69,7 +69,7 @@ from typing import Any
 import yaml
 
 from auxbench import config as runcfg
-from auxbench import data
+from auxbench import data, methods
 from auxbench.errors import ConfigError
 from auxbench.train.feasibility import check_fits
 
@@ -89,7 +89,7 @@ REPORT_DATA_DIR = f"{RESULTS}/report_data"
 WORKFLOW_CONFIG = f"{RESULTS}/workflow_config.json"
 RUN_FILES = ("metrics.json", "curve.csv", "asrun.json")
 
-METHODS = runcfg.METHODS
+METHODS = methods.NAMES
 NAME_PATTERN = r"[A-Za-z0-9_]+"
 SEED_PATTERN = r"[0-9]+"
 BUILTIN_SETTING = re.compile(
@@ -415,12 +415,14 @@ class Plan:
         for name, exp in self.experiments("train").items():
             settings = list(exp["settings"])
             exclude = set(exp.get("exclude") or [])
-            if "transformer" in exp["methods"] and "full" not in settings:
+            untruncatable = [m for m in exp["methods"] if not methods.METHODS[m].truncatable]
+            if untruncatable and "full" not in settings:
+                m = untruncatable[0]
                 raise ConfigError(
-                    f"experiments.{name}: methods include transformer but settings {settings} "
-                    f"lack 'full'; the transformer only runs the full setting")
+                    f"experiments.{name}: methods include {m} but settings {settings} "
+                    f"lack 'full'; the {m} only runs the full setting")
             cells = [(m, s) for m in exp["methods"] for s in settings
-                     if not (m == "transformer" and s != "full")]
+                     if methods.METHODS[m].truncatable or s == "full"]
             known = {f"{m}-{s}" for m, s in cells}
             for item in sorted(exclude - known):
                 raise ConfigError(f"experiments.{name}.exclude: {item!r} is not a cell of this "
@@ -488,7 +490,7 @@ class Plan:
                 cfg = runcfg.resolve(*layers)
             except ConfigError as err:
                 raise ConfigError(f"run {run.label}: {err}") from None
-            if run.method in runcfg.PREDICT_METHODS and (
+            if methods.METHODS[run.method].predicts and (
                     cfg["train"]["plstm_gradient"] == "window") != run.setting.endswith(
                     PWIN_SUFFIX):
                 raise ConfigError(

@@ -9,9 +9,9 @@ import math
 import pytest
 from test_resume import tiny_config
 
+from auxbench.methods import METHODS
 from auxbench.train import engine
 
-METHODS = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
 LR = 1e-3
 
 
@@ -42,6 +42,5 @@ def test_joint_phase_learning_rates_are_the_same_for_every_method(tmp_path, sche
         engine.train_run(cfg, tmp_path / method, tmp_path / f"ckpt-{method}")
         lrs = learning_rates(tmp_path / method)
         assert lrs["train"] == pytest.approx([expected(k, 4) for k in range(4)], rel=1e-5), method
-        pretrain = [expected(k, 2) for k in range(2)] if method in ("rlstm", "plstm", "rplstm") \
-            else []
+        pretrain = [expected(k, 2) for k in range(2)] if METHODS[method].auxiliary else []
         assert lrs["pretrain"] == pytest.approx(pretrain, rel=1e-5), method

@@ -122,7 +122,7 @@ def test_checkpoint_of_another_configuration_is_refused(tmp_path, monkeypatch):
 def test_checkpoint_of_other_training_code_is_set_aside_not_resumed(tmp_path, monkeypatch):
     cfg = tiny_config(tmp_path, epochs=2, pretrain_epochs=0)
     interrupt_after_first_epoch(monkeypatch, cfg, tmp_path / "a", tmp_path / "ckpt")
-    monkeypatch.setattr(engine, "code_version", lambda: "edited-code")
+    monkeypatch.setattr(engine, "command_version", lambda command: "edited-code")
     metrics = engine.train_run(cfg, tmp_path / "a", tmp_path / "ckpt")
     assert metrics["resumed"] == 0 and metrics["code_version"] == "edited-code"
     stale = list((tmp_path / "ckpt").glob("stale-*.pt"))

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from auxbench import plan as planmod
-from auxbench.versioning import code_version
+from auxbench.versioning import command_version
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "Snakefile"
@@ -51,7 +51,7 @@ def job_stats(output: str) -> dict[str, int]:
 def smoke_run(tmp_path_factory):
     wd = tmp_path_factory.mktemp("smoke")
     configs = [str(SMOKE)]
-    version = code_version()
+    version = command_version("train")
     res = snakemake(wd, configs=configs)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
     return wd, configs, planmod.plan_from_files(configs), version
@@ -60,7 +60,7 @@ def smoke_run(tmp_path_factory):
 def skip_if_code_changed(version: str) -> None:
     """Snakemake rightly retrains every run when the training code changes; when someone edits
     it while this test runs, the checks below cannot hold."""
-    if code_version() != version:
+    if command_version("train") != version:
         pytest.skip("the training code changed while the test ran (its version is a param of "
                     "every training job, so everything is due for retraining)")
 

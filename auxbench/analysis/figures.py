@@ -35,8 +35,8 @@ from .style import (
     dataset_name,
     line_kwargs,
     marker,
+    method_label,
     method_rank,
-    method_short_name,
     row_dataset_name,
     series_label,
     setting_rank,
@@ -558,7 +558,7 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
                plt.Line2D([], [], color="0.82", linewidth=6, label="paper ± tolerance")]
     for m in sorted(set(pv.loc[pv["n"] > 0, "method"]), key=method_rank):
         handles.append(plt.Line2D([], [], marker=marker(m), color=color(m), linestyle="none",
-                                  label=f"ours: {method_short_name(m)}"))
+                                  label=f"ours: {method_label(m)}"))
     _legend(fig, [ax], handles=handles)
     banner = ""
     ran = pv[pv["n"] > 0]

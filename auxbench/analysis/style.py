@@ -1,8 +1,8 @@
-"""Method names, colours, markers and line styles shared by every table and figure.
+"""Labels, colours, markers and line styles shared by every table and figure.
 
-The palette is Okabe & Ito's colour-blind-safe set. Each method also has its own marker and line
-style so that the figures still read in greyscale. Settings change the marker fill: full BPTT is
-filled, truncated settings are hollow.
+Each method's label and style are in `auxbench.methods`; a method outside it (a run folder from
+elsewhere) gets a fallback colour. Settings change the marker fill: full BPTT is filled, truncated
+settings are hollow.
 """
 
 from __future__ import annotations
@@ -12,60 +12,22 @@ import re
 import matplotlib
 
 from auxbench.config import PWIN_SUFFIX
+from auxbench.methods import METHODS, NAMES
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere in the analysis package
 
-METHOD_ORDER: tuple[str, ...] = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
-
-METHOD_NAMES: dict[str, str] = {
-    "lstm": "LSTM",
-    "rlstm": "r-LSTM",
-    "plstm": "p-LSTM",
-    "rplstm": "rp-LSTM (ours: combined)",
-    "transformer": "Transformer",
-}
-
-# Okabe-Ito: black, blue, orange, reddish purple, bluish green.
-METHOD_COLORS: dict[str, str] = {
-    "lstm": "#000000",
-    "rlstm": "#0072B2",
-    "plstm": "#E69F00",
-    "rplstm": "#CC79A7",
-    "transformer": "#009E73",
-}
 FALLBACK_COLORS: tuple[str, ...] = ("#56B4E9", "#D55E00", "#F0E442", "#999999")
-
-METHOD_MARKERS: dict[str, str] = {
-    "lstm": "o",
-    "rlstm": "s",
-    "plstm": "^",
-    "rplstm": "D",
-    "transformer": "v",
-}
-
-METHOD_LINESTYLES: dict[str, object] = {
-    "lstm": "-",
-    "rlstm": "--",
-    "plstm": ":",
-    "rplstm": "-.",
-    "transformer": (0, (5, 1, 1, 1, 1, 1)),
-}
 
 _TRUNC = re.compile(r"^t(\d+)$")
 _ANCHORS = re.compile(r"^n(\d+)l(\d+)$")
 
 
-def method_name(method: str) -> str:
-    return METHOD_NAMES.get(method, method)
-
-
-def method_short_name(method: str) -> str:
-    """Display name without the '(ours: combined)' remark, for legends and table rows."""
-    return method_name(method).split(" (")[0]
+def method_label(method: str) -> str:
+    return METHODS[method].label if method in METHODS else method
 
 
 def method_rank(method: str) -> int:
-    return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
+    return NAMES.index(method) if method in NAMES else len(NAMES)
 
 
 def truncation(setting: str) -> int | None:
@@ -133,9 +95,9 @@ def dataset_name(key: str | None, paper_dataset: str | None = None) -> str:
 
 
 def cell_label(method: str, setting: str) -> str:
-    if method == "transformer" and setting == "full":
-        return method_short_name(method)
-    return f"{method_short_name(method)} {setting_name(setting)}"
+    if method in METHODS and not METHODS[method].truncatable and setting == "full":
+        return method_label(method)  # its only setting: nothing to tell apart
+    return f"{method_label(method)} {setting_name(setting)}"
 
 
 def split_series(series: str) -> tuple[str, str | None]:
@@ -151,17 +113,17 @@ def series_label(method: str, series: str) -> str:
 
 
 def color(method: str) -> str:
-    if method in METHOD_COLORS:
-        return METHOD_COLORS[method]
+    if method in METHODS:
+        return METHODS[method].color
     return FALLBACK_COLORS[sum(map(ord, method)) % len(FALLBACK_COLORS)]
 
 
 def marker(method: str) -> str:
-    return METHOD_MARKERS.get(method, "X")
+    return METHODS[method].marker if method in METHODS else "X"
 
 
 def linestyle(method: str) -> object:
-    return METHOD_LINESTYLES.get(method, "-")
+    return METHODS[method].linestyle if method in METHODS else "-"
 
 
 def line_kwargs(method: str, setting: str = "full") -> dict:

@@ -34,6 +34,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from auxbench.methods import METHODS
+
 from . import stats
 from .cells import cell_values
 from .options import AnalysisConfig
@@ -108,8 +110,8 @@ def _match_cells(cells: pd.DataFrame, pv: PaperValue) -> pd.DataFrame:
          & (cells["method"] == pv.method))
     cand = cells[m]
     exact = cand[cand["setting"] == pv.setting]
-    if exact.empty and pv.method == "transformer" and cand["setting"].nunique() == 1:
-        return cand  # a Transformer has no BPTT setting: accept the one it ran with
+    if exact.empty and not METHODS[pv.method].truncatable and cand["setting"].nunique() == 1:
+        return cand  # a method without a BPTT setting: accept the one it ran with
     return exact
 
 

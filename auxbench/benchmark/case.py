@@ -16,6 +16,7 @@ import torch
 from auxbench.benchmark.flops import step_flops
 from auxbench.config import resolve
 from auxbench.errors import AuxbenchError
+from auxbench.methods import METHODS
 from auxbench.models import build_model
 from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
 from auxbench.train.memory import saved_activation_bytes
@@ -38,7 +39,7 @@ def measure(cfg: dict, length: int, batch: int, channels: int, n_classes: int, s
     tokens, labels = tokens.to(device), labels.to(device)
 
     def step():
-        if cfg["method"] == "transformer":
+        if METHODS[cfg["method"]].architecture == "transformer":
             out = transformer_step(model, tokens, labels)
         else:
             out = recurrent_step(model, tokens, labels, cfg["train"], "train", gen)

@@ -7,6 +7,8 @@ for every backend, so GFLOP/s compares implementations fairly. Backward costs tw
 
 from __future__ import annotations
 
+from auxbench.methods import METHODS
+
 
 def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
     return 2.0 * batch * steps * 4 * hidden * (inputs + hidden)
@@ -29,15 +31,15 @@ def aux_net_fwd(rows: int, steps: int, cfg: dict, channels: int, input_size: int
 def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> float:
     m, t = cfg["model"], cfg["train"]
     e, h = m["embed_dim"], m["hidden"]
-    method, l = cfg["method"], t["aux_len"]
+    method, l = METHODS[cfg["method"]], t["aux_len"]
     k = length if t["bptt"] == "full" else min(int(t["bptt"]), length)
     a = length if t["aux_bptt"] == "full" else min(int(t["aux_bptt"]), length)
     rows = batch * t["n_anchors"]
     fwd_nograd = 0.0
     fwd_grad = lstm_fwd(batch, k, e, h) + linear_fwd(batch, h, m["head_hidden"])
-    if method in ("rlstm", "rplstm"):
+    if method.reconstructs:
         fwd_grad += lstm_fwd(rows, a, e, h) + aux_net_fwd(rows, l, cfg, channels, e)
-    if method in ("plstm", "rplstm"):
+    if method.predicts:
         stacked = m["plstm_wiring"] == "stacked"
         if stacked and t["plstm_gradient"] == "window":
             fwd_grad += lstm_fwd(rows, min(a + l - 1, length), e, h)
@@ -45,7 +47,7 @@ def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> f
             fwd_grad += lstm_fwd(rows, a, e, h)
             fwd_nograd += lstm_fwd(rows, l - 1, e, h) if stacked else 0.0
         fwd_grad += aux_net_fwd(rows, l, cfg, channels, h if stacked else e)
-    if k < length or method != "lstm":
+    if k < length or method.auxiliary:
         fwd_nograd += lstm_fwd(batch, length, e, h)
     return fwd_nograd + 3.0 * fwd_grad
 
@@ -61,6 +63,6 @@ def transformer_step_flops(cfg: dict, batch: int, length: int) -> float:
 
 
 def step_flops(cfg: dict, batch: int, length: int, channels: int) -> float:
-    if cfg["method"] == "transformer":
+    if METHODS[cfg["method"]].architecture == "transformer":
         return transformer_step_flops(cfg, batch, length)
     return recurrent_step_flops(cfg, batch, length, channels)

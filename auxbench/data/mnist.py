@@ -73,6 +73,12 @@ def permutation_sha256(perm: np.ndarray) -> str:
     return sha256_bytes(np.asarray(perm, dtype="<i8").tobytes())
 
 
+def permutation_info(perm: np.ndarray, seed: int) -> dict[str, Any]:
+    """The manifest entries that let a reader check and remake a permutation."""
+    return {"permutation_seed": seed, "permutation_sha256": permutation_sha256(perm),
+            "permutation_recipe": f"numpy.random.RandomState({seed}).permutation({len(perm)})"}
+
+
 def load_mnist(raw_dir: Path, mirror: Any = None, progress: Any = None,
                sources: dict[str, Source] | None = None, **fetch_kw
                ) -> tuple[dict[str, np.ndarray], list[dict]]:
@@ -102,22 +108,24 @@ def load_mnist(raw_dir: Path, mirror: Any = None, progress: Any = None,
 def build(spec: dict, raw_dir: Path, mirror: Any = None, progress: Any = None,
           sources: dict[str, Source] | None = None, **fetch_kw
           ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Arrays and manifest info for ``mnist`` or ``pmnist``."""
+    """Arrays and manifest info for ``mnist``."""
     arrays, records = load_mnist(raw_dir, mirror, progress, sources, **fetch_kw)
     info: dict[str, Any] = {
         "n_classes": 10, "pad_token": None, "class_names": list(CLASS_NAMES),
         "sources": records, "pixel_order": "raster",
     }
-    if spec["name"] == "pmnist":
-        perm = permutation(spec["permutation_seed"])
-        for split in ("train", "test"):
-            arrays[f"{split}_x"] = np.ascontiguousarray(arrays[f"{split}_x"][:, perm, :])
-        arrays["permutation"] = perm
-        info.update({
-            "pixel_order": "permuted: step t holds raster pixel permutation[t]",
-            "permutation_seed": spec["permutation_seed"],
-            "permutation_sha256": permutation_sha256(perm),
-            "permutation_recipe": f"numpy.random.RandomState({spec['permutation_seed']})"
-                                  ".permutation(784)",
-        })
+    return arrays, info
+
+
+def build_permuted(spec: dict, raw_dir: Path, mirror: Any = None, progress: Any = None,
+                   sources: dict[str, Source] | None = None, **fetch_kw
+                   ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Arrays and manifest info for ``pmnist``: MNIST with one fixed pixel permutation."""
+    arrays, info = build(spec, raw_dir, mirror, progress, sources, **fetch_kw)
+    perm = permutation(spec["permutation_seed"])
+    for split in ("train", "test"):
+        arrays[f"{split}_x"] = np.ascontiguousarray(arrays[f"{split}_x"][:, perm, :])
+    arrays["permutation"] = perm
+    info.update({"pixel_order": "permuted: step t holds raster pixel permutation[t]",
+                 **permutation_info(perm, spec["permutation_seed"])})
     return arrays, info

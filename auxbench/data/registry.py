@@ -1,4 +1,4 @@
-"""Dataset specs: validation, defaults, cache keys, and ``prepare``.
+"""The datasets: each one's options, cache key, sequence shape, builder; and ``prepare``.
 
 A spec is a small dict, e.g. ``{"name": "pmnist", "permutation_seed": 92916}``,
 ``{"name": "stanford_dogs", "side": 64}``, ``{"name": "dbpedia", "max_len": 1024}``,
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from . import cifar10, dbpedia, embedded_images, embedded_text, mnist, stanford_dogs
 from .cache import is_prepared, write_prepared
 from .progress import log
 
@@ -81,8 +82,14 @@ class DatasetDef:
     name: str
     options: dict[str, Option]
     key: Callable[[dict], str]
-    kind: str  # "real" or "embedded"
+    kind: str  # "real" (built from raw files) or "embedded" (generated from the spec alone)
     description: str
+    # (steps, channels) of a validated spec, known before preparing: the planner checks runs with it
+    shape: Callable[[dict], tuple[int, int]]
+    # real: build(spec, raw_dir, mirror, progress, sources, **fetch_kw); embedded:
+    # build(spec, progress); both -> (arrays, manifest info)
+    build: Callable[..., tuple[dict, dict]]
+    checks: tuple[Callable[[dict], None], ...] = ()  # rules across options, after each is valid
 
 
 def _short_hash(spec: dict) -> str:
@@ -118,49 +125,84 @@ def _image_key(name: str) -> Callable[[dict], str]:
     return lambda s: f"{name}-s{s['side']}-t{s['tail']}-{_short_hash(s)}"
 
 
-DATASETS: dict[str, DatasetDef] = {
-    "mnist": DatasetDef("mnist", {}, lambda s: "mnist", "real",
-                        "MNIST, 784 greyscale steps"),
-    "pmnist": DatasetDef(
+def _fixed_shape(steps: int, channels: int) -> Callable[[dict], tuple[int, int]]:
+    return lambda s: (steps, channels)
+
+
+def _image_shape(channels: int) -> Callable[[dict], tuple[int, int]]:
+    """Pixels in raster order, then the tail (if the dataset has one)."""
+    return lambda s: (s["side"] ** 2 + s.get("tail", 0), channels)
+
+
+def _text_shape(s: dict) -> tuple[int, int]:
+    if s["max_len"] is None:
+        raise ConfigError(f"dataset.max_len: the length of {s['name']} with max_len null is only "
+                          "known after preparing it; give a number")
+    return s["max_len"], 1
+
+
+def _glyph_fits(s: dict) -> None:
+    if s["region"] * s["side"] + 1e-9 < 7:
+        raise ConfigError(f"dataset.region = {s['region']} with side {s['side']} leaves "
+                          f"{int(s['region'] * s['side'])} rows for the glyph; it needs at "
+                          f"least 7: raise region or side (region >= {7 / s['side']:.3g}).")
+
+
+def _lengths_ordered(s: dict) -> None:
+    if s["min_len"] is not None and s["min_len"] > s["max_len"]:
+        raise ConfigError(f"dataset.min_len = {s['min_len']} exceeds dataset.max_len = "
+                          f"{s['max_len']}: allowed values are 96..max_len or null.")
+
+
+DATASETS: dict[str, DatasetDef] = {d.name: d for d in (
+    DatasetDef("mnist", {}, lambda s: "mnist", "real", "MNIST, 784 greyscale steps",
+               _fixed_shape(784, 1), mnist.build),
+    DatasetDef(
         "pmnist", {"permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
         lambda s: "pmnist" if s["permutation_seed"] == 92916 else f"pmnist-p{s['permutation_seed']}",
-        "real", "permuted MNIST, one fixed permutation"),
-    "cifar10": DatasetDef("cifar10", {}, lambda s: "cifar10", "real",
-                          "CIFAR-10, 1024 RGB steps"),
-    "dbpedia": DatasetDef(
+        "real", "permuted MNIST, one fixed permutation", _fixed_shape(784, 1),
+        mnist.build_permuted),
+    DatasetDef("cifar10", {}, lambda s: "cifar10", "real", "CIFAR-10, 1024 RGB steps",
+               _fixed_shape(1024, 3), cifar10.build),
+    DatasetDef(
         "dbpedia", {"max_len": Option(1024, "int_or_none", 1, 1_000_000)},
         lambda s: "dbpedia-l" + ("max" if s["max_len"] is None else str(s["max_len"])),
-        "real", "DBpedia ontology, UTF-8 bytes, left-padded"),
-    "stanford_dogs": DatasetDef(
+        "real", "DBpedia ontology, UTF-8 bytes, left-padded", _text_shape, dbpedia.build),
+    DatasetDef(
         "stanford_dogs", {"side": Option(64, "int", 4, 512)},
         lambda s: f"stanford_dogs-s{s['side']}", "real",
-        "Stanford Dogs, side x side RGB steps"),
-    "embedded_mnist": DatasetDef(
+        "Stanford Dogs, side x side RGB steps", _image_shape(3), stanford_dogs.build),
+    DatasetDef(
         "embedded_mnist", _image_options(16, 10_000, 2_000, ink_min=_INK_MIN),
-        _image_key("embedded_mnist"), "embedded", "generated greyscale digit glyphs"),
-    "embedded_pmnist": DatasetDef(
+        _image_key("embedded_mnist"), "embedded", "generated greyscale digit glyphs",
+        _image_shape(1), embedded_images.build_mnist, (_glyph_fits,)),
+    DatasetDef(
         "embedded_pmnist",
         _image_options(16, 10_000, 2_000, ink_min=_INK_MIN,
                        permutation_seed=Option(92916, "int", 0, 2**32 - 1)),
         _image_key("embedded_pmnist"), "embedded",
-        "generated greyscale digit glyphs, permuted pixels"),
-    "embedded_cifar": DatasetDef(
+        "generated greyscale digit glyphs, permuted pixels", _image_shape(1),
+        embedded_images.build_pmnist, (_glyph_fits,)),
+    DatasetDef(
         "embedded_cifar", _image_options(32, 10_000, 2_000), _image_key("embedded_cifar"),
-        "embedded", "generated colour glyphs, 10 classes (shape x colour)"),
-    "embedded_dogs": DatasetDef(
+        "embedded", "generated colour glyphs, 10 classes (shape x colour)", _image_shape(3),
+        embedded_images.build_cifar, (_glyph_fits,)),
+    DatasetDef(
         "embedded_dogs", _image_options(32, 2_000, 500, n_classes=Option(10, "int", 2, 120)),
         lambda s: (f"embedded_dogs-s{s['side']}-c{s['n_classes']}-t{s['tail']}-"
                    f"{_short_hash(s)}"), "embedded",
-        "generated colour glyphs at growing resolution"),
-    "embedded_text": DatasetDef(
+        "generated colour glyphs at growing resolution", _image_shape(3),
+        embedded_images.build_dogs, (_glyph_fits,)),
+    DatasetDef(
         "embedded_text",
         {"max_len": Option(256, "int", 96, 1_000_000),
          "min_len": Option(None, "int_or_none", 96, 1_000_000),
          "n_classes": Option(14, "int", 2, 14), "n_train": _n(10_000), "n_test": _n(2_000),
          "seed": _SEED},
         lambda s: f"embedded_text-l{s['max_len']}-{_short_hash(s)}", "embedded",
-        "generated byte documents, keywords early, neutral filler"),
-}
+        "generated byte documents, keywords early, neutral filler", _text_shape,
+        embedded_text.build, (_lengths_ordered,)),
+)}
 
 
 def dataset_names() -> list[str]:
@@ -192,20 +234,9 @@ def validate_spec(spec: dict | str) -> dict:
     out: dict[str, Any] = {"name": name}
     for key, opt in d.options.items():
         out[key] = opt.check(name, key, spec.get(key, opt.default))
-    _cross_check(out)
+    for check in d.checks:
+        check(out)
     return out
-
-
-def _cross_check(spec: dict) -> None:
-    name = spec["name"]
-    if "region" in spec and spec["region"] * spec["side"] + 1e-9 < 7:
-        raise ConfigError(f"dataset.region = {spec['region']} with side {spec['side']} leaves "
-                          f"{int(spec['region'] * spec['side'])} rows for the glyph; it needs at "
-                          f"least 7: raise region or side (region >= {7 / spec['side']:.3g}).")
-    if name == "embedded_text" and spec["min_len"] is not None and \
-            spec["min_len"] > spec["max_len"]:
-        raise ConfigError(f"dataset.min_len = {spec['min_len']} exceeds dataset.max_len = "
-                          f"{spec['max_len']}: allowed values are 96..max_len or null.")
 
 
 def dataset_key(spec: dict | str) -> str:
@@ -217,18 +248,7 @@ def dataset_key(spec: dict | str) -> str:
 def sequence_shape(spec: dict | str) -> tuple[int, int]:
     """(steps, channels) the prepared dataset will have, known without preparing it."""
     s = validate_spec(spec)
-    name = s["name"]
-    if name in ("mnist", "pmnist"):
-        return 784, 1
-    if name == "cifar10":
-        return 1024, 3
-    if name in ("dbpedia", "embedded_text"):
-        if s["max_len"] is None:
-            raise ConfigError(f"dataset.max_len: the length of {name} with max_len null is only "
-                              "known after preparing it; give a number")
-        return s["max_len"], 1
-    channels = 1 if name in ("embedded_mnist", "embedded_pmnist") else 3
-    return s["side"] ** 2 + s.get("tail", 0), channels
+    return DATASETS[s["name"]].shape(s)
 
 
 def prepared_path(spec: dict | str, data_root: str | os.PathLike) -> Path:
@@ -256,23 +276,12 @@ class _Lock:
 def build_arrays(spec: dict, data_root: str | os.PathLike, mirror: Any = None,
                  progress: Any = None, sources: Any = None, **fetch_kw):
     """Build (arrays, info) for a validated dataset spec (no caching)."""
-    raw_dir = Path(data_root) / "raw"
-    name = spec["name"]
-    if name in ("mnist", "pmnist"):
-        from . import mnist as mod
-    elif name == "cifar10":
-        from . import cifar10 as mod
-    elif name == "dbpedia":
-        from . import dbpedia as mod
-    elif name == "stanford_dogs":
-        from . import stanford_dogs as mod
-    else:
-        from . import embedded
-
+    d = DATASETS[spec["name"]]
+    if d.kind == "embedded":
         if sources is not None:
             raise ValueError("embedded datasets have no sources")
-        return embedded.build(spec, progress)
-    return mod.build(spec, raw_dir, mirror, progress, sources, **fetch_kw)
+        return d.build(spec, progress)
+    return d.build(spec, Path(data_root) / "raw", mirror, progress, sources, **fetch_kw)
 
 
 def prepare(spec: dict | str, data_root: str | os.PathLike, mirror: str | os.PathLike | None = None,

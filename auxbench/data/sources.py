@@ -253,20 +253,3 @@ DOGS_SOURCES: dict[str, Source] = {
         description="Stanford Dogs official split: train_list.mat, test_list.mat",
     ),
 }
-DOGS_SPLIT_SIZES = {"train": 12_000, "test": 8_580}
-
-
-def all_sources() -> dict[str, Source | Member]:
-    """Every registered raw file by a readable id (for `auxbench` diagnostics and docs)."""
-    out: dict[str, Source | Member] = {}
-    for k, s in MNIST_SOURCES.items():
-        out[f"mnist/{k}"] = s
-    out["cifar10/archive"] = CIFAR10_ARCHIVE
-    for k, m in CIFAR10_MEMBERS.items():
-        out[f"cifar10/{k}"] = m
-    out["dbpedia/archive"] = DBPEDIA_ARCHIVE
-    for k, m in DBPEDIA_MEMBERS.items():
-        out[f"dbpedia/{k}"] = m
-    for k, s in DOGS_SOURCES.items():
-        out[f"stanford_dogs/{k}"] = s
-    return out

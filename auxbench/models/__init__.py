@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from auxbench.methods import METHODS
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.models.transformer import TransformerClassifier
 
@@ -12,7 +13,7 @@ def build_model(cfg: dict, channels: int, vocab: int, n_classes: int,
                 pad_token: int | None) -> nn.Module:
     """The network a run config asks for, sized for a dataset (tokens of `vocab` values)."""
     m = cfg["model"]
-    if cfg["method"] == "transformer":
+    if METHODS[cfg["method"]].architecture == "transformer":
         t = m["transformer"]
         return TransformerClassifier(channels, vocab, n_classes, t["d_model"], t["heads"], t["ff"],
                                      t["layers"], t["dropout"], t["attn_dropout"], m["head_hidden"],

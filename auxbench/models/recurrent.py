@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from auxbench.methods import METHODS
 from auxbench.models.auxiliary import AuxiliaryLSTM
 from auxbench.models.embedding import TokenEmbedding
 from auxbench.models.heads import FFN
@@ -34,9 +35,10 @@ class RecurrentClassifier(nn.Module):
                                  m["aux_head_hidden"], m["aux_dropout"], channels, vocab,
                                  m["aux_state_init"], m["forget_bias"], m["lstm_backend"])
 
-        self.reconstructor = auxiliary(m["embed_dim"]) if method in ("rlstm", "rplstm") else None
+        row = METHODS[method]
+        self.reconstructor = auxiliary(m["embed_dim"]) if row.reconstructs else None
         predictor_input = m["hidden"] if m["plstm_wiring"] == "stacked" else m["embed_dim"]
-        self.predictor = auxiliary(predictor_input) if method in ("plstm", "rplstm") else None
+        self.predictor = auxiliary(predictor_input) if row.predicts else None
 
     def embed_aux_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         """Embed tokens fed to an auxiliary decoder (shared table unless configured otherwise)."""

@@ -21,8 +21,9 @@ import torch
 import torch.nn.functional as F
 
 from auxbench import data
-from auxbench.config import AUX_METHODS, cell_hash
+from auxbench.config import cell_hash
 from auxbench.errors import TrainingError
+from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
@@ -31,7 +32,7 @@ from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import device_name, environment, write_asrun, write_curve, write_metrics
-from auxbench.versioning import code_version
+from auxbench.versioning import command_version
 
 
 class Preempted(Exception):
@@ -163,10 +164,10 @@ class Run:
         self.dataset_label = cfg["run"]["dataset"] or self.dataset_key
         self.label = (f"{cfg['run']['experiment']}/{self.dataset_label}/{cfg['method']}-"
                       f"{cfg['run']['setting']}/seed{cfg['run']['seed']}")
-        self.pretrain_epochs = t["pretrain_epochs"] if cfg["method"] in AUX_METHODS else 0
+        self.pretrain_epochs = t["pretrain_epochs"] if METHODS[cfg["method"]].auxiliary else 0
         self.total_epochs = self.pretrain_epochs + t["epochs"]
         self.cell = cell_hash(cfg)
-        self.code = code_version()
+        self.code = command_version("train")  # the train rule's `code` param, too
 
     def phase(self, epoch: int) -> str:
         return "pretrain" if epoch < self.pretrain_epochs else "train"
@@ -336,7 +337,7 @@ class Run:
                    "train_loss": train_loss, "train_accuracy": train_acc,
                    "test_loss": test_loss, "test_accuracy": test_acc,
                    "running_loss_sup": sums["sup"] / n if phase == "train" else None,
-                   "running_loss_aux": sums["aux"] / n if self.cfg["method"] in AUX_METHODS and (
+                   "running_loss_aux": sums["aux"] / n if METHODS[self.cfg["method"]].auxiliary and (
                        phase == "pretrain" or t["aux_in_training"]) else None,
                    "running_accuracy": sums["correct"] / n if phase == "train" else None,
                    "lr": lr, "wall_time_s": sums["time"] + time.time() - epoch_start}

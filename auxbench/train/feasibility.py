@@ -5,6 +5,7 @@ training-set size)."""
 from __future__ import annotations
 
 from auxbench.errors import ConfigError
+from auxbench.methods import METHODS
 
 
 def anchor_range(kind: str, aux_len: int, length: int) -> tuple[int, int]:
@@ -19,9 +20,10 @@ def anchor_range(kind: str, aux_len: int, length: int) -> tuple[int, int]:
 
 def check_fits(cfg: dict, seq_len: int) -> None:
     """Reject settings the dataset's sequence length makes impossible, before any work."""
-    if cfg["method"] in ("rlstm", "rplstm"):
+    method = METHODS[cfg["method"]]
+    if method.reconstructs:
         anchor_range("reconstruct", cfg["train"]["aux_len"], seq_len)
-    if cfg["method"] in ("plstm", "rplstm"):
+    if method.predicts:
         anchor_range("predict", cfg["train"]["aux_len"], seq_len)
 
 

@@ -29,7 +29,7 @@ rule aggregate:
         paper_vs=f"{AGGREGATE_DIR}/paper_vs_reproduced.csv",
         claims=f"{AGGREGATE_DIR}/claims.csv",
     params:
-        code=ANALYSIS_CODE,
+        code=CODE["aggregate"],
         bench=bench_arg,
         runs=RUNS_DIR,
         benchmarks=TRAIN_BENCHMARKS_DIR,
@@ -61,7 +61,7 @@ rule tables:
         csv=[f"{TABLES_DIR}/{name}.csv" for name in table_names()],
         tex=[f"{TABLES_DIR}/{name}.tex" for name in table_names()],
     params:
-        code=ANALYSIS_CODE,
+        code=CODE["tables"],
         bench=bench_arg,
         runs=RUNS_DIR,
         benchmarks=TRAIN_BENCHMARKS_DIR,
@@ -92,7 +92,7 @@ rule figures:
         ],
         pdf=[f"{FIGURES_DIR}/{name}.pdf" for name in FIGURE_NAMES],
     params:
-        code=ANALYSIS_CODE,
+        code=CODE["figures"],
         bench=bench_arg,
         runs=RUNS_DIR,
         benchmarks=TRAIN_BENCHMARKS_DIR,

@@ -12,7 +12,7 @@ from snakemake.utils import validate
 from auxbench import analysis
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
-from auxbench.versioning import TRAINING_CODE, code_version
+from auxbench.versioning import command_version
 
 CONDA_ENV = "../../environment.yml"  # relative to workflow/rules/ (for --sdm conda)
 SCHEMA = "../schemas/config.schema.yaml"  # relative to this file (snakemake.utils.validate)
@@ -66,13 +66,11 @@ REPORT_HTML = planmod.REPORT_HTML
 REPORT_DATA_DIR = planmod.REPORT_DATA_DIR
 RUN_PATTERN = "{experiment}/{dataset}/{method}-{setting}/seed{seed}"
 
-# The code that each job depends on. Snakemake reruns a job when its params change, so passing these
-# versions as params retrains after a model edit but not after a plot edit.
-PREPARE_CODE = code_version(("data", "atomic.py"))
-TRAIN_CODE = code_version(TRAINING_CODE)
-BENCH_CODE = code_version(("benchmark", "models", "train", "config.py", "runtime.py"))
-ANALYSIS_CODE = code_version(("analysis", "plan.py"))
-REPORT_CODE = code_version(("analysis", "report", "plan.py"))
+# The code each job runs: the version of the `auxbench` command its rule calls (the modules that
+# command imports, see auxbench.versioning). Snakemake reruns a job when its params change, so
+# passing these versions as params retrains after a model edit but not after a plot edit.
+CODE = {command: command_version(command)
+        for command in ("prepare", "train", "bench", "aggregate", "tables", "figures", "report")}
 
 # The whole workflow config, saved as results/workflow_config.json for the analysis and report
 # jobs (they rebuild the plan from it) and for whoever reads the results later.

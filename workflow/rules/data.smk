@@ -10,7 +10,7 @@ rule prepare_dataset:
     params:
         name=prepare_name,
         options=prepare_options,
-        code=PREPARE_CODE,
+        code=CODE["prepare"],
         where=PREPARE_ARGS,
     log:
         f"{LOGS_DIR}/prepare/{{key}}.log",

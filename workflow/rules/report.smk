@@ -18,7 +18,7 @@ rule report:
         curves=f"{REPORT_DATA_DIR}/curves.csv",
         compute=f"{REPORT_DATA_DIR}/compute_per_run.csv",
     params:
-        code=REPORT_CODE,
+        code=CODE["report"],
         bench=bench_arg,
         runs=RUNS_DIR,
         benchmarks=TRAIN_BENCHMARKS_DIR,

@@ -16,7 +16,7 @@ rule train:
         asrun=f"{RUNS_DIR}/{RUN_PATTERN}/asrun.json",
     params:
         cfg=train_config_json,
-        code=TRAIN_CODE,
+        code=CODE["train"],
         run_dir=train_run_dir,
         ckpt=train_checkpoint_dir,
         runtime=RUNTIME_SET,
@@ -47,7 +47,7 @@ rule bench_resources:
         cfg=bench_config_json,
         cases=bench_cases,
         lengths=bench_lengths,
-        code=BENCH_CODE,
+        code=CODE["bench"],
         runtime=RUNTIME_SET,
     log:
         f"{LOGS_DIR}/bench_resources.log",
