@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from auxbench import __version__, config
+from auxbench import __version__, config, paths
 from auxbench.errors import AuxbenchError, ConfigError
 
 EXIT_PREEMPTED = 75
@@ -125,7 +125,7 @@ def workflow_plan(args: argparse.Namespace):
 
 def add_analysis_args(p: argparse.ArgumentParser, benchmarks: bool = True) -> None:
     add_workflow_config_args(p)
-    p.add_argument("--runs", default="results/runs", help="the run folders")
+    p.add_argument("--runs", default=paths.RUNS_DIR, help="the run folders")
     p.add_argument("--bench-json", default=None,
                    help="`auxbench bench` output (Table 3); ignored when absent")
     if benchmarks:
@@ -223,16 +223,16 @@ def add_workflow_commands(sub) -> None:
 
     p = sub.add_parser("report", help="the self-contained HTML report")
     add_workflow_config_args(p)
-    p.add_argument("--runs", default="results/runs")
-    p.add_argument("--aggregate", default="results/aggregate")
-    p.add_argument("--tables", default="results/tables")
-    p.add_argument("--figures", default="figures")
+    p.add_argument("--runs", default=paths.RUNS_DIR)
+    p.add_argument("--aggregate", default=paths.AGGREGATE_DIR)
+    p.add_argument("--tables", default=paths.TABLES_DIR)
+    p.add_argument("--figures", default=paths.FIGURES_DIR)
     p.add_argument("--bench-json", default=None)
     p.add_argument("--benchmarks", default=None, help="Snakemake benchmark TSVs of training")
-    p.add_argument("--logs", default="results/logs", help="job logs (linked from run health)")
-    p.add_argument("--data-dir", default="results/report_data",
+    p.add_argument("--logs", default=paths.LOGS_DIR, help="job logs (linked from run health)")
+    p.add_argument("--data-dir", default=paths.REPORT_DATA_DIR,
                    help="folder for the CSVs the report links to")
-    p.add_argument("--out", default="results/report.html")
+    p.add_argument("--out", default=paths.REPORT_HTML)
     p.set_defaults(func=cmd_report)
 
 

@@ -69,29 +69,12 @@ from typing import Any
 import yaml
 
 from auxbench import config as runcfg
-from auxbench import data
+from auxbench import data, paths
 from auxbench.errors import ConfigError
+from auxbench.paths import RESOURCES_JSON, RUNS_DIR, RunKey
 from auxbench.train.feasibility import check_fits
 
-# ------------------------------------------------------------------------------------ paths
-RESULTS = "results"
-RUNS_DIR = f"{RESULTS}/runs"
-CHECKPOINTS_DIR = f"{RESULTS}/checkpoints"
-LOGS_DIR = f"{RESULTS}/logs"
-TRAIN_BENCHMARKS_DIR = f"{RESULTS}/benchmarks/train"
-RESOURCES_JSON = f"{RESULTS}/benchmarks/resources.json"
-BENCH_CONFIG = f"{RESULTS}/benchmarks/bench_config.json"
-AGGREGATE_DIR = f"{RESULTS}/aggregate"
-TABLES_DIR = f"{RESULTS}/tables"
-FIGURES_DIR = "figures"
-REPORT_HTML = f"{RESULTS}/report.html"
-REPORT_DATA_DIR = f"{RESULTS}/report_data"
-WORKFLOW_CONFIG = f"{RESULTS}/workflow_config.json"
-RUN_FILES = ("metrics.json", "curve.csv", "asrun.json")
-
 METHODS = runcfg.METHODS
-NAME_PATTERN = r"[A-Za-z0-9_]+"
-SEED_PATTERN = r"[0-9]+"
 BUILTIN_SETTING = re.compile(
     r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))(?P<pwin>_pwin)?$")
 PWIN_SUFFIX = runcfg.PWIN_SUFFIX
@@ -101,49 +84,6 @@ LAYER_KEYS = ("model", "train")
 
 WORKFLOW_DIR = Path(__file__).resolve().parent.parent / "workflow"
 DEFAULT_SCHEMA = WORKFLOW_DIR / "schemas" / "config.schema.yaml"
-
-
-# ------------------------------------------------------------------------------------ runs
-@dataclass(frozen=True, order=True)
-class Run:
-    """One training job: (experiment, dataset id, method, setting, seed)."""
-
-    experiment: str
-    dataset: str
-    method: str
-    setting: str
-    seed: int
-
-    @property
-    def rel(self) -> str:
-        return f"{self.experiment}/{self.dataset}/{self.method}-{self.setting}/seed{self.seed}"
-
-    @property
-    def label(self) -> str:
-        return self.rel
-
-    @property
-    def run_dir(self) -> str:
-        return f"{RUNS_DIR}/{self.rel}"
-
-    @property
-    def checkpoint_dir(self) -> str:
-        return f"{CHECKPOINTS_DIR}/{self.rel}"
-
-    @property
-    def log(self) -> str:
-        return f"{LOGS_DIR}/train/{self.rel}.log"
-
-    @property
-    def benchmark(self) -> str:
-        return f"{TRAIN_BENCHMARKS_DIR}/{self.rel}.tsv"
-
-    def outputs(self) -> list[str]:
-        return [f"{self.run_dir}/{name}" for name in RUN_FILES]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"experiment": self.experiment, "dataset": self.dataset, "method": self.method,
-                "setting": self.setting, "seed": self.seed, "run_dir": self.run_dir}
 
 
 def builtin_setting(name: str) -> dict[str, Any] | None:
@@ -168,10 +108,10 @@ def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
     return runcfg.deep_merge(dict(base), dict(update))
 
 
-def load_workflow_config(paths: Iterable[str | Path], overrides: Iterable[str] = ()) -> dict:
+def load_workflow_config(files: Iterable[str | Path], overrides: Iterable[str] = ()) -> dict:
     """Read workflow config files (later ones update earlier ones) and `key.sub=value` overrides."""
     cfg: dict[str, Any] = {}
-    for path in paths:
+    for path in files:
         cfg = merge(cfg, runcfg.load_file(path))
     for item in overrides:
         cfg = merge(cfg, runcfg.parse_override(item))
@@ -244,7 +184,7 @@ class Plan:
         if check_structure:
             check_schema(cfg, schema)
         self.cfg = copy.deepcopy(dict(cfg))
-        self._configs: dict[Run, dict] = {}
+        self._configs: dict[RunKey, dict] = {}
         self.datasets = self._build_datasets()
         self.settings = self._build_settings()
         self._check_layers()
@@ -341,13 +281,10 @@ class Plan:
         return out
 
     def manifest_path(self, key: str) -> str:
-        return f"{self.data_root}/prepared/{key}/manifest.json"
+        return paths.manifest_path(self.data_root, key)
 
     def dataset_manifest(self, ds_id: str) -> str:
         return self.manifest_path(self.datasets[ds_id].key)
-
-    def prepare_log(self, key: str) -> str:
-        return f"{LOGS_DIR}/prepare/{key}.log"
 
     # ----------------------------------------------------------------- settings and layers
     def _build_settings(self) -> dict[str, dict[str, Any]]:
@@ -406,8 +343,8 @@ class Plan:
                 self._check_layer(f"experiments.{name}.dataset_overrides.{ds}", layer)
 
     # ----------------------------------------------------------------- runs
-    def _build_runs(self) -> list[Run]:
-        runs: list[Run] = []
+    def _build_runs(self) -> list[RunKey]:
+        runs: list[RunKey] = []
         bench = [n for n in self.experiments("bench")]
         if len(bench) > 1:
             raise ConfigError(f"experiments: at most one enabled bench experiment (it writes "
@@ -429,7 +366,7 @@ class Plan:
             for ds in exp["datasets"]:
                 for method, setting in cells:
                     for seed in self.experiment_seeds(name, ds):
-                        runs.append(Run(name, ds, method, setting, seed))
+                        runs.append(RunKey(name, ds, method, setting, seed))
         if len(set(runs)) != len(runs):  # pragma: no cover - prevented by uniqueItems
             raise ConfigError("experiments: the same run is listed twice")
         return runs
@@ -443,7 +380,7 @@ class Plan:
             try:
                 check_fits(cfg, data.sequence_shape(spec)[0])
             except ConfigError as err:
-                raise ConfigError(f"run {run.label} (dataset {run.dataset}): {err}; lower "
+                raise ConfigError(f"run {run.rel} (dataset {run.dataset}): {err}; lower "
                                   f"aux_len for this dataset or experiment") from None
 
     def _check_bench(self) -> None:
@@ -462,7 +399,7 @@ class Plan:
                                       f"{err}; lower overrides.train.aux_len or drop the "
                                       f"length") from None
 
-    def run_layers(self, run: Run) -> list[tuple[str, dict[str, Any]]]:
+    def run_layers(self, run: RunKey) -> list[tuple[str, dict[str, Any]]]:
         exp = self.cfg["experiments"][run.experiment]
         ds = self.datasets[run.dataset]
         return [
@@ -480,26 +417,26 @@ class Plan:
                                     "setting": run.setting, "seed": run.seed}}),
         ]
 
-    def run_config(self, run: Run) -> dict[str, Any]:
+    def run_config(self, run: RunKey) -> dict[str, Any]:
         """The resolved run config of one run, runtime section included (a copy)."""
         if run not in self._configs:
             layers = [layer for _, layer in self.run_layers(run)] + [self.runtime_layer()]
             try:
                 cfg = runcfg.resolve(*layers)
             except ConfigError as err:
-                raise ConfigError(f"run {run.label}: {err}") from None
+                raise ConfigError(f"run {run.rel}: {err}") from None
             if run.method in runcfg.PREDICT_METHODS and (
                     cfg["train"]["plstm_gradient"] == "window") != run.setting.endswith(
                     PWIN_SUFFIX):
                 raise ConfigError(
-                    f"run {run.label}: a setting's name ends in {PWIN_SUFFIX!r} exactly when its "
+                    f"run {run.rel}: a setting's name ends in {PWIN_SUFFIX!r} exactly when its "
                     f"p-LSTM runs use train.plstm_gradient: window (gradient through the predicted "
                     f"window, outside the paper's method), so that every label says so; this run "
                     f"has plstm_gradient: {cfg['train']['plstm_gradient']}")
             self._configs[run] = cfg
         return copy.deepcopy(self._configs[run])
 
-    def train_config(self, run: Run) -> dict[str, Any]:
+    def train_config(self, run: RunKey) -> dict[str, Any]:
         """What the training rule passes as --config-json: the run config without `runtime`.
 
         Runtime settings (device, data folder, threads) are given on the command line instead,
@@ -509,7 +446,7 @@ class Plan:
         cfg.pop("runtime")
         return cfg
 
-    def train_json(self, run: Run) -> str:
+    def train_json(self, run: RunKey) -> str:
         return json.dumps(self.train_config(run), sort_keys=True, separators=(",", ":"))
 
     def runtime_layer(self) -> dict[str, Any]:
@@ -525,20 +462,20 @@ class Plan:
                 f"runtime.data_mirror={mirror}", "runtime.progress=none"]
 
     def find_run(self, experiment: str, dataset: str, method: str, setting: str,
-                 seed: int | str) -> Run:
-        run = Run(experiment, dataset, method, setting, int(seed))
+                 seed: int | str) -> RunKey:
+        run = RunKey(experiment, dataset, method, setting, int(seed))
         if run not in self._run_set:
-            raise ConfigError(f"run {run.label} is not part of this workflow config")
+            raise ConfigError(f"run {run.rel} is not part of this workflow config")
         return run
 
     @property
-    def _run_set(self) -> set[Run]:
+    def _run_set(self) -> set[RunKey]:
         if not hasattr(self, "_runs_cache"):
             self._runs_cache = set(self.runs)
         return self._runs_cache
 
     # ----------------------------------------------------------------- resources
-    def compute(self, kind: str, run: Run | None = None) -> dict[str, int]:
+    def compute(self, kind: str, run: RunKey | None = None) -> dict[str, int]:
         """threads, mem_mb, runtime (minutes), gpu for a job of kind train | prepare | bench."""
         base = dict(self.cfg["compute"][kind])
         if run is not None:
@@ -629,31 +566,16 @@ class Plan:
         return {k: v for k, v in counts.items() if v}
 
     def targets(self) -> list[str]:
-        out = [REPORT_HTML]
+        out = [paths.REPORT_HTML]
         if not self.results_only:
             for run in self.runs:
                 out += run.outputs()
         return out
 
 
-def plan_from_files(paths: Iterable[str | Path], overrides: Iterable[str] = (),
+def plan_from_files(files: Iterable[str | Path], overrides: Iterable[str] = (),
                     schema: str | Path | None = None) -> Plan:
-    return Plan(load_workflow_config(paths, overrides), schema=schema)
-
-
-def wildcard_constraints(plan: Plan | None = None) -> dict[str, str]:
-    out = {
-        "experiment": NAME_PATTERN,
-        "dataset": r"[A-Za-z0-9_.]+",
-        "method": "|".join(METHODS),
-        "setting": NAME_PATTERN,
-        "seed": SEED_PATTERN,
-    }
-    if plan is not None and plan.prepared():
-        out["key"] = "|".join(re.escape(k) for k in sorted(plan.prepared()))
-    else:
-        out["key"] = r"[A-Za-z0-9_.\-]+"
-    return out
+    return Plan(load_workflow_config(files, overrides), schema=schema)
 
 
 # --------------------------------------------------------------------------- analysis inputs
@@ -662,9 +584,9 @@ def unplanned_run_dirs(plan: Plan, runs_dir: str | Path = RUNS_DIR) -> list[str]
     runs_dir = Path(runs_dir)
     if not runs_dir.is_dir():
         return []
-    planned = {Path(r.run_dir).relative_to(RUNS_DIR).as_posix() for r in plan.runs}
+    planned = {r.rel for r in plan.runs}
     out = []
-    for p in sorted(runs_dir.glob("*/*/*/seed*")):
+    for p in sorted(runs_dir.glob(paths.RUN_GLOB)):
         rel = p.relative_to(runs_dir).as_posix()
         if p.is_dir() and rel not in planned:
             out.append(str(p))
@@ -685,7 +607,7 @@ def planned_runs_frame(plan: Plan, runs_dir: str | Path = RUNS_DIR):
     runs_dir = Path(runs_dir)
     rows = []
     for run in plan.runs:
-        seed_dir = runs_dir / Path(run.run_dir).relative_to(RUNS_DIR)
+        seed_dir = run.folder(runs_dir)
         if seed_dir.is_dir():
             rows.append(runs_mod.read_run(seed_dir, runs_dir))
             continue

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from auxbench import paths
 from auxbench import plan as planmod
 from auxbench.report.markdown import parse_markdown_table, split_row, table_html
 
@@ -48,7 +49,7 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
     """Metrics, curves and as-run records for every planned run but `skip` (left missing);
     `fail` of them failed, `resume` resumed once."""
     for i, run in enumerate(p.runs[skip:]):
-        d = root / "results" / "runs" / Path(run.run_dir).relative_to("results/runs")
+        d = run.folder(root / paths.RUNS_DIR)
         d.mkdir(parents=True)
         failed = i < fail
         acc = 0.1 + 0.05 * (run.method != "lstm") + 0.01 * run.seed
@@ -77,7 +78,7 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
             "dataset_manifest": {"arrays": {"train_x": {"file": "train_x.npy",
                                                         "sha256": "f" * 64}},
                                  "split_hashes": {"train": "a" * 64, "test": "b" * 64}}}))
-        bench = root / "results" / "benchmarks" / "train" / f"{run.rel}.tsv"
+        bench = root / run.benchmark
         bench.parent.mkdir(parents=True, exist_ok=True)
         bench.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\t"
                          "mean_load\tcpu_time\n"
@@ -100,8 +101,8 @@ def built(tmp_path_factory):
     aggregate(a, root / "results" / "aggregate")
     make_tables(a, root / "results" / "tables")
     make_figures(a, root / "figures")
-    (root / "results" / "logs" / "train" / p.runs[1].rel).parent.mkdir(parents=True)
-    Path(str(root / "results" / "logs" / "train" / p.runs[1].rel) + ".log").write_text("log\n")
+    (root / p.runs[1].log).parent.mkdir(parents=True)
+    (root / p.runs[1].log).write_text("log\n")
     out = build_report(p, out_html=root / "results" / "report.html",
                        data_dir=root / "results" / "report_data", runs_dir=runs,
                        aggregate_dir=root / "results" / "aggregate",

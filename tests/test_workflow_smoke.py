@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from auxbench import paths
 from auxbench import plan as planmod
 from auxbench.versioning import code_version
 
@@ -89,7 +90,7 @@ def test_whole_dag_writes_every_output(smoke_run):
     per_seed = pd.read_csv(wd / "results/report_data/per_seed_runs.csv")
     assert len(per_seed) == len(plan.runs) and (per_seed["status"] == "completed").all()
     if plan.bench_experiment() is not None:
-        assert (wd / planmod.RESOURCES_JSON).is_file()
+        assert (wd / paths.RESOURCES_JSON).is_file()
 
 
 def test_nothing_left_to_do(smoke_run):
@@ -122,12 +123,12 @@ def test_targeted_rerun_reruns_only_what_depends_on_it(smoke_run):
         "train": 1, "aggregate": 1, "tables": 1, "figures": 1, "report": 1}
     other = wd / plan.find_run("table2", "emb_mnist", "rlstm", "full", 0).run_dir
     before = {p: p.stat().st_mtime_ns for p in (wd / target, other / "metrics.json",
-                                                 wd / planmod.REPORT_HTML)}
+                                                 wd / paths.REPORT_HTML)}
     res = snakemake(wd, "--forcerun", target, "--until", "report", configs=configs)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert (wd / target).stat().st_mtime_ns > before[wd / target]
     assert (other / "metrics.json").stat().st_mtime_ns == before[other / "metrics.json"]
-    assert (wd / planmod.REPORT_HTML).stat().st_mtime_ns > before[wd / planmod.REPORT_HTML]
+    assert (wd / paths.REPORT_HTML).stat().st_mtime_ns > before[wd / paths.REPORT_HTML]
     # a forced rerun trains afresh: it does not resume the finished run's checkpoint
     assert json.loads((wd / target).read_text())["resumed"] == 0
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pandas as pd
 
 from auxbench.errors import DataError
 from auxbench.formats import CURVE_COLUMNS
+from auxbench.paths import KEY_FIELDS, RUN_GLOB, RUN_TEMPLATE, RunKey
 
 RUN_COLUMNS = [
     "experiment", "dataset", "method", "setting", "seed", "status",
@@ -37,22 +37,13 @@ BENCH_COLUMNS = [
 ]
 BENCH_STATUSES = ("ok", "oom", "error", "timeout", "skipped")
 STATUSES = ("completed", "failed", "missing")
-_SEED = re.compile(r"^seed(\d+)$")
 
 
 def _keys_from_path(seed_dir: Path, runs_dir: Path) -> dict:
-    rel = seed_dir.relative_to(runs_dir).parts
-    if len(rel) != 4:
-        raise DataError(f"{seed_dir}: expected <experiment>/<dataset>/<method>-<setting>/seed<k>")
-    experiment, dataset, method_setting, seed_part = rel
-    if "-" not in method_setting:
-        raise DataError(f"{seed_dir}: folder {method_setting!r} is not <method>-<setting>")
-    method, setting = method_setting.split("-", 1)
-    m = _SEED.match(seed_part)
-    if not m:
-        raise DataError(f"{seed_dir}: folder {seed_part!r} is not seed<k>")
-    return {"experiment": experiment, "dataset": dataset, "method": method,
-            "setting": setting, "seed": int(m.group(1))}
+    key = RunKey.parse(seed_dir.relative_to(runs_dir))
+    if key is None:
+        raise DataError(f"{seed_dir}: expected {RUN_TEMPLATE}")
+    return key.as_keys()
 
 
 def _read_json(path: Path) -> dict:
@@ -139,7 +130,7 @@ def seed_dirs(runs_dir: str | Path, experiments: Iterable[str] | None = None) ->
         raise DataError(f"runs folder {runs_dir} does not exist; train something first")
     wanted = None if experiments is None else set(experiments)
     out = []
-    for p in sorted(runs_dir.glob("*/*/*/seed*")):
+    for p in sorted(runs_dir.glob(RUN_GLOB)):
         if not p.is_dir() or p.name.startswith("."):
             continue
         if wanted is not None and p.relative_to(runs_dir).parts[0] not in wanted:
@@ -299,13 +290,8 @@ def load_snakemake_benchmarks(bench_dir: str | Path | None) -> pd.DataFrame:
             continue
         rec = recs[-1]
         rel = path.relative_to(bench_dir)
-        parts = list(rel.with_suffix("").parts)
-        row = {"job": str(rel), "experiment": None, "dataset": None, "method": None,
-               "setting": None, "seed": None}
-        if len(parts) >= 4 and _SEED.match(parts[-1]) and "-" in parts[-2]:
-            row["experiment"], row["dataset"] = parts[-4], parts[-3]
-            row["method"], row["setting"] = parts[-2].split("-", 1)
-            row["seed"] = int(_SEED.match(parts[-1]).group(1))
+        key = RunKey.parse(rel.with_suffix(""))
+        row = {"job": str(rel), **(key.as_keys() if key else dict.fromkeys(KEY_FIELDS))}
         for c in SMK_BENCH_COLUMNS:
             v = rec.get(c)
             row[c] = v if c == "h:m:s" else _num(v if v not in ("", "-", "NA") else None)

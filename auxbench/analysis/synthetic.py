@@ -16,6 +16,7 @@ import numpy as np
 
 from auxbench.atomic import write_json, write_text
 from auxbench.formats import CURVE_COLUMNS
+from auxbench.paths import RunKey
 
 
 def write_run(
@@ -37,7 +38,7 @@ def write_run(
     code_version: str = "1" * 64,
 ) -> Path:
     """One run folder. `test_accuracy` is a fraction; `curve` rows override the default curve."""
-    d = Path(runs_dir) / experiment / dataset / f"{method}-{setting}" / f"seed{seed}"
+    d = RunKey(experiment, dataset, method, setting, seed).folder(runs_dir)
     metrics = {
         "status": status, "experiment": experiment, "dataset": dataset, "method": method,
         "setting": setting, "seed": seed, "epochs": epochs, "pretrain_epochs": pretrain_epochs,

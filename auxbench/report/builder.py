@@ -25,9 +25,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from auxbench import __version__
+from auxbench import __version__, paths
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
+from auxbench.paths import RunKey
 from auxbench.plan import Plan, seeds_text, unplanned_run_dirs
 from auxbench.versioning import git_state
 
@@ -149,7 +150,7 @@ def gather(inp: Inputs) -> Inputs:
     cells_csv = inp.aggregate_dir / "cells.csv"
     inp.cells = pd.read_csv(cells_csv) if cells_csv.is_file() else _df(inp.summary.get("cells"))
     for run in inp.plan.runs:
-        path = inp.runs_dir / Path(run.run_dir).relative_to("results/runs") / "asrun.json"
+        path = run.folder(inp.runs_dir) / "asrun.json"
         if path.is_file():
             try:
                 inp.asrun[run.rel] = json.loads(path.read_text())
@@ -184,8 +185,7 @@ def per_run_compute(inp: Inputs) -> pd.DataFrame:
             runs[c] = math.nan
     devices = []
     for _, r in runs.iterrows():
-        rel = f"{r['experiment']}/{r['dataset']}/{r['method']}-{r['setting']}/seed{int(r['seed'])}"
-        env = (inp.asrun.get(rel) or {}).get("environment") or {}
+        env = (inp.asrun.get(RunKey.of(r).rel) or {}).get("environment") or {}
         devices.append(env.get("device_name") or env.get("device") or "")
     runs["device"] = devices
     return runs
@@ -284,7 +284,7 @@ def section_header(inp: Inputs) -> str:
     if plan.results_only:
         parts.append('<div class="banner">Built in <strong>results-only</strong> mode: nothing '
                      "was trained for this report; it reads the run folders found under "
-                     "<code>results/runs</code>. Planned runs without a folder are listed as "
+                     f"<code>{paths.RUNS_DIR}</code>. Planned runs without a folder are listed as "
                      "missing under Run health.</div>")
     if plan.cfg.get("description"):
         parts.append(f"<p>{_esc(plan.cfg['description'])}</p>")
@@ -615,8 +615,7 @@ def section_compute(inp: Inputs, files: dict[str, Path]) -> str:
     if not per_run.empty:
         rows = []
         for _, r in per_run.iterrows():
-            rows.append([(f"{r['experiment']}/{r['dataset']}/{r['method']}-{r['setting']}/"
-                         f"seed{int(r['seed'])}"), r["status"], _num(r.get("job_wall_s"), 1),
+            rows.append([RunKey.of(r).rel, r["status"], _num(r.get("job_wall_s"), 1),
                          _num(r.get("job_cpu_s"), 1), _num(r.get("job_max_rss_mb"), 0),
                          _num(r.get("wall_time_s"), 1), _num(r.get("peak_memory_mb"), 0),
                          _num(r.get("resumed"), 0), r.get("device", "")])
@@ -633,7 +632,7 @@ def section_compute(inp: Inputs, files: dict[str, Path]) -> str:
 def _log_link(inp: Inputs, rel: str) -> str:
     if inp.logs_dir is None:
         return "—"
-    p = inp.logs_dir / "train" / f"{rel}.log"
+    p = Path(paths.train_log(rel, inp.logs_dir))
     return f'<a href="{_esc(_rel(p, inp.base))}">log</a>' if p.is_file() else "—"
 
 
@@ -646,8 +645,7 @@ def section_health(inp: Inputs) -> str:
     runs = inp.runs
     if not runs.empty:
         def rel(r):
-            return f"{r['experiment']}/{r['dataset']}/{r['method']}-{r['setting']}/" \
-                   f"seed{int(r['seed'])}"
+            return RunKey.of(r).rel
 
         bad = runs[runs["status"].isin(["failed", "missing"])]
         rows = [[_esc(rel(r)), _badge(r["status"]), _esc(r.get("error") or ""),
@@ -679,7 +677,7 @@ def section_health(inp: Inputs) -> str:
         shown = "".join(f"<li><code>{_esc(p)}</code></li>" for p in extra[:50])
         more = f"<li>… and {len(extra) - 50} more</li>" if len(extra) > 50 else ""
         parts.append(f"<h3>Run folders left out</h3><p>{len(extra)} run folder(s) under "
-                     "<code>results/runs</code> are not planned by this config (an earlier "
+                     f"<code>{paths.RUNS_DIR}</code> are not planned by this config (an earlier "
                      "config, other seeds) and were <strong>not</strong> used:</p>"
                      f"<ul>{shown}{more}</ul>")
     return "\n".join(parts)
@@ -701,12 +699,11 @@ def section_data(inp: Inputs, files: dict[str, Path]) -> str:
         f"{_esc(agg.name)}/</a>, each table as CSV/Markdown/LaTeX in "
         f'<a href="{_esc(_rel(inp.tables_dir, inp.base))}">{_esc(inp.tables_dir.name)}/</a>, '
         "and each run's metrics.json, curve.csv and asrun.json (the resolved config, versions, "
-        "git commit, device) in <code>results/runs/&lt;experiment&gt;/&lt;dataset&gt;/"
-        "&lt;method&gt;-&lt;setting&gt;/seed&lt;k&gt;/</code>.</p>"),
+        f"git commit, device) in <code>{_esc(paths.run_dir(paths.RUN_TEMPLATE))}/</code>.</p>"),
         ("<p>Rebuild the tables, figures and this page from saved run folders without training: "
         "<code>snakemake --cores 1 --config results_only=True</code> (with the same "
         "<code>--configfile</code>). Rerun one run: "
-        "<code>snakemake --cores 1 --forcerun results/runs/&lt;...&gt;/seed0/metrics.json</code>"
+        f"<code>snakemake --cores 1 --forcerun {paths.RUNS_DIR}/&lt;...&gt;/seed0/metrics.json</code>"
         ", then <code>snakemake --cores all</code> rebuilds what depends on it.</p>"),
     ])
 
@@ -734,13 +731,14 @@ def render(inp: Inputs, files: dict[str, Path]) -> str:
             f"<body><main>\n{body}\n</main></body></html>\n")
 
 
-def build_report(plan: Plan, out_html: str | Path = "results/report.html",
-                 data_dir: str | Path = "results/report_data",
-                 runs_dir: str | Path = "results/runs",
-                 aggregate_dir: str | Path = "results/aggregate",
-                 tables_dir: str | Path = "results/tables", figures_dir: str | Path = "figures",
+def build_report(plan: Plan, out_html: str | Path = paths.REPORT_HTML,
+                 data_dir: str | Path = paths.REPORT_DATA_DIR,
+                 runs_dir: str | Path = paths.RUNS_DIR,
+                 aggregate_dir: str | Path = paths.AGGREGATE_DIR,
+                 tables_dir: str | Path = paths.TABLES_DIR,
+                 figures_dir: str | Path = paths.FIGURES_DIR,
                  bench_json: str | Path | None = None, benchmarks_dir: str | Path | None = None,
-                 logs_dir: str | Path | None = "results/logs") -> Path:
+                 logs_dir: str | Path | None = paths.LOGS_DIR) -> Path:
     """Write the report and its data files; return the HTML path."""
     inp = Inputs(plan=plan, out_html=Path(out_html), data_dir=Path(data_dir),
                  runs_dir=Path(runs_dir), aggregate_dir=Path(aggregate_dir),

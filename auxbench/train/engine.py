@@ -25,6 +25,7 @@ from auxbench.config import AUX_METHODS, cell_hash
 from auxbench.errors import TrainingError
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
+from auxbench.paths import RunKey
 from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_batches, check_fits
@@ -161,8 +162,8 @@ class Run:
         t = cfg["train"]
         self.dataset_key = data.dataset_key(data.validate_spec(cfg["dataset"]))
         self.dataset_label = cfg["run"]["dataset"] or self.dataset_key
-        self.label = (f"{cfg['run']['experiment']}/{self.dataset_label}/{cfg['method']}-"
-                      f"{cfg['run']['setting']}/seed{cfg['run']['seed']}")
+        self.label = RunKey(cfg["run"]["experiment"], self.dataset_label, cfg["method"],
+                            cfg["run"]["setting"], cfg["run"]["seed"]).rel
         self.pretrain_epochs = t["pretrain_epochs"] if cfg["method"] in AUX_METHODS else 0
         self.total_epochs = self.pretrain_epochs + t["epochs"]
         self.cell = cell_hash(cfg)

@@ -6,11 +6,11 @@
 rule workflow_config:
     """Save the workflow config in effect (files + --config) next to the results."""
     output:
-        WORKFLOW_CONFIG,
+        paths.WORKFLOW_CONFIG,
     params:
         wf=WORKFLOW_JSON,
     log:
-        f"{LOGS_DIR}/workflow_config.log",
+        paths.job_log("workflow_config"),
     conda:
         CONDA_ENV
     shell:
@@ -22,19 +22,19 @@ rule aggregate:
     input:
         unpack(analysis_inputs),
     output:
-        summary=f"{AGGREGATE_DIR}/summary.json",
-        runs=f"{AGGREGATE_DIR}/runs.csv",
-        cells=f"{AGGREGATE_DIR}/cells.csv",
-        comparisons=f"{AGGREGATE_DIR}/comparisons.csv",
-        paper_vs=f"{AGGREGATE_DIR}/paper_vs_reproduced.csv",
-        claims=f"{AGGREGATE_DIR}/claims.csv",
+        summary=f"{paths.AGGREGATE_DIR}/summary.json",
+        runs=f"{paths.AGGREGATE_DIR}/runs.csv",
+        cells=f"{paths.AGGREGATE_DIR}/cells.csv",
+        comparisons=f"{paths.AGGREGATE_DIR}/comparisons.csv",
+        paper_vs=f"{paths.AGGREGATE_DIR}/paper_vs_reproduced.csv",
+        claims=f"{paths.AGGREGATE_DIR}/claims.csv",
     params:
         code=ANALYSIS_CODE,
         bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
+        runs=paths.RUNS_DIR,
+        benchmarks=paths.TRAIN_BENCHMARKS_DIR,
     log:
-        f"{LOGS_DIR}/aggregate.log",
+        paths.job_log("aggregate"),
     conda:
         CONDA_ENV
     shell:
@@ -48,25 +48,25 @@ rule tables:
     input:
         unpack(analysis_inputs),
     output:
-        manifest=f"{TABLES_DIR}/manifest.json",
+        manifest=f"{paths.TABLES_DIR}/manifest.json",
         md=[
             report(
-                f"{TABLES_DIR}/{name}.md",
+                f"{paths.TABLES_DIR}/{name}.md",
                 caption="../report/table.rst",
                 category="Tables",
                 labels={"table": name},
             )
             for name in table_names()
         ],
-        csv=[f"{TABLES_DIR}/{name}.csv" for name in table_names()],
-        tex=[f"{TABLES_DIR}/{name}.tex" for name in table_names()],
+        csv=[f"{paths.TABLES_DIR}/{name}.csv" for name in table_names()],
+        tex=[f"{paths.TABLES_DIR}/{name}.tex" for name in table_names()],
     params:
         code=ANALYSIS_CODE,
         bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
+        runs=paths.RUNS_DIR,
+        benchmarks=paths.TRAIN_BENCHMARKS_DIR,
     log:
-        f"{LOGS_DIR}/tables.log",
+        paths.job_log("tables"),
     conda:
         CONDA_ENV
     shell:
@@ -80,24 +80,24 @@ rule figures:
     input:
         unpack(analysis_inputs),
     output:
-        manifest=f"{FIGURES_DIR}/manifest.json",
+        manifest=f"{paths.FIGURES_DIR}/manifest.json",
         png=[
             report(
-                f"{FIGURES_DIR}/{name}.png",
+                f"{paths.FIGURES_DIR}/{name}.png",
                 caption="../report/figure.rst",
                 category="Figures",
                 labels={"figure": name},
             )
             for name in FIGURE_NAMES
         ],
-        pdf=[f"{FIGURES_DIR}/{name}.pdf" for name in FIGURE_NAMES],
+        pdf=[f"{paths.FIGURES_DIR}/{name}.pdf" for name in FIGURE_NAMES],
     params:
         code=ANALYSIS_CODE,
         bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
+        runs=paths.RUNS_DIR,
+        benchmarks=paths.TRAIN_BENCHMARKS_DIR,
     log:
-        f"{LOGS_DIR}/figures.log",
+        paths.job_log("figures"),
     conda:
         CONDA_ENV
     shell:

@@ -9,7 +9,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from auxbench import analysis
+from auxbench import analysis, paths
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
 from auxbench.versioning import TRAINING_CODE, code_version
@@ -53,18 +53,6 @@ except ConfigError as err:
 
 RESULTS_ONLY = PLAN.results_only
 DATA_ROOT = PLAN.data_root
-RUNS_DIR = planmod.RUNS_DIR
-CHECKPOINTS_DIR = planmod.CHECKPOINTS_DIR
-LOGS_DIR = planmod.LOGS_DIR
-TRAIN_BENCHMARKS_DIR = planmod.TRAIN_BENCHMARKS_DIR
-RESOURCES_JSON = planmod.RESOURCES_JSON
-BENCH_CONFIG = planmod.BENCH_CONFIG
-AGGREGATE_DIR = planmod.AGGREGATE_DIR
-TABLES_DIR = planmod.TABLES_DIR
-FIGURES_DIR = planmod.FIGURES_DIR
-REPORT_HTML = planmod.REPORT_HTML
-REPORT_DATA_DIR = planmod.REPORT_DATA_DIR
-RUN_PATTERN = "{experiment}/{dataset}/{method}-{setting}/seed{seed}"
 
 # The code that each job depends on. Snakemake reruns a job when its params change, so passing these
 # versions as params retrains after a model edit but not after a plot edit.
@@ -77,7 +65,6 @@ REPORT_CODE = code_version(("analysis", "report", "plan.py"))
 # The whole workflow config, saved as results/workflow_config.json for the analysis and report
 # jobs (they rebuild the plan from it) and for whoever reads the results later.
 WORKFLOW_JSON = json.dumps(config, sort_keys=True, separators=(",", ":"))
-WORKFLOW_CONFIG = planmod.WORKFLOW_CONFIG
 # Runtime settings (device, data folder) of `auxbench train`/`bench`, as --set arguments.
 RUNTIME_SET = " ".join(f"--set {shlex.quote(item)}" for item in PLAN.runtime_overrides())
 PREPARE_ARGS = f"--data-root {shlex.quote(DATA_ROOT)}" + (
@@ -161,24 +148,24 @@ def bench_lengths(wildcards):
 # ----------------------------------------------------------------------------- analysis
 def existing_run_files(name):
     """Run files already on disk (results-only mode reads what is there)."""
-    return sorted(str(p) for p in Path(RUNS_DIR).glob(f"*/*/*/seed*/{name}"))
+    return sorted(str(p) for p in Path(paths.RUNS_DIR).glob(f"{paths.RUN_GLOB}/{name}"))
 
 
 def analysis_inputs(wildcards):
     """What aggregate, tables and figures read: every planned run (or, results only, the run
     files present), the Snakemake benchmark TSVs, and the resource benchmark when run."""
     if RESULTS_ONLY:
-        inputs = {"wf": WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
+        inputs = {"wf": paths.WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
                   "curves": existing_run_files("curve.csv")}
-        if Path(RESOURCES_JSON).is_file():
-            inputs["bench"] = RESOURCES_JSON
+        if Path(paths.RESOURCES_JSON).is_file():
+            inputs["bench"] = paths.RESOURCES_JSON
         return inputs
-    inputs = {"wf": WORKFLOW_CONFIG,
+    inputs = {"wf": paths.WORKFLOW_CONFIG,
               "metrics": [f"{r.run_dir}/metrics.json" for r in PLAN.runs],
               "curves": [f"{r.run_dir}/curve.csv" for r in PLAN.runs],
               "benchmarks": [r.benchmark for r in PLAN.runs]}
     if BENCH is not None:
-        inputs["bench"] = RESOURCES_JSON
+        inputs["bench"] = paths.RESOURCES_JSON
     return inputs
 
 
@@ -187,11 +174,11 @@ def bench_arg(wildcards, input):
 
 
 def report_inputs(wildcards):
-    inputs = {"wf": WORKFLOW_CONFIG, "summary": f"{AGGREGATE_DIR}/summary.json",
-              "tables": f"{TABLES_DIR}/manifest.json",
-              "figures": f"{FIGURES_DIR}/manifest.json"}
+    inputs = {"wf": paths.WORKFLOW_CONFIG, "summary": f"{paths.AGGREGATE_DIR}/summary.json",
+              "tables": f"{paths.TABLES_DIR}/manifest.json",
+              "figures": f"{paths.FIGURES_DIR}/manifest.json"}
     if "bench" in analysis_inputs(wildcards):
-        inputs["bench"] = RESOURCES_JSON
+        inputs["bench"] = paths.RESOURCES_JSON
     if not RESULTS_ONLY:
         inputs["manifests"] = sorted({PLAN.manifest_path(k) for k in PLAN.prepared()})
     return inputs
@@ -206,6 +193,6 @@ FIGURE_NAMES = analysis.FIGURE_NAMES
 
 
 def final_targets():
-    return [REPORT_HTML, f"{AGGREGATE_DIR}/summary.json", f"{TABLES_DIR}/manifest.json",
-            f"{FIGURES_DIR}/manifest.json"]
+    return [paths.REPORT_HTML, f"{paths.AGGREGATE_DIR}/summary.json",
+            f"{paths.TABLES_DIR}/manifest.json", f"{paths.FIGURES_DIR}/manifest.json"]
 

@@ -9,22 +9,22 @@ rule report:
         unpack(report_inputs),
     output:
         html=report(
-            REPORT_HTML,
+            paths.REPORT_HTML,
             caption="../report/report_html.rst",
             category="Report",
         ),
-        per_seed=f"{REPORT_DATA_DIR}/per_seed_runs.csv",
-        cells=f"{REPORT_DATA_DIR}/cells.csv",
-        curves=f"{REPORT_DATA_DIR}/curves.csv",
-        compute=f"{REPORT_DATA_DIR}/compute_per_run.csv",
+        per_seed=f"{paths.REPORT_DATA_DIR}/per_seed_runs.csv",
+        cells=f"{paths.REPORT_DATA_DIR}/cells.csv",
+        curves=f"{paths.REPORT_DATA_DIR}/curves.csv",
+        compute=f"{paths.REPORT_DATA_DIR}/compute_per_run.csv",
     params:
         code=REPORT_CODE,
         bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
-        logs=LOGS_DIR,
+        runs=paths.RUNS_DIR,
+        benchmarks=paths.TRAIN_BENCHMARKS_DIR,
+        logs=paths.LOGS_DIR,
     log:
-        f"{LOGS_DIR}/report.log",
+        paths.job_log("report"),
     conda:
         CONDA_ENV
     shell:

@@ -11,9 +11,7 @@ rule train:
     input:
         manifest=train_manifest,
     output:
-        metrics=f"{RUNS_DIR}/{RUN_PATTERN}/metrics.json",
-        curve=f"{RUNS_DIR}/{RUN_PATTERN}/curve.csv",
-        asrun=f"{RUNS_DIR}/{RUN_PATTERN}/asrun.json",
+        **paths.run_outputs(paths.RUN_PATTERN),
     params:
         cfg=train_config_json,
         code=TRAIN_CODE,
@@ -21,9 +19,9 @@ rule train:
         ckpt=train_checkpoint_dir,
         runtime=RUNTIME_SET,
     log:
-        f"{LOGS_DIR}/train/{RUN_PATTERN}.log",
+        paths.train_log(paths.RUN_PATTERN),
     benchmark:
-        f"{TRAIN_BENCHMARKS_DIR}/{RUN_PATTERN}.tsv"
+        paths.train_benchmark(paths.RUN_PATTERN)
     threads: train_threads
     resources:
         mem_mb=train_mem_mb,
@@ -41,8 +39,8 @@ rule train:
 rule bench_resources:
     """Table 3: training-step time and peak memory against sequence length (auxbench bench)."""
     output:
-        json=RESOURCES_JSON,
-        cfg=BENCH_CONFIG,
+        json=paths.RESOURCES_JSON,
+        cfg=paths.BENCH_CONFIG,
     params:
         cfg=bench_config_json,
         cases=bench_cases,
@@ -50,7 +48,7 @@ rule bench_resources:
         code=BENCH_CODE,
         runtime=RUNTIME_SET,
     log:
-        f"{LOGS_DIR}/bench_resources.log",
+        paths.job_log("bench_resources"),
     threads: PLAN.compute("bench")["threads"]
     resources:
         mem_mb=PLAN.compute("bench")["mem_mb"],
