@@ -71,6 +71,7 @@ import yaml
 from auxbench import config as runcfg
 from auxbench import data, paths
 from auxbench.errors import ConfigError
+from auxbench.experiments import EXPERIMENTS
 from auxbench.paths import RESOURCES_JSON, RUNS_DIR, RunKey
 from auxbench.train.feasibility import check_fits
 
@@ -344,6 +345,11 @@ class Plan:
 
     # ----------------------------------------------------------------- runs
     def _build_runs(self) -> list[RunKey]:
+        for name, exp in self.experiments().items():
+            known = EXPERIMENTS.get(name)
+            if known is not None and exp["kind"] != known.kind:
+                raise ConfigError(f"experiments.{name}: kind {exp['kind']!r}, but {name} is the "
+                                  f"paper's {known.kind} experiment ({known.title})")
         runs: list[RunKey] = []
         bench = [n for n in self.experiments("bench")]
         if len(bench) > 1:

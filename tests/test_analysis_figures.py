@@ -7,10 +7,11 @@ import json
 import pytest
 from PIL import Image
 
-from auxbench.analysis import FIGURE_NAMES, analyze, make_figures
+from auxbench.analysis import analyze, make_figures
 from auxbench.analysis import figures as F
 from auxbench.analysis.synthetic import write_run
 from auxbench.atomic import write_json
+from auxbench.experiments import FIGURE_NAMES
 
 CFG = {"analysis": {"n_resamples": 200}}
 

@@ -320,6 +320,8 @@ def test_schema_errors_name_the_key(mutate, expect):
     (lambda c: c.update(seeds=[]), "seeds: [] should be non-empty"),
     (lambda c: c["base"]["train"].update(bptt=-3), "train.bptt: -3 is not valid"),
     (lambda c: c["experiments"]["table2"].update(methods=["lstm", "qlstm"]), "'qlstm'"),
+    (lambda c: c["experiments"].update(table2=c["experiments"].pop("table3")),
+     "experiments.table2: kind 'bench', but table2 is the paper's train experiment"),
 ])
 def test_semantic_errors_name_the_key(mutate, expect):
     cfg = load("smoke")

@@ -13,8 +13,7 @@ Entry points for the workflow (each takes paths; `runs_dir` may also be an `Anal
         tables, paper_vs_reproduced, claims, failed_runs, compute; runs.csv; manifest.json.
 
     make_figures(runs_dir, out_dir, experiment_config=None, *, bench_json=None) -> list[dict]
-        fig3_accuracy_vs_length, fig4_shrinking_bptt, fig5_curves, fig6_ablation,
-        table3_resources, forest_paper_vs_reproduced as .png (150 dpi) and .pdf; manifest.json
+        auxbench.experiments.FIGURE_NAMES as .png (150 dpi) and .pdf; manifest.json
         with one record per figure {name, png, pdf, caption, n, interval, test, status}.
 
     analyze(runs_dir, experiment_config=None, bench_json=None, benchmarks_dir=None,
@@ -41,13 +40,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FIGURE_NAMES", "Analysis", "AnalysisConfig", "aggregate", "analyze", "make_figures",
+__all__ = ["Analysis", "AnalysisConfig", "aggregate", "analyze", "make_figures",
            "make_tables"]
 
-# The figures make_figures writes (the workflow declares them as outputs without importing
-# matplotlib); tests/test_analysis_figures.py checks this list against what is written.
-FIGURE_NAMES = ("fig3_accuracy_vs_length", "fig4_shrinking_bptt", "fig5_curves", "fig6_ablation",
-                "table3_resources", "forest_paper_vs_reproduced")
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing the package does not load matplotlib

@@ -10,15 +10,12 @@ from typing import Any
 
 import pandas as pd
 
+from auxbench.experiments import REFERENCE_SETTINGS, experiment
+
 from . import cells as cells_mod
 from . import runs as runs_mod
 from . import verdicts
 from .options import AnalysisConfig
-
-# Experiments whose tables compare every pair of cells and mark the best per column.
-TABLE_EXPERIMENTS = ("table2", "table4", "table6")
-ABLATION_EXPERIMENT = "fig6"
-ABLATION_REFERENCES = ("full_method", "full_model", "reference", "full")
 
 
 @dataclass
@@ -45,10 +42,10 @@ class Analysis:
         return self.cells[self.cells["experiment"] == experiment]
 
 
-def ablation_reference(cells: pd.DataFrame) -> tuple[str, str] | None:
-    """The cell every ablation is compared with: the `full_method` setting (or an alias)."""
-    sub = cells[cells["experiment"] == ABLATION_EXPERIMENT]
-    for ref in ABLATION_REFERENCES:
+def reference_cell(cells: pd.DataFrame, experiment: str) -> tuple[str, str] | None:
+    """The cell every other cell of `experiment` is compared with (REFERENCE_SETTINGS)."""
+    sub = cells[cells["experiment"] == experiment]
+    for ref in REFERENCE_SETTINGS:
         hit = sub[sub["setting"] == ref]
         if not hit.empty:
             return (hit.iloc[0]["method"], ref)
@@ -81,13 +78,13 @@ def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame 
                  bench=bench if bench is not None else runs_mod.load_bench(None),
                  compute=compute, curves=curves)
     for exp in a.experiments:
-        if exp in TABLE_EXPERIMENTS:
+        if experiment(exp).compares == "pairs":
             a.comparisons[exp] = cells_mod.table_comparisons(runs, cells, exp, cfg)
         a.best[exp] = cells_mod.best_marks(runs, cells, exp, cfg)
-    ref = ablation_reference(cells)
-    if ref is not None:
-        a.comparisons[ABLATION_EXPERIMENT] = cells_mod.reference_comparisons(
-            runs, cells, ABLATION_EXPERIMENT, ref, cfg)
+    for exp in a.experiments:  # after the pairs: the order comparisons.csv has always had
+        ref = reference_cell(cells, exp) if experiment(exp).compares == "reference" else None
+        if ref is not None:
+            a.comparisons[exp] = cells_mod.reference_comparisons(runs, cells, exp, ref, cfg)
     a.paper_vs = verdicts.paper_vs_reproduced(cells, cfg)
     a.claims, a.claims_rollup = verdicts.evaluate_claims(runs, cfg)
     a.failed = verdicts.failed_runs(runs)

@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 from auxbench.atomic import atomic_path
+from auxbench.experiments import CATALOGUE, EXPERIMENTS, FOREST
 
 from . import (
     stats,
     style,  # noqa: F401  (selects the Agg backend before pyplot)
 )
-from .core import Analysis, ablation_reference
+from .core import Analysis, reference_cell
 from .style import (
     PAPER_DATASET_ORDER,
     RC_PARAMS,
@@ -157,7 +158,7 @@ def _legend(fig, axes_list, handles=None) -> None:
 def figure3(a: Analysis, out_dir: str | Path, experiment: str = "fig3") -> FigureRecord:
     """Accuracy against sequence length (log x), one line per model, CI error bars; points
     whose seeds all failed (e.g. out of memory) are marked with a cross at the bottom."""
-    name, title = "fig3_accuracy_vs_length", "Figure 3: test accuracy against sequence length"
+    name, title = EXPERIMENTS["fig3"].figure, EXPERIMENTS["fig3"].title
     cells = a.cells_of(experiment)
     cells = cells[np.isfinite(cells["seq_len"])]
     if cells.empty:
@@ -207,7 +208,7 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
     """Accuracy against the supervised BPTT length K (symlog x, down to 0), `full` as a separate
     point right of a dashed separator; chance as a dotted line; a star where r-LSTM and LSTM
     differ at that K (Welch two-sided, Holm across the K values)."""
-    name, title = "fig4_shrinking_bptt", "Figure 4: test accuracy against supervised BPTT length"
+    name, title = EXPERIMENTS["fig4"].figure, EXPERIMENTS["fig4"].title
     cells = a.cells_of(experiment)
     cells = cells[cells["setting"].map(lambda s: s == "full" or truncation(s) is not None)]
     if cells.empty:
@@ -312,7 +313,7 @@ def _band(values: np.ndarray, a: Analysis) -> tuple[float, float, float, int, st
 def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> FigureRecord:
     """Train and test accuracy and loss by epoch: mean line and CI band over seeds; the
     pretraining epochs (auxiliary loss only) shaded."""
-    name, title = "fig5_curves", "Figure 5: training and test curves by epoch"
+    name, title = EXPERIMENTS["fig5"].figure, EXPERIMENTS["fig5"].title
     cur = a.curves
     if cur is None or cur.empty or not (cur["experiment"] == experiment).any():
         return _empty(out_dir, name, title, f"no {experiment} curves")
@@ -384,12 +385,12 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
 def figure6(a: Analysis, out_dir: str | Path, experiment: str = "fig6") -> FigureRecord:
     """Ablation: one dot per setting with its CI, the full method as the reference line; a star
     where a setting differs from the full method (Welch two-sided, Holm across settings)."""
-    name, title = "fig6_ablation", "Figure 6: ablation of r-LSTM"
+    name, title = EXPERIMENTS["fig6"].figure, EXPERIMENTS["fig6"].title
     cells = a.cells_of(experiment)
     cells = cells[cells["n"] > 0]
     if cells.empty:
         return _empty(out_dir, name, title, f"no completed {experiment} runs")
-    ref = ablation_reference(a.cells)
+    ref = reference_cell(a.cells, experiment)
     comps = a.comparisons.get(experiment, pd.DataFrame())
     datasets = sorted(set(cells["dataset"]))
     height = 0.35 * max(len(g) for _, g in cells.groupby("dataset")) + 1.5
@@ -445,7 +446,7 @@ def figure6(a: Analysis, out_dir: str | Path, experiment: str = "fig6") -> Figur
 def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
     """Peak memory and step time against sequence length, log-log; OOM points as crosses at the
     top edge; bars span min-max over benchmark repeats."""
-    name, title = "table3_resources", "Table 3 as a figure: training resources against length"
+    name, title = EXPERIMENTS["table3"].figure, f"{EXPERIMENTS['table3'].title} (as a figure)"
     b = a.bench
     if b is None or b.empty:
         return _empty(out_dir, name, title, "no resource benchmark records")
@@ -515,7 +516,7 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     """Forest plot on the difference scale: for each paper number, our mean minus the paper's
     value with our interval shifted the same way; the paper's value is the star at 0, the grey
     bar its tolerance band; the verdict is written on the right. Rows are grouped by dataset."""
-    name, title = "forest_paper_vs_reproduced", "Paper versus reproduced"
+    name, title = FOREST, "Paper versus reproduced"
     pv = a.paper_vs
     pv = pv[(pv["kind"] != "literature")] if pv is not None else pd.DataFrame()
     if pv.empty:
@@ -578,8 +579,10 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     return FigureRecord(name, png, pdf, caption, n_txt, interval, "verdict rules (no p-value)")
 
 
-FIGURES = (figure3, figure4, figure5, figure6, figure_resources, figure_forest)
+DRAW = {"fig3": figure3, "table3": figure_resources, "fig4": figure4, "fig5": figure5,
+        "fig6": figure6}
 
 
 def write_figures(a: Analysis, out_dir: str | Path) -> list[FigureRecord]:
-    return [f(a, out_dir) for f in FIGURES]
+    """The catalogue's figures in its order (auxbench.experiments.FIGURE_NAMES)."""
+    return [DRAW[e.name](a, out_dir) for e in CATALOGUE if e.figure] + [figure_forest(a, out_dir)]

@@ -113,9 +113,7 @@ def make_tables(
     benchmarks_dir: str | Path | None = None,
 ) -> dict[str, dict[str, str]]:
     """Every table as `<name>.md`, `<name>.tex`, `<name>.csv`, plus `runs.csv` and
-    `manifest.json` (table name -> paths). Names: table2, table3, table4, table6 (when run),
-    fig3_data/fig4_data/fig5_data/fig6_data (when run), paper_vs_reproduced, claims,
-    failed_runs, compute."""
+    `manifest.json` (table name -> paths); the names: auxbench.experiments.table_names."""
     from .tables import write_tables
 
     a = _analysis(runs_dir, experiment_config, bench_json, benchmarks_dir)

@@ -28,25 +28,12 @@ import yaml
 from auxbench import __version__, paths
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
+from auxbench.experiments import EXPERIMENTS, SUMMARY_TABLES, experiment, table_names
 from auxbench.paths import RunKey
 from auxbench.plan import Plan, seeds_text, unplanned_run_dirs
 from auxbench.versioning import git_state
 
 from .markdown import MdTable, inline, parse_markdown_table, table_html, verdict_class
-
-# What each experiment of the paper is, for readers who do not know the numbering.
-EXPERIMENT_TITLES = {
-    "table2": "Table 2: MNIST, pMNIST, CIFAR-10; full BPTT vs truncated, with and without "
-              "auxiliary losses, and the Transformer",
-    "fig3": "Figure 3: accuracy as sequences grow (StanfordDogs resolutions)",
-    "table3": "Table 3: training memory and time against sequence length",
-    "table4": "Table 4: DBpedia, character level",
-    "fig4": "Figure 4: shrinking the supervised BPTT length down to 0 (CIFAR-10)",
-    "table6": "Table 6: several anchors at a fixed total reconstruction length",
-    "fig5": "Figure 5: training and test curves (optimisation and regularisation)",
-    "fig6": "Figure 6: ablation of the parts of r-LSTM",
-}
-SHOWN_ELSEWHERE = ("paper_vs_reproduced", "claims", "failed_runs", "compute")
 
 SCALE_TEXT = {
     "embedded": (
@@ -362,7 +349,7 @@ def section_what(inp: Inputs) -> str:
     done = inp.runs[inp.runs["status"] == "completed"] if not inp.runs.empty else inp.runs
     rows = []
     for name, exp in summ["experiments"].items():
-        title = EXPERIMENT_TITLES.get(name, name)
+        title = experiment(name).title
         if exp["kind"] == "bench":
             rows.append([name, title, _esc(exp.get("dataset") or "synthetic tokens"),
                          ", ".join(exp["cases"]),
@@ -468,9 +455,8 @@ def section_claims(inp: Inputs) -> str:
 def _table_order(inp: Inputs) -> list[str]:
     man = inp.tables_dir / "manifest.json"
     names = list(_read_json(man)) if man.is_file() else []
-    names = [n for n in names if n not in SHOWN_ELSEWHERE and n != "runs"]
-    order = ["table2", "table3", "table4", "table6", "fig3_data", "fig4_data", "fig5_data",
-             "fig6_data"]
+    order = table_names(EXPERIMENTS)
+    names = [n for n in names if n not in SUMMARY_TABLES and n != "runs"]
     return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
 
 

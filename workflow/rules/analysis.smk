@@ -56,10 +56,10 @@ rule tables:
                 category="Tables",
                 labels={"table": name},
             )
-            for name in table_names()
+            for name in TABLE_NAMES
         ],
-        csv=[f"{paths.TABLES_DIR}/{name}.csv" for name in table_names()],
-        tex=[f"{paths.TABLES_DIR}/{name}.tex" for name in table_names()],
+        csv=[f"{paths.TABLES_DIR}/{name}.csv" for name in TABLE_NAMES],
+        tex=[f"{paths.TABLES_DIR}/{name}.tex" for name in TABLE_NAMES],
     params:
         code=ANALYSIS_CODE,
         bench=bench_arg,

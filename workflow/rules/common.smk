@@ -9,7 +9,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from auxbench import analysis, paths
+from auxbench import experiments, paths
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
 from auxbench.versioning import TRAINING_CODE, code_version
@@ -59,8 +59,8 @@ DATA_ROOT = PLAN.data_root
 PREPARE_CODE = code_version(("data", "atomic.py"))
 TRAIN_CODE = code_version(TRAINING_CODE)
 BENCH_CODE = code_version(("benchmark", "models", "train", "config.py", "runtime.py"))
-ANALYSIS_CODE = code_version(("analysis", "plan.py"))
-REPORT_CODE = code_version(("analysis", "report", "plan.py"))
+ANALYSIS_CODE = code_version(("analysis", "plan.py", "paths.py", "experiments.py"))
+REPORT_CODE = code_version(("analysis", "report", "plan.py", "paths.py", "experiments.py"))
 
 # The whole workflow config, saved as results/workflow_config.json for the analysis and report
 # jobs (they rebuild the plan from it) and for whoever reads the results later.
@@ -184,12 +184,9 @@ def report_inputs(wildcards):
     return inputs
 
 
-def table_names():
-    """Tables the tables rule always writes (others appear when their experiment ran)."""
-    return ["table2", "table3", "paper_vs_reproduced", "claims", "failed_runs", "compute"]
-
-
-FIGURE_NAMES = analysis.FIGURE_NAMES
+# What the tables and figures rules write (auxbench.experiments, as the analysis does).
+TABLE_NAMES = experiments.table_names({r.experiment for r in PLAN.runs})
+FIGURE_NAMES = experiments.FIGURE_NAMES
 
 
 def final_targets():
