@@ -109,7 +109,7 @@ def add_workflow_config_args(p: argparse.ArgumentParser) -> None:
 
 
 def workflow_plan(args: argparse.Namespace):
-    from auxbench import plan
+    from auxbench import plan, workflow_config
 
     if args.workflow_config_json:
         try:
@@ -117,9 +117,9 @@ def workflow_plan(args: argparse.Namespace):
         except json.JSONDecodeError as err:
             raise ConfigError(f"--workflow-config-json is not valid JSON: {err}") from None
         for item in args.overrides:
-            cfg = plan.merge(cfg, config.parse_override(item))
+            cfg = workflow_config.merge(cfg, config.parse_override(item))
     else:
-        cfg = plan.load_workflow_config(args.configfile or ["config/config.yaml"], args.overrides)
+        cfg = workflow_config.load(args.configfile or ["config/config.yaml"], args.overrides)
     return plan.Plan(cfg)
 
 
@@ -160,11 +160,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _analysis_of(args: argparse.Namespace):
-    from auxbench import plan
+    """The analysis of the runs the workflow config plans (others under --runs are left out)."""
+    from auxbench.analysis import analyze
 
     wf = workflow_plan(args)
-    return plan.planned_analysis(wf, args.runs, bench_json=args.bench_json,
-                                 benchmarks_dir=getattr(args, "benchmarks", None))
+    bench = args.bench_json if args.bench_json and Path(args.bench_json).is_file() else None
+    return analyze(args.runs, wf.analysis_options(), bench_json=bench,
+                   benchmarks_dir=getattr(args, "benchmarks", None), keys=wf.runs)
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:

@@ -1,51 +1,9 @@
-"""The workflow plan: from the workflow config (``config/*.yaml``) to runs, paths and run configs.
+"""The workflow plan: from the workflow config (``auxbench.workflow_config``) to the runs.
 
-The Snakefile only asks this module: which runs exist, where each one writes, which prepared
-dataset it reads, which run config it trains with, what resources it asks for. Everything here is
-importable and tested without Snakemake (``tests/test_plan.py``); ``auxbench plan`` prints it.
-
-The workflow config (validated by ``workflow/schemas/config.schema.yaml``)::
-
-    scale: embedded                 # embedded | lite | paper | smoke: shown in the report
-    description: "..."              # one paragraph for the report
-    data: {root: data, mirror: null}
-    results_only: false             # true: rebuild tables/figures/report from existing run folders
-    seeds: [0, 1, 2]                # seeds of every experiment that does not list its own
-    compute:                        # runtime only: never changes a result or a config hash
-      device: cpu                   # auto | cpu | cuda
-      train:   {threads: 1, mem_mb: 2000, runtime_min: 60, gpu: 0}
-      prepare: {threads: 1, mem_mb: 4000, runtime_min: 60, gpu: 0}
-      bench:   {threads: 1, mem_mb: 8000, runtime_min: 60, gpu: 0}
-    base: {model: {...}, train: {...}}            # run-config layer for every run
-    method_overrides: {transformer: {train: {...}}}
-    datasets:                                     # dataset id (used in paths) -> spec
-      embedded_mnist:
-        spec: {name: embedded_mnist, side: 16, ...}
-        paper_dataset: mnist                      # the paper's column it stands for (or null)
-        overrides: {train: {...}}                 # run-config layer for runs on this dataset
-        compute: {mem_mb: 4000}                   # optional: resources of its training jobs
-    settings:                                     # named settings; full, tK, nNlL (+ _pwin) are built in
-      no_pretrain: {train: {pretrain_epochs: 0}}
-    experiments:
-      table2:
-        kind: train
-        enabled: true
-        datasets: [embedded_mnist]
-        methods: [lstm, rlstm, plstm, rplstm, transformer]
-        settings: [full, t300]
-        seeds: [0, 1, 2]                          # optional (default: top-level seeds)
-        dataset_seeds: {embedded_mnist: [0, 1, 2, 3, 4]}      # optional: per dataset
-        exclude: [plstm-full]                     # optional: cells of the grid to leave out
-        overrides: {train: {...}}                 # optional
-        dataset_overrides: {embedded_mnist: {train: {...}}}   # optional
-      table3:
-        kind: bench
-        enabled: true
-        dataset: embedded_dogs_s32                # optional: the run config's dataset
-        methods: [lstm, rlstm, transformer]
-        lengths: [256, 1024, 4096]
-        overrides: {train: {batch_size: 16}}
-    analysis: {confidence: 0.95, ...}             # options of auxbench.analysis
+The Snakefile asks this module which runs exist, which prepared dataset each reads, which run
+config it trains with and what resources it asks for (where it writes: ``auxbench.paths``). It
+only plans: reading the results back is the analysis's (``auxbench.analysis.runs``). Importable
+and tested without Snakemake (``tests/test_plan.py``); ``auxbench plan`` prints it.
 
 A run's config is the run-config defaults (``auxbench.config.DEFAULTS``) updated, in order, by
 ``base``, ``method_overrides[method]``, the dataset's ``overrides``, ``{"dataset": spec}``, the
@@ -66,13 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from auxbench import config as runcfg
-from auxbench import data, paths
+from auxbench import data, paths, workflow_config
 from auxbench.errors import ConfigError
 from auxbench.experiments import EXPERIMENTS
-from auxbench.paths import RESOURCES_JSON, RUNS_DIR, RunKey
+from auxbench.paths import RESOURCES_JSON, RunKey
 from auxbench.train.feasibility import check_fits
 
 METHODS = runcfg.METHODS
@@ -82,9 +38,6 @@ PWIN_SUFFIX = runcfg.PWIN_SUFFIX
 TOP_LEVEL_KEYS = ("scale", "description", "data", "results_only", "seeds", "compute", "base",
                   "method_overrides", "datasets", "settings", "experiments", "analysis")
 LAYER_KEYS = ("model", "train")
-
-WORKFLOW_DIR = Path(__file__).resolve().parent.parent / "workflow"
-DEFAULT_SCHEMA = WORKFLOW_DIR / "schemas" / "config.schema.yaml"
 
 
 def builtin_setting(name: str) -> dict[str, Any] | None:
@@ -101,58 +54,6 @@ def builtin_setting(name: str) -> dict[str, Any] | None:
     if m.group("pwin"):
         train["plstm_gradient"] = "window"
     return {"train": train}
-
-
-# --------------------------------------------------------------------------- loading configs
-def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    """Recursive dict update, as Snakemake merges several --configfile and --config values."""
-    return runcfg.deep_merge(dict(base), dict(update))
-
-
-def load_workflow_config(files: Iterable[str | Path], overrides: Iterable[str] = ()) -> dict:
-    """Read workflow config files (later ones update earlier ones) and `key.sub=value` overrides."""
-    cfg: dict[str, Any] = {}
-    for path in files:
-        cfg = merge(cfg, runcfg.load_file(path))
-    for item in overrides:
-        cfg = merge(cfg, runcfg.parse_override(item))
-    return cfg
-
-
-_SCHEMA_CACHE: dict[str, dict] = {}
-
-
-def load_schema(path: str | Path | None = None) -> dict:
-    path = Path(path) if path is not None else DEFAULT_SCHEMA
-    key = str(path.resolve())
-    if key not in _SCHEMA_CACHE:
-        if not path.is_file():
-            raise ConfigError(f"workflow config schema {path} not found")
-        _SCHEMA_CACHE[key] = yaml.safe_load(path.read_text())
-    return _SCHEMA_CACHE[key]
-
-
-def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None) -> None:
-    """Validate the workflow config's structure; ConfigError names the first wrong key."""
-    import jsonschema
-
-    schema = schema if isinstance(schema, dict) else load_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = list(validator.iter_errors(dict(cfg)))
-    if not errors:
-        return
-
-    def depth_first(e):
-        # The most specific error: descend into if/then and anyOf contexts.
-        while e.context:
-            e = min(e.context, key=lambda c: (-len(c.absolute_path), str(c.message)))
-        return e
-
-    errors = sorted((depth_first(e) for e in errors),
-                    key=lambda e: (-len(e.absolute_path), runcfg.key_path(e.absolute_path)))
-    lines = [runcfg.describe_schema_error(e) for e in errors[:5]]
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    raise ConfigError("workflow config: " + "; ".join(lines) + more)
 
 
 # ------------------------------------------------------------------------------------ the plan
@@ -183,7 +84,7 @@ class Plan:
     def __init__(self, cfg: Mapping[str, Any], schema: str | Path | dict | None = None,
                  check_structure: bool = True):
         if check_structure:
-            check_schema(cfg, schema)
+            workflow_config.check_schema(cfg, schema)
         self.cfg = copy.deepcopy(dict(cfg))
         self._configs: dict[RunKey, dict] = {}
         self.datasets = self._build_datasets()
@@ -581,89 +482,4 @@ class Plan:
 
 def plan_from_files(files: Iterable[str | Path], overrides: Iterable[str] = (),
                     schema: str | Path | None = None) -> Plan:
-    return Plan(load_workflow_config(files, overrides), schema=schema)
-
-
-# --------------------------------------------------------------------------- analysis inputs
-def unplanned_run_dirs(plan: Plan, runs_dir: str | Path = RUNS_DIR) -> list[str]:
-    """Seed folders under `runs_dir` that this config does not plan (left out of the analysis)."""
-    runs_dir = Path(runs_dir)
-    if not runs_dir.is_dir():
-        return []
-    planned = {r.rel for r in plan.runs}
-    out = []
-    for p in sorted(runs_dir.glob(paths.RUN_GLOB)):
-        rel = p.relative_to(runs_dir).as_posix()
-        if p.is_dir() and rel not in planned:
-            out.append(str(p))
-    return out
-
-
-def planned_runs_frame(plan: Plan, runs_dir: str | Path = RUNS_DIR):
-    """The per-seed table (auxbench.analysis.runs.RUN_COLUMNS) of the planned runs only.
-
-    A planned run whose folder is absent is a row with status ``missing``; folders under
-    `runs_dir` that the config does not plan are not read (see :func:`unplanned_run_dirs`), so
-    runs of an earlier config in the same folder never mix into this config's tables.
-    """
-    import pandas as pd
-
-    from auxbench.analysis import runs as runs_mod
-
-    runs_dir = Path(runs_dir)
-    rows = []
-    for run in plan.runs:
-        seed_dir = run.folder(runs_dir)
-        if seed_dir.is_dir():
-            rows.append(runs_mod.read_run(seed_dir, runs_dir))
-            continue
-        row = {c: None for c in runs_mod.RUN_COLUMNS}
-        row.update({"experiment": run.experiment, "dataset": run.dataset, "method": run.method,
-                    "setting": run.setting, "seed": run.seed, "status": "missing",
-                    "error": "no run folder (never run, or not unpacked)",
-                    "run_dir": str(seed_dir)})
-        rows.append(runs_mod._finish(row))
-    df = pd.DataFrame(rows, columns=runs_mod.RUN_COLUMNS)
-    if not df.empty:
-        df["seed"] = df["seed"].astype(int)
-    return df
-
-
-def _keep_planned(plan: Plan, df):
-    """Rows of `df` (with experiment, dataset, method, setting, seed columns) that are planned."""
-    if df is None or df.empty:
-        return df
-    import pandas as pd
-
-    keys = ["experiment", "dataset", "method", "setting", "seed"]
-    planned = pd.DataFrame([(r.experiment, r.dataset, r.method, r.setting, r.seed)
-                            for r in plan.runs], columns=keys).assign(_planned=True)
-    probe = df[keys].copy()
-    probe["seed"] = pd.to_numeric(probe["seed"], errors="coerce").astype("Int64")
-    planned["seed"] = planned["seed"].astype("Int64")
-    for k in keys[:-1]:
-        probe[k] = probe[k].astype(object)
-    hit = probe.merge(planned, how="left", on=keys)["_planned"].notna().to_numpy()
-    return df[hit].reset_index(drop=True)
-
-
-def planned_analysis(plan: Plan, runs_dir: str | Path = RUNS_DIR,
-                     bench_json: str | Path | None = None,
-                     benchmarks_dir: str | Path | None = None, load_curves: bool = True):
-    """`auxbench.analysis.Analysis` of the planned runs (the workflow's aggregate input)."""
-    from auxbench.analysis import runs as runs_mod
-    from auxbench.analysis.core import analyze_frames
-    from auxbench.analysis.options import AnalysisConfig
-
-    cfg = AnalysisConfig.from_mapping(plan.analysis_options())
-    runs = planned_runs_frame(plan, runs_dir)
-    bench = runs_mod.load_bench(bench_json if bench_json and Path(bench_json).is_file()
-                                else None)
-    compute = _keep_planned(plan, runs_mod.load_snakemake_benchmarks(benchmarks_dir))
-    curves = None
-    if load_curves:
-        exps = sorted({r.experiment for r in plan.runs})
-        curves = runs_mod.load_curves(runs_dir, exps) if Path(runs_dir).is_dir() else None
-        curves = _keep_planned(plan, curves) if curves is not None else None
-    return analyze_frames(runs, cfg, bench=bench, compute=compute, curves=curves,
-                          runs_dir=str(runs_dir))
+    return Plan(workflow_config.load(files, overrides), schema=schema)

@@ -11,6 +11,7 @@ from auxbench.analysis import runs as runs_mod
 from auxbench.analysis.synthetic import write_demo_bench, write_run
 from auxbench.atomic import write_json, write_text
 from auxbench.errors import DataError
+from auxbench.paths import RunKey
 
 
 def test_load_runs_statuses_and_percent(tmp_path):
@@ -28,7 +29,23 @@ def test_load_runs_statuses_and_percent(tmp_path):
     assert math.isnan(failed["test_accuracy_pct"]) and "out of memory" in failed["error"]
     # setting names with underscores survive the <method>-<setting> split
     assert "no_aux_in_training" in set(df["setting"])
-    assert list(runs_mod.load_runs(tmp_path, experiments=["fig6"])["experiment"]) == ["fig6"]
+
+
+def test_planned_runs_only_and_missing_ones_marked(tmp_path):
+    """Given the planned runs' keys, a run without a folder is `missing` and folders of runs
+    not planned (an earlier config, other seeds) are neither read nor mixed in."""
+    keys = [RunKey("table2", "mnist", m, "t300", s) for m in ("lstm", "rlstm") for s in (0, 1)]
+    write_run(tmp_path, *keys[0].as_keys().values(), 0.5)
+    write_run(tmp_path, *keys[1].as_keys().values(), None, status="failed")
+    write_run(tmp_path, "table2", "mnist", "lstm", "t300", 9, 0.9)
+    write_run(tmp_path, "oldexp", "x", "lstm", "full", 0, 0.99)
+    df = runs_mod.load_runs(tmp_path, keys)
+    assert [RunKey.of(r) for _, r in df.iterrows()] == keys
+    assert list(df["status"]) == ["completed", "failed", "missing", "missing"]
+    assert df["error"].iloc[2] == "no run folder (never run, or not unpacked)"
+    assert set(runs_mod.load_curves(tmp_path, keys)["seed"]) == {0, 1}
+    assert runs_mod.unplanned_dirs(tmp_path, keys) == [
+        str(tmp_path / "oldexp/x/lstm-full/seed0"), str(tmp_path / "table2/mnist/lstm-t300/seed9")]
 
 
 def test_metrics_that_disagree_with_the_folder_are_refused(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from auxbench import plan as planmod
+from auxbench import workflow_config
 from auxbench.errors import ConfigError
 from auxbench.paths import RunKey
 
@@ -45,7 +46,7 @@ def smoke() -> planmod.Plan:
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_config_files_validate_and_plan(name):
     cfg = load(name)
-    planmod.check_schema(cfg)
+    workflow_config.check_schema(cfg)
     p = planmod.Plan(cfg)
     assert len(p.runs) == expected_train_runs(cfg)
     assert len(set(p.runs)) == len(p.runs)
@@ -61,16 +62,6 @@ def test_config_files_validate_and_plan(name):
         assert rc["run"] == {"experiment": run.experiment, "dataset": run.dataset,
                              "setting": run.setting, "seed": run.seed}
         assert rc["method"] == run.method
-
-
-def test_config_files_put_explicit_values():
-    """Every key the schema knows at the top level is written in every config file."""
-    schema = planmod.load_schema()
-    for name in CONFIGS:
-        cfg = load(name)
-        assert set(schema["required"]) <= set(cfg), name
-        for exp in cfg["experiments"].values():
-            assert "enabled" in exp and "kind" in exp
 
 
 def test_every_experiment_kind_in_the_default_and_paper_scales():
@@ -327,56 +318,3 @@ def test_semantic_errors_name_the_key(mutate, expect):
     cfg = load("smoke")
     mutate(cfg)
     assert expect in _err(cfg)
-
-
-def test_load_workflow_config_merges_files_and_overrides(tmp_path):
-    extra = tmp_path / "extra.yaml"
-    extra.write_text("experiments: {table3: {enabled: false}}\nseeds: [5]\n")
-    cfg = planmod.load_workflow_config([CONFIGS["smoke"], extra], ["results_only=true"])
-    assert cfg["experiments"]["table3"] == {**load("smoke")["experiments"]["table3"],
-                                           "enabled": False}
-    assert cfg["seeds"] == [5] and cfg["results_only"] is True
-
-
-# ------------------------------------------------------------------------ analysis inputs
-def _write_run(root: Path, run: RunKey, status="completed", acc=0.5):
-    d = run.folder(root)
-    d.mkdir(parents=True, exist_ok=True)
-    metrics = {"status": status, "experiment": run.experiment, "dataset": run.dataset,
-               "method": run.method, "setting": run.setting, "seed": run.seed,
-               "test_accuracy": acc if status == "completed" else None,
-               "error": None if status == "completed" else "non-finite loss",
-               "wall_time_s": 1.0, "peak_memory_mb": 10.0, "resumed": 0}
-    (d / "metrics.json").write_text(json.dumps(metrics))
-    (d / "curve.csv").write_text("epoch,phase,train_loss,train_accuracy,test_loss,test_accuracy,"
-                                 "running_loss_sup,running_loss_aux,running_accuracy,lr,"
-                                 "wall_time_s\n"
-                                 f"1,train,1.0,0.4,1.1,{acc},1.05,,0.38,0.001,0.5\n")
-    return d
-
-
-def test_planned_runs_frame_marks_missing_and_skips_unplanned(smoke, tmp_path):
-    runs_dir = tmp_path / "runs"
-    _write_run(runs_dir, smoke.runs[0])
-    _write_run(runs_dir, smoke.runs[1], status="failed")
-    stray = RunKey("table2", "emb_mnist", "lstm", "full", 9)
-    _write_run(runs_dir, stray)
-    df = planmod.planned_runs_frame(smoke, runs_dir)
-    assert len(df) == len(smoke.runs)
-    assert (df["status"] == "completed").sum() == 1
-    assert (df["status"] == "failed").sum() == 1
-    assert (df["status"] == "missing").sum() == len(smoke.runs) - 2
-    assert not ((df["seed"] == 9).any())
-    extra = planmod.unplanned_run_dirs(smoke, runs_dir)
-    assert extra == [str(runs_dir / "table2/emb_mnist/lstm-full/seed9")]
-
-
-def test_planned_analysis_only_reads_planned_runs(smoke, tmp_path):
-    runs_dir = tmp_path / "runs"
-    for i, run in enumerate(smoke.runs):
-        _write_run(runs_dir, run, acc=0.1 + 0.01 * (i % 5))
-    _write_run(runs_dir, RunKey("oldexp", "x", "lstm", "full", 0), acc=0.99)
-    a = planmod.planned_analysis(smoke, runs_dir)
-    assert set(a.runs["experiment"]) == {r.experiment for r in smoke.runs}
-    assert (a.runs["status"] == "completed").all()
-    assert a.curves is not None and "oldexp" not in set(a.curves["experiment"])

@@ -92,12 +92,12 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     p = _smoke_plan(root)
     _fake_runs(p, root)
-    from auxbench.analysis import aggregate, make_figures, make_tables
+    from auxbench.analysis import aggregate, analyze, make_figures, make_tables
     from auxbench.report import build_report
 
     runs = root / "results" / "runs"
     bench_dir = root / "results" / "benchmarks" / "train"
-    a = planmod.planned_analysis(p, runs, benchmarks_dir=bench_dir)
+    a = analyze(runs, p.analysis_options(), benchmarks_dir=bench_dir, keys=p.runs)
     aggregate(a, root / "results" / "aggregate")
     make_tables(a, root / "results" / "tables")
     make_figures(a, root / "figures")

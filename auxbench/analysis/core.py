@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from auxbench.experiments import REFERENCE_SETTINGS, experiment
+from auxbench.paths import RunKey
 
 from . import cells as cells_mod
 from . import runs as runs_mod
@@ -58,14 +59,17 @@ def analyze(
     bench_json: str | Path | None = None,
     benchmarks_dir: str | Path | None = None,
     load_curves: bool = True,
+    keys: Iterable[RunKey] | None = None,
 ) -> Analysis:
-    """Load every run under `runs_dir` and compute cells, comparisons, verdicts and claims."""
+    """Load the runs `keys` (a planned run without a folder is `missing`; None: every run under
+    `runs_dir`) and compute cells, comparisons, verdicts and claims."""
     cfg = AnalysisConfig.from_mapping(experiment_config)
-    runs = runs_mod.load_runs(runs_dir)
-    return analyze_frames(runs, cfg, bench=runs_mod.load_bench(bench_json),
-                          compute=runs_mod.load_snakemake_benchmarks(benchmarks_dir),
-                          curves=runs_mod.load_curves(runs_dir) if load_curves else None,
-                          runs_dir=str(runs_dir))
+    keys = None if keys is None else list(keys)
+    return analyze_frames(
+        runs_mod.load_runs(runs_dir, keys), cfg, bench=runs_mod.load_bench(bench_json),
+        compute=runs_mod.load_snakemake_benchmarks(benchmarks_dir, keys),
+        curves=runs_mod.load_curves(runs_dir, keys) if load_curves else None,
+        runs_dir=str(runs_dir))
 
 
 def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame | None = None,

@@ -77,11 +77,16 @@ def _num(value) -> float:
 
 
 def read_run(seed_dir: str | Path, runs_dir: str | Path) -> dict:
-    """One row of the run table for one seed folder."""
+    """One row of the run table for one seed folder (status `missing` where it has no
+    metrics.json, or does not exist)."""
     seed_dir, runs_dir = Path(seed_dir), Path(runs_dir)
     row = {c: None for c in RUN_COLUMNS}
     row.update(_keys_from_path(seed_dir, runs_dir))
     row["run_dir"] = str(seed_dir)
+    if not seed_dir.is_dir():
+        row["status"] = "missing"
+        row["error"] = "no run folder (never run, or not unpacked)"
+        return _finish(row)
     mpath = seed_dir / "metrics.json"
     if not mpath.is_file():
         row["status"] = "missing"
@@ -124,19 +129,23 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def seed_dirs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> list[Path]:
+def seed_dirs(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> list[Path]:
+    """The folders of the runs `keys` (None: of every run under `runs_dir`), in path order."""
     runs_dir = Path(runs_dir)
+    if keys is not None:
+        return sorted(k.folder(runs_dir) for k in keys)
     if not runs_dir.is_dir():
         raise DataError(f"runs folder {runs_dir} does not exist; train something first")
-    wanted = None if experiments is None else set(experiments)
-    out = []
-    for p in sorted(runs_dir.glob(RUN_GLOB)):
-        if not p.is_dir() or p.name.startswith("."):
-            continue
-        if wanted is not None and p.relative_to(runs_dir).parts[0] not in wanted:
-            continue
-        out.append(p)
-    return out
+    return [p for p in sorted(runs_dir.glob(RUN_GLOB))
+            if p.is_dir() and not p.name.startswith(".")]
+
+
+def unplanned_dirs(runs_dir: str | Path, keys: Iterable[RunKey]) -> list[str]:
+    """Run folders under `runs_dir` that are not among `keys` (left out of the analysis)."""
+    if not Path(runs_dir).is_dir():
+        return []
+    planned = set(seed_dirs(runs_dir, keys))
+    return [str(p) for p in seed_dirs(runs_dir) if p not in planned]
 
 
 NUMERIC_RUN_COLUMNS = ("test_accuracy_pct", "test_loss", "train_accuracy_pct", "epochs",
@@ -176,9 +185,13 @@ def check_consistent(runs: pd.DataFrame) -> None:
                     f"metrics.json) or move their folders away, then aggregate again")
 
 
-def load_runs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
-    """Tidy per-seed table of every run under `runs_dir` (columns `RUN_COLUMNS`)."""
-    rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir, experiments)]
+def load_runs(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+    """Tidy per-seed table (columns `RUN_COLUMNS`) of the runs `keys`, in their order, a run
+    without a folder as `missing`; or, with no keys, of every run under `runs_dir`, sorted."""
+    if keys is not None:
+        rows = [read_run(k.folder(runs_dir), runs_dir) for k in keys]
+        return normalize_runs(pd.DataFrame(rows, columns=RUN_COLUMNS))
+    rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir)]
     df = normalize_runs(pd.DataFrame(rows, columns=RUN_COLUMNS))
     if df.empty:
         return df
@@ -211,10 +224,11 @@ def read_curve(path: str | Path) -> pd.DataFrame:
     return df[list(CURVE_COLUMNS)]
 
 
-def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
-    """Every `curve.csv` in long form, keyed like the run table; accuracies in percent."""
+def load_curves(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+    """Every `curve.csv` (of the runs `keys`, or of all) in long form, keyed like the run
+    table; accuracies in percent."""
     frames = []
-    for p in seed_dirs(runs_dir, experiments):
+    for p in seed_dirs(runs_dir, keys):
         cpath = p / "curve.csv"
         if not cpath.is_file():
             continue
@@ -272,12 +286,15 @@ SMK_BENCH_COLUMNS = ["s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "
                      "mean_load", "cpu_time"]
 
 
-def load_snakemake_benchmarks(bench_dir: str | Path | None) -> pd.DataFrame:
-    """Snakemake `benchmark:` TSVs under `bench_dir`, one row per file (its last line).
+def load_snakemake_benchmarks(bench_dir: str | Path | None,
+                              keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+    """Snakemake `benchmark:` TSVs under `bench_dir`, one row per file (its last line); only
+    those of the runs `keys` when given.
 
-    The path relative to `bench_dir` is kept as `job`; when it has the run-folder shape
-    `<experiment>/<dataset>/<method>-<setting>/seed<k>[.tsv]` those keys are filled in too.
+    The path relative to `bench_dir` is kept as `job`; when it ends like a run folder
+    (auxbench.paths.RUN_PATTERN, plus .tsv) the run's keys are filled in too.
     """
+    wanted = None if keys is None else set(keys)
     cols = ["job", "experiment", "dataset", "method", "setting", "seed"] + SMK_BENCH_COLUMNS
     if bench_dir is None or not Path(bench_dir).is_dir():
         return pd.DataFrame(columns=cols)
@@ -291,6 +308,8 @@ def load_snakemake_benchmarks(bench_dir: str | Path | None) -> pd.DataFrame:
         rec = recs[-1]
         rel = path.relative_to(bench_dir)
         key = RunKey.parse(rel.with_suffix(""))
+        if wanted is not None and key not in wanted:
+            continue
         row = {"job": str(rel), **(key.as_keys() if key else dict.fromkeys(KEY_FIELDS))}
         for c in SMK_BENCH_COLUMNS:
             v = rec.get(c)

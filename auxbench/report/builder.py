@@ -30,7 +30,7 @@ from auxbench.atomic import write_text
 from auxbench.errors import DataError
 from auxbench.experiments import EXPERIMENTS, SUMMARY_TABLES, experiment, table_names
 from auxbench.paths import RunKey
-from auxbench.plan import Plan, seeds_text, unplanned_run_dirs
+from auxbench.plan import Plan, seeds_text
 from auxbench.versioning import git_state
 
 from .markdown import MdTable, inline, parse_markdown_table, table_html, verdict_class
@@ -144,7 +144,7 @@ def gather(inp: Inputs) -> Inputs:
             except json.JSONDecodeError:
                 inp.asrun[run.rel] = {"error": f"{path} is not valid JSON"}
     if inp.benchmarks_dir is not None:
-        df = runs_mod.load_snakemake_benchmarks(inp.benchmarks_dir)
+        df = runs_mod.load_snakemake_benchmarks(inp.benchmarks_dir, inp.plan.runs)
         inp.bench_tsv = df
     return inp
 
@@ -198,12 +198,9 @@ def write_data_files(inp: Inputs) -> dict[str, Path]:
     write_csv(inp.cells, out["cells"])
     curves = pd.DataFrame()
     if inp.runs_dir.is_dir() and inp.plan.runs:
-        from auxbench.plan import _keep_planned
-
-        exps = sorted({r.experiment for r in inp.plan.runs})
-        curves = _keep_planned(inp.plan, runs_mod.load_curves(inp.runs_dir, exps))
+        curves = runs_mod.load_curves(inp.runs_dir, inp.plan.runs)
     out["curves"] = inp.data_dir / "curves.csv"
-    write_csv(curves if curves is not None else pd.DataFrame(), out["curves"])
+    write_csv(curves, out["curves"])
     out["compute_per_run"] = inp.data_dir / "compute_per_run.csv"
     write_csv(per_run_compute(inp), out["compute_per_run"])
     return out
@@ -658,7 +655,9 @@ def section_health(inp: Inputs) -> str:
             parts.append("<h3>Resumed runs</h3>")
             parts.append(_table(["Run", "Resumes", "Resumed at", "Log"], rows,
                                 ["left", "right", "left", "left"], raw=True))
-    extra = unplanned_run_dirs(inp.plan, inp.runs_dir)
+    from auxbench.analysis.runs import unplanned_dirs
+
+    extra = unplanned_dirs(inp.runs_dir, inp.plan.runs)
     if extra:
         shown = "".join(f"<li><code>{_esc(p)}</code></li>" for p in extra[:50])
         more = f"<li>… and {len(extra) - 50} more</li>" if len(extra) > 50 else ""

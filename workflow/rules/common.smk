@@ -9,7 +9,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from auxbench import experiments, paths
+from auxbench import experiments, paths, workflow_config
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
 from auxbench.versioning import TRAINING_CODE, code_version
@@ -40,7 +40,7 @@ def _config_error(err):
 # 1. Validate the config before any job starts: a readable one-line message first (it names the
 #    key), then Snakemake's own validation against the same schema (the convention).
 try:
-    planmod.check_schema(config, SCHEMA_PATH)
+    workflow_config.check_schema(config, SCHEMA_PATH)
 except ConfigError as err:
     raise _config_error(err) from None
 validate(config, SCHEMA)
