@@ -123,14 +123,19 @@ def workflow_plan(args: argparse.Namespace):
     return plan.Plan(cfg)
 
 
-def add_analysis_args(p: argparse.ArgumentParser, benchmarks: bool = True) -> None:
+def add_aggregate_args(p: argparse.ArgumentParser) -> None:
     add_workflow_config_args(p)
     p.add_argument("--runs", default=paths.RUNS_DIR, help="the run folders")
     p.add_argument("--bench-json", default=None,
                    help="`auxbench bench` output (Table 3); ignored when absent")
-    if benchmarks:
-        p.add_argument("--benchmarks", default=None,
-                       help="folder of Snakemake benchmark TSVs of the training jobs")
+    p.add_argument("--benchmarks", default=None,
+                   help="folder of Snakemake benchmark TSVs of the training jobs")
+    p.add_argument("--out", default=paths.AGGREGATE_DIR, help="output folder")
+
+
+def add_result_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--aggregate", default=paths.AGGREGATE_DIR,
+                   help="the analysis's result (`auxbench aggregate`)")
     p.add_argument("--out", required=True, help="output folder")
 
 
@@ -159,36 +164,32 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analysis_of(args: argparse.Namespace):
+def cmd_aggregate(args: argparse.Namespace) -> int:
     """The analysis of the runs the workflow config plans (others under --runs are left out)."""
-    from auxbench.analysis import analyze
+    from auxbench.analysis import aggregate, analyze
 
     wf = workflow_plan(args)
     bench = args.bench_json if args.bench_json and Path(args.bench_json).is_file() else None
-    return analyze(args.runs, wf.analysis_options(), bench_json=bench,
-                   benchmarks_dir=getattr(args, "benchmarks", None), keys=wf.runs)
-
-
-def cmd_aggregate(args: argparse.Namespace) -> int:
-    from auxbench.analysis import aggregate
-
-    paths = aggregate(_analysis_of(args), args.out)
-    print(f"aggregate: {len(paths)} files in {args.out}")
+    a = analyze(args.runs, wf.analysis_options(), bench_json=bench,
+                benchmarks_dir=args.benchmarks, keys=wf.runs)
+    a.plan = wf.summary()
+    files = aggregate(a, args.out)
+    print(f"aggregate: {len(files)} files in {args.out}")
     return 0
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    from auxbench.analysis import make_tables
+    from auxbench.analysis import load, make_tables
 
-    written = make_tables(_analysis_of(args), args.out)
+    written = make_tables(load(args.aggregate), args.out)
     print(f"tables: {len(written)} tables in {args.out}")
     return 0
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from auxbench.analysis import make_figures
+    from auxbench.analysis import load, make_figures
 
-    records = make_figures(_analysis_of(args), args.out)
+    records = make_figures(load(args.aggregate), args.out)
     print(f"figures: {len(records)} figures in {args.out}")
     return 0
 
@@ -196,11 +197,9 @@ def cmd_figures(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from auxbench.report import build_report
 
-    wf = workflow_plan(args)
-    out = build_report(wf, out_html=args.out, data_dir=args.data_dir, runs_dir=args.runs,
+    out = build_report(out_html=args.out, data_dir=args.data_dir, runs_dir=args.runs,
                        aggregate_dir=args.aggregate, tables_dir=args.tables,
-                       figures_dir=args.figures, bench_json=args.bench_json,
-                       benchmarks_dir=args.benchmarks, logs_dir=args.logs)
+                       figures_dir=args.figures, logs_dir=args.logs)
     print(f"report: {out}")
     return 0
 
@@ -211,26 +210,24 @@ def add_workflow_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("aggregate", help="per-seed runs -> cells, tests, verdicts (CSV + JSON)")
-    add_analysis_args(p)
+    p = sub.add_parser("aggregate", help="the planned runs -> cells, tests, verdicts, claims, "
+                                         "curve bands (the result the others read)")
+    add_aggregate_args(p)
     p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("tables", help="the paper's tables with our numbers (md, tex, csv)")
-    add_analysis_args(p)
+    add_result_args(p)
     p.set_defaults(func=cmd_tables)
 
     p = sub.add_parser("figures", help="the paper's figures with error bars (png, pdf)")
-    add_analysis_args(p, benchmarks=False)
+    add_result_args(p)
     p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("report", help="the self-contained HTML report")
-    add_workflow_config_args(p)
-    p.add_argument("--runs", default=paths.RUNS_DIR)
+    p.add_argument("--runs", default=paths.RUNS_DIR, help="the run folders (as-run records)")
     p.add_argument("--aggregate", default=paths.AGGREGATE_DIR)
     p.add_argument("--tables", default=paths.TABLES_DIR)
     p.add_argument("--figures", default=paths.FIGURES_DIR)
-    p.add_argument("--bench-json", default=None)
-    p.add_argument("--benchmarks", default=None, help="Snakemake benchmark TSVs of training")
     p.add_argument("--logs", default=paths.LOGS_DIR, help="job logs (linked from run health)")
     p.add_argument("--data-dir", default=paths.REPORT_DATA_DIR,
                    help="folder for the CSVs the report links to")

@@ -21,7 +21,9 @@ class Experiment:
     figure: str | None = None   # the figure it draws
     compares: str | None = None  # besides the best cell per column (tables' bold):
     #                               "pairs": every pair of cells of a dataset, Holm per table;
-    #                               "reference": every cell against REFERENCE_SETTINGS
+    #                               "reference": every cell against REFERENCE_SETTINGS;
+    #                               "methods": METHOD_PAIR at each setting, Holm across all
+    curves: bool = False        # its training curves are summarised per epoch
     paper_values: bool = False  # the paper's numbers stand beside ours in its table
     always: bool = False        # its table is written even when the experiment did not run
     note: str = ""              # a line under its table
@@ -46,12 +48,12 @@ CATALOGUE = (
                table="table4", compares="pairs",
                note="The paper's Table 4 numbers are unknown (docs/paper.md §5.2)."),
     Experiment("fig4", "Figure 4: test accuracy against supervised BPTT length",
-               table="fig4_data", figure="fig4_shrinking_bptt"),
+               table="fig4_data", figure="fig4_shrinking_bptt", compares="methods"),
     Experiment("table6", "Table 6: several anchors at a fixed total reconstruction length",
                table="table6", compares="pairs",
                note="The paper's Table 6 numbers are unknown (docs/paper.md §5.2)."),
     Experiment("fig5", "Figure 5: training and test curves by epoch", table="fig5_data",
-               figure="fig5_curves"),
+               figure="fig5_curves", curves=True),
     Experiment("fig6", "Figure 6: ablation of r-LSTM", table="fig6_data",
                figure="fig6_ablation", compares="reference"),
 )
@@ -59,6 +61,8 @@ EXPERIMENTS = {e.name: e for e in CATALOGUE}
 
 # The cell an ablation is compared with: the first of these settings that ran.
 REFERENCE_SETTINGS = ("full_method", "full_model", "reference", "full")
+# The paper's method against the plain LSTM (Figure 4: at each truncation length).
+METHOD_PAIR = ("rlstm", "lstm")
 
 # Outputs about every experiment at once.
 SUMMARY_TABLES = ("paper_vs_reproduced", "claims", "failed_runs", "compute")

@@ -456,7 +456,8 @@ class Plan:
             "datasets": {d: {"spec": e.spec, "key": e.key, "paper_dataset": e.paper_dataset}
                          for d, e in self.datasets.items() if d in set(self.dataset_ids())
                          or d in self._used_datasets},
-            "experiments": exps, "n_runs": len(self.runs),
+            "train_datasets": self.dataset_ids(), "experiments": exps,
+            "n_runs": len(self.runs), "config": self.cfg,
         }
 
     # ----------------------------------------------------------------- job counts

@@ -129,7 +129,7 @@ def test_snakemake_benchmark_tsv(tmp_path):
 
 
 def test_aggregation_refuses_a_cell_that_mixes_training_code(tmp_path):
-    from auxbench.analysis import aggregate
+    from auxbench.analysis import analyze
 
     for seed in (0, 1):
         write_run(tmp_path, "table2", "mnist", "rlstm", "t300", seed, 0.9)
@@ -137,12 +137,12 @@ def test_aggregation_refuses_a_cell_that_mixes_training_code(tmp_path):
     write_run(tmp_path, "table2", "mnist", "lstm", "t300", 0, 0.2, code_version="stale")
     with pytest.raises(DataError, match=r"table2/mnist/rlstm/t300 mixes runs made with "
                                         r"different training code .*stale: seeds \[2\]"):
-        aggregate(tmp_path, tmp_path / "out")
+        analyze(tmp_path)
 
 
 def test_aggregation_accepts_cells_that_are_each_consistent(tmp_path):
-    from auxbench.analysis import aggregate
+    from auxbench.analysis import aggregate, analyze
 
     write_run(tmp_path, "table2", "mnist", "rlstm", "t300", 0, 0.9)
     write_run(tmp_path, "table2", "mnist", "lstm", "t300", 0, 0.2, code_version="other")
-    assert aggregate(tmp_path, tmp_path / "out")
+    assert aggregate(analyze(tmp_path), tmp_path / "out")

@@ -128,8 +128,9 @@ def test_format_cell_and_writers_on_a_handmade_table():
 
 def test_empty_runs_folder_still_gives_every_artefact(tmp_path):
     (tmp_path / "runs").mkdir()
-    paths = aggregate(tmp_path / "runs", tmp_path / "agg")
-    written = make_tables(tmp_path / "runs", tmp_path / "tables")
+    a = analyze(tmp_path / "runs")
+    paths = aggregate(a, tmp_path / "agg")
+    written = make_tables(a, tmp_path / "tables")
     assert set(paths) >= {"cells", "claims", "paper_vs_reproduced", "summary"}
     assert {"table2", "table3", "claims"} <= set(written)
     roll = pd.read_csv(paths["claims_summary"])

@@ -10,17 +10,21 @@ from typing import Any
 
 import pandas as pd
 
-from auxbench.experiments import REFERENCE_SETTINGS, experiment
+from auxbench.experiments import METHOD_PAIR, REFERENCE_SETTINGS, experiment
 from auxbench.paths import RunKey
 
 from . import cells as cells_mod
 from . import runs as runs_mod
 from . import verdicts
+from .curves import BAND_COLUMNS, curve_bands
 from .options import AnalysisConfig
 
 
 @dataclass
 class Analysis:
+    """Everything the tables, figures and report show, computed once (`analyze`) and kept on
+    disk by `auxbench.analysis.result`, which the tables, figures and report jobs load."""
+
     cfg: AnalysisConfig
     runs: pd.DataFrame
     cells: pd.DataFrame
@@ -30,10 +34,13 @@ class Analysis:
     claims: pd.DataFrame | None = None
     claims_rollup: pd.DataFrame | None = None
     failed: pd.DataFrame | None = None
-    bench: pd.DataFrame | None = None
-    compute: pd.DataFrame | None = None
-    curves: pd.DataFrame | None = None
-    runs_dir: str | None = None
+    bench: pd.DataFrame | None = None            # the resource benchmark (Table 3)
+    compute: pd.DataFrame | None = None          # Snakemake's benchmark of each training job
+    compute_summary: pd.DataFrame | None = None  # compute per experiment
+    curves: pd.DataFrame | None = None           # every training curve, long form
+    curve_bands: pd.DataFrame | None = None      # curves over seeds (auxbench.analysis.curves)
+    plan: dict = field(default_factory=dict)     # what the workflow planned (Plan.summary)
+    left_out: list[str] = field(default_factory=list)  # run folders not planned, not read
 
     @property
     def experiments(self) -> list[str]:
@@ -58,27 +65,27 @@ def analyze(
     experiment_config: Mapping[str, Any] | AnalysisConfig | None = None,
     bench_json: str | Path | None = None,
     benchmarks_dir: str | Path | None = None,
-    load_curves: bool = True,
     keys: Iterable[RunKey] | None = None,
 ) -> Analysis:
     """Load the runs `keys` (a planned run without a folder is `missing`; None: every run under
-    `runs_dir`) and compute cells, comparisons, verdicts and claims."""
+    `runs_dir`) and compute cells, comparisons, verdicts, claims and curve bands."""
     cfg = AnalysisConfig.from_mapping(experiment_config)
     keys = None if keys is None else list(keys)
-    return analyze_frames(
+    a = analyze_frames(
         runs_mod.load_runs(runs_dir, keys), cfg, bench=runs_mod.load_bench(bench_json),
         compute=runs_mod.load_snakemake_benchmarks(benchmarks_dir, keys),
-        curves=runs_mod.load_curves(runs_dir, keys) if load_curves else None,
-        runs_dir=str(runs_dir))
+        curves=runs_mod.load_curves(runs_dir, keys))
+    a.left_out = [] if keys is None else runs_mod.unplanned_dirs(runs_dir, keys)
+    return a
 
 
 def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame | None = None,
-                   compute: pd.DataFrame | None = None, curves: pd.DataFrame | None = None,
-                   runs_dir: str | None = None) -> Analysis:
+                   compute: pd.DataFrame | None = None,
+                   curves: pd.DataFrame | None = None) -> Analysis:
     runs = runs_mod.normalize_runs(runs)
     runs_mod.check_consistent(runs)
     cells = cells_mod.summarize_cells(runs, cfg)
-    a = Analysis(cfg=cfg, runs=runs, cells=cells, runs_dir=runs_dir,
+    a = Analysis(cfg=cfg, runs=runs, cells=cells,
                  bench=bench if bench is not None else runs_mod.load_bench(None),
                  compute=compute, curves=curves)
     for exp in a.experiments:
@@ -86,16 +93,25 @@ def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame 
             a.comparisons[exp] = cells_mod.table_comparisons(runs, cells, exp, cfg)
         a.best[exp] = cells_mod.best_marks(runs, cells, exp, cfg)
     for exp in a.experiments:  # after the pairs: the order comparisons.csv has always had
-        ref = reference_cell(cells, exp) if experiment(exp).compares == "reference" else None
+        compares = experiment(exp).compares
+        ref = reference_cell(cells, exp) if compares == "reference" else None
         if ref is not None:
             a.comparisons[exp] = cells_mod.reference_comparisons(runs, cells, exp, ref, cfg)
+        if compares == "methods":
+            a.comparisons[exp] = cells_mod.method_comparisons(runs, cells, exp, METHOD_PAIR,
+                                                              cfg)
     a.paper_vs = verdicts.paper_vs_reproduced(cells, cfg)
     a.claims, a.claims_rollup = verdicts.evaluate_claims(runs, cfg)
     a.failed = verdicts.failed_runs(runs)
+    a.compute_summary = compute_summary(runs, compute)
+    bands = [curve_bands(curves, e, cfg) for e in a.experiments
+             if experiment(e).curves and curves is not None]
+    a.curve_bands = pd.concat(bands, ignore_index=True) if bands else pd.DataFrame(
+        columns=BAND_COLUMNS)
     return a
 
 
-def compute_summary(a: Analysis) -> pd.DataFrame:
+def compute_summary(runs: pd.DataFrame, compute: pd.DataFrame | None) -> pd.DataFrame:
     """Compute accounting per experiment: jobs, wall and CPU hours, peak memory.
 
     From the Snakemake benchmark TSVs when present, else from the runs' own metrics.json.
@@ -103,14 +119,14 @@ def compute_summary(a: Analysis) -> pd.DataFrame:
     cols = ["experiment", "source", "jobs", "wall_hours", "cpu_hours", "max_rss_mb",
             "max_peak_memory_mb"]
     rows = []
-    if a.compute is not None and not a.compute.empty:
-        for exp, g in a.compute.groupby(a.compute["experiment"].fillna("(other)")):
+    if compute is not None and not compute.empty:
+        for exp, g in compute.groupby(compute["experiment"].fillna("(other)")):
             rows.append({"experiment": exp, "source": "snakemake benchmark", "jobs": len(g),
                          "wall_hours": g["s"].sum() / 3600.0,
                          "cpu_hours": g["cpu_time"].sum() / 3600.0,
                          "max_rss_mb": g["max_rss"].max(), "max_peak_memory_mb": math.nan})
-    elif not a.runs.empty:
-        for exp, g in a.runs.groupby("experiment"):
+    elif not runs.empty:
+        for exp, g in runs.groupby("experiment"):
             rows.append({"experiment": exp, "source": "metrics.json", "jobs": len(g),
                          "wall_hours": g["wall_time_s"].sum() / 3600.0, "cpu_hours": math.nan,
                          "max_rss_mb": math.nan,

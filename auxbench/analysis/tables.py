@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auxbench.atomic import atomic_path, write_text
+from auxbench.atomic import write_csv, write_text
 from auxbench.experiments import EXPERIMENTS, experiment, table_names
 
-from .core import Analysis, compute_summary
+from .core import Analysis
 from .paper import PAPER_VALUES
 from .style import (
     PAPER_DATASET_ORDER,
@@ -157,11 +157,6 @@ def write_table(t: Table, out_dir: str | Path) -> dict[str, str]:
     tidy = t.tidy if t.tidy is not None else pd.DataFrame(t.rows, columns=t.header)
     write_csv(tidy, paths["csv"])
     return {k: str(v) for k, v in paths.items()}
-
-
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False)
 
 
 # --------------------------------------------------------------------------- builders
@@ -424,7 +419,7 @@ def failed_table(a: Analysis) -> Table:
 
 
 def compute_table(a: Analysis) -> Table:
-    c = compute_summary(a)
+    c = a.compute_summary
     t = Table(name="compute", title="Compute accounting", header=[
         "Experiment", "Source", "Jobs", "Wall hours", "CPU hours", "Max RSS (MB)",
         "Max peak memory (MB)"], rows=[], tidy=c, align="llrrrrr")

@@ -1,6 +1,7 @@
-# Aggregation, tables and figures (auxbench.analysis), from the planned runs only: run folders
-# of an earlier config in the same results/runs are left out, and planned runs without a folder
-# are reported as missing. With results_only: true, these rules read the run files present.
+# Aggregation, tables and figures (auxbench.analysis). The aggregate reads the planned runs only
+# (run folders of an earlier config in the same results/runs are left out, planned runs without
+# a folder are reported as missing; with results_only: true it reads the run files present) and
+# computes everything once; the tables and figures draw on its result.
 
 
 rule workflow_config:
@@ -18,11 +19,13 @@ rule workflow_config:
 
 
 rule aggregate:
-    """Per-seed runs -> per-cell n, mean, SD, bootstrap CI, tests, verdicts, claims (CSV, JSON)."""
+    """Per-seed runs -> per-cell n, mean, SD, bootstrap CI, tests, verdicts, claims, curve bands:
+    the analysis's one result (summary.json, curves.csv), read by tables, figures and report."""
     input:
         unpack(analysis_inputs),
     output:
-        summary=f"{paths.AGGREGATE_DIR}/summary.json",
+        summary=AGGREGATE_SUMMARY,
+        curves=AGGREGATE_CURVES,
         runs=f"{paths.AGGREGATE_DIR}/runs.csv",
         cells=f"{paths.AGGREGATE_DIR}/cells.csv",
         comparisons=f"{paths.AGGREGATE_DIR}/comparisons.csv",
@@ -46,9 +49,9 @@ rule aggregate:
 rule tables:
     """The paper's tables with our numbers beside its own (Markdown, LaTeX, CSV)."""
     input:
-        unpack(analysis_inputs),
+        summary=AGGREGATE_SUMMARY,
     output:
-        manifest=f"{paths.TABLES_DIR}/manifest.json",
+        manifest=TABLES_MANIFEST,
         md=[
             report(
                 f"{paths.TABLES_DIR}/{name}.md",
@@ -62,25 +65,22 @@ rule tables:
         tex=[f"{paths.TABLES_DIR}/{name}.tex" for name in TABLE_NAMES],
     params:
         code=ANALYSIS_CODE,
-        bench=bench_arg,
-        runs=paths.RUNS_DIR,
-        benchmarks=paths.TRAIN_BENCHMARKS_DIR,
     log:
         paths.job_log("tables"),
     conda:
         CONDA_ENV
     shell:
-        "auxbench tables --configfile {input.wf} --runs {params.runs} "
-        "{params.bench} --benchmarks {params.benchmarks} --out $(dirname {output.manifest}) "
-        "> {log} 2>&1"
+        "auxbench tables --aggregate $(dirname {input.summary}) "
+        "--out $(dirname {output.manifest}) > {log} 2>&1"
 
 
 rule figures:
     """The paper's figures, with error bars or bands over seeds (PNG and PDF)."""
     input:
-        unpack(analysis_inputs),
+        summary=AGGREGATE_SUMMARY,
+        curves=AGGREGATE_CURVES,
     output:
-        manifest=f"{paths.FIGURES_DIR}/manifest.json",
+        manifest=FIGURES_MANIFEST,
         png=[
             report(
                 f"{paths.FIGURES_DIR}/{name}.png",
@@ -93,13 +93,10 @@ rule figures:
         pdf=[f"{paths.FIGURES_DIR}/{name}.pdf" for name in FIGURE_NAMES],
     params:
         code=ANALYSIS_CODE,
-        bench=bench_arg,
-        runs=paths.RUNS_DIR,
-        benchmarks=paths.TRAIN_BENCHMARKS_DIR,
     log:
         paths.job_log("figures"),
     conda:
         CONDA_ENV
     shell:
-        "auxbench figures --configfile {input.wf} --runs {params.runs} "
-        "{params.bench} --out $(dirname {output.manifest}) > {log} 2>&1"
+        "auxbench figures --aggregate $(dirname {input.summary}) "
+        "--out $(dirname {output.manifest}) > {log} 2>&1"

@@ -152,8 +152,8 @@ def existing_run_files(name):
 
 
 def analysis_inputs(wildcards):
-    """What aggregate, tables and figures read: every planned run (or, results only, the run
-    files present), the Snakemake benchmark TSVs, and the resource benchmark when run."""
+    """What aggregate reads: every planned run (or, results only, the run files present), the
+    Snakemake benchmark TSVs, and the resource benchmark when run."""
     if RESULTS_ONLY:
         inputs = {"wf": paths.WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
                   "curves": existing_run_files("curve.csv")}
@@ -173,12 +173,17 @@ def bench_arg(wildcards, input):
     return f"--bench-json {shlex.quote(input.bench)}" if "bench" in input.keys() else ""
 
 
+AGGREGATE_SUMMARY = f"{paths.AGGREGATE_DIR}/{paths.SUMMARY_JSON}"
+AGGREGATE_CURVES = f"{paths.AGGREGATE_DIR}/{paths.CURVES_CSV}"
+TABLES_MANIFEST = f"{paths.TABLES_DIR}/{paths.MANIFEST_JSON}"
+FIGURES_MANIFEST = f"{paths.FIGURES_DIR}/{paths.MANIFEST_JSON}"
+
+
 def report_inputs(wildcards):
-    inputs = {"wf": paths.WORKFLOW_CONFIG, "summary": f"{paths.AGGREGATE_DIR}/summary.json",
-              "tables": f"{paths.TABLES_DIR}/manifest.json",
-              "figures": f"{paths.FIGURES_DIR}/manifest.json"}
-    if "bench" in analysis_inputs(wildcards):
-        inputs["bench"] = paths.RESOURCES_JSON
+    """The analysis's result, the tables and figures, and (when prepared here) the datasets'
+    manifests, which the report cites."""
+    inputs = {"summary": AGGREGATE_SUMMARY, "curves": AGGREGATE_CURVES,
+              "tables": TABLES_MANIFEST, "figures": FIGURES_MANIFEST}
     if not RESULTS_ONLY:
         inputs["manifests"] = sorted({PLAN.manifest_path(k) for k in PLAN.prepared()})
     return inputs
@@ -190,6 +195,5 @@ FIGURE_NAMES = experiments.FIGURE_NAMES
 
 
 def final_targets():
-    return [paths.REPORT_HTML, f"{paths.AGGREGATE_DIR}/summary.json",
-            f"{paths.TABLES_DIR}/manifest.json", f"{paths.FIGURES_DIR}/manifest.json"]
+    return [paths.REPORT_HTML, AGGREGATE_SUMMARY, TABLES_MANIFEST, FIGURES_MANIFEST]
 
