@@ -102,8 +102,6 @@ def add_workflow_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--configfile", action="append", default=[], metavar="FILE",
                    help="workflow config YAML (repeatable, later files update earlier ones; "
                         "default: config/config.yaml)")
-    p.add_argument("--workflow-config-json", metavar="JSON",
-                   help="the workflow config as JSON (what the Snakemake rules pass)")
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    dest="overrides", help="override one workflow-config key, e.g. seeds=[0]")
 
@@ -111,15 +109,7 @@ def add_workflow_config_args(p: argparse.ArgumentParser) -> None:
 def workflow_plan(args: argparse.Namespace):
     from auxbench import plan, workflow_config
 
-    if args.workflow_config_json:
-        try:
-            cfg = json.loads(args.workflow_config_json)
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"--workflow-config-json is not valid JSON: {err}") from None
-        for item in args.overrides:
-            cfg = workflow_config.merge(cfg, config.parse_override(item))
-    else:
-        cfg = workflow_config.load(args.configfile or ["config/config.yaml"], args.overrides)
+    cfg = workflow_config.load(args.configfile or ["config/config.yaml"], args.overrides)
     return plan.Plan(cfg)
 
 

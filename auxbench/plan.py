@@ -31,12 +31,9 @@ from auxbench.experiments import EXPERIMENTS
 from auxbench.paths import RESOURCES_JSON, RunKey
 from auxbench.train.feasibility import check_fits
 
-METHODS = runcfg.METHODS
 BUILTIN_SETTING = re.compile(
     r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))(?P<pwin>_pwin)?$")
 PWIN_SUFFIX = runcfg.PWIN_SUFFIX
-TOP_LEVEL_KEYS = ("scale", "description", "data", "results_only", "seeds", "compute", "base",
-                  "method_overrides", "datasets", "settings", "experiments", "analysis")
 LAYER_KEYS = ("model", "train")
 
 
@@ -65,11 +62,6 @@ class DatasetEntry:
     paper_dataset: str | None
     overrides: dict[str, Any]
     compute: dict[str, Any]
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The spec without its name: the `auxbench prepare NAME -o K=V` options."""
-        return {k: v for k, v in self.spec.items() if k != "name"}
 
 
 def seeds_text(exp: dict) -> str:
@@ -472,13 +464,6 @@ class Plan:
             if self.bench_experiment() is not None:
                 counts["bench_resources"] = 1
         return {k: v for k, v in counts.items() if v}
-
-    def targets(self) -> list[str]:
-        out = [paths.REPORT_HTML]
-        if not self.results_only:
-            for run in self.runs:
-                out += run.outputs()
-        return out
 
 
 def plan_from_files(files: Iterable[str | Path], overrides: Iterable[str] = (),

@@ -36,7 +36,6 @@ BENCH_COLUMNS = [
     "error",
 ]
 BENCH_STATUSES = ("ok", "oom", "error", "timeout", "skipped")
-STATUSES = ("completed", "failed", "missing")
 
 
 def _keys_from_path(seed_dir: Path, runs_dir: Path) -> dict:

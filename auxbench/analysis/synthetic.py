@@ -1,9 +1,8 @@
 """Synthetic run folders in the real formats, for tests and for trying the report.
 
 `write_run` writes one seed folder (metrics.json, curve.csv, asrun.json) exactly as
-docs/architecture.md specifies; `write_demo_tree` fills a whole results/runs tree for every
-experiment and `write_demo_bench` a resource benchmark JSON. The numbers are made up: never
-report them.
+docs/architecture.md specifies, and `write_demo_bench` a resource benchmark JSON. The numbers are
+made up: never report them.
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-
-import numpy as np
 
 from auxbench.atomic import write_json, write_text
 from auxbench.formats import CURVE_COLUMNS
@@ -78,83 +75,6 @@ def write_run(
     write_json(d / "asrun.json", {"config": {"run": {"experiment": experiment, "seed": seed}},
                                   "device": "cpu", "synthetic": True})
     return d
-
-
-# Means (fractions) of the made-up demo, shaped like the paper's orderings.
-_TABLE2 = {
-    "embedded_mnist": {("lstm", "full"): 0.97, ("lstm", "t300"): 0.40, ("rlstm", "full"): 0.975,
-                       ("rlstm", "t300"): 0.95, ("plstm", "full"): 0.97, ("plstm", "t300"): 0.94,
-                       ("rplstm", "full"): 0.976, ("rplstm", "t300"): 0.955,
-                       ("transformer", "full"): 0.98},
-    "embedded_pmnist": {("lstm", "full"): 0.88, ("lstm", "t300"): 0.87, ("rlstm", "full"): 0.94,
-                        ("rlstm", "t300"): 0.92, ("plstm", "full"): 0.92,
-                        ("plstm", "t300"): 0.915, ("rplstm", "full"): 0.945,
-                        ("rplstm", "t300"): 0.925, ("transformer", "full"): 0.96},
-    "embedded_cifar": {("lstm", "full"): 0.58, ("lstm", "t300"): 0.49, ("rlstm", "full"): 0.71,
-                       ("rlstm", "t300"): 0.65, ("plstm", "full"): 0.67, ("plstm", "t300"): 0.64,
-                       ("rplstm", "full"): 0.72, ("rplstm", "t300"): 0.66,
-                       ("transformer", "full"): 0.62},
-}
-
-
-def write_demo_tree(runs_dir: str | Path, seeds: int = 3, rng_seed: int = 0,
-                    sd: float = 0.005) -> Path:
-    """A whole runs tree: table2, fig3, table4, fig4, table6, fig5, fig6, with one failed seed
-    (fig3, Transformer at the longest length) and otherwise plausible made-up accuracies."""
-    rng = np.random.default_rng(rng_seed)
-    runs_dir = Path(runs_dir)
-
-    def acc(mu: float) -> float:
-        return float(np.clip(mu + rng.normal(0.0, sd), 0.0, 1.0))
-
-    for dataset, cells in _TABLE2.items():
-        seq = 1024 if "cifar" in dataset else 784
-        for (method, setting), mu in cells.items():
-            for s in range(seeds):
-                pre = 1 if method in ("rlstm", "plstm", "rplstm") else 0
-                write_run(runs_dir, "table2", dataset, method, setting, s, acc(mu), seq_len=seq,
-                          pretrain_epochs=pre)
-    for side, seq in ((8, 64), (16, 256), (32, 1024)):
-        ds = f"embedded_stanford_dogs-s{side}"
-        for (method, setting), mu in {("lstm", "full"): 0.30, ("rlstm", "t300"): 0.35,
-                                      ("transformer", "full"): 0.33}.items():
-            for s in range(seeds):
-                if method == "transformer" and side == 32:
-                    write_run(runs_dir, "fig3", ds, method, setting, s, None, status="failed",
-                              seq_len=seq, n_classes=12)
-                    continue
-                write_run(runs_dir, "fig3", ds, method, setting, s,
-                          acc(mu - 0.02 * np.log2(side / 8)), seq_len=seq, n_classes=12)
-    for (method, setting), mu in {("lstm", "full"): 0.80, ("rlstm", "t300"): 0.84}.items():
-        for s in range(seeds):
-            write_run(runs_dir, "table4", "embedded_dbpedia", method, setting, s, acc(mu),
-                      seq_len=400, n_classes=14)
-    for k in (300, 100, 20, 0):
-        for method, base in (("lstm", 0.49), ("rlstm", 0.65)):
-            mu = 0.1 + (base - 0.1) * (k / 300) ** 0.5 if method == "lstm" else \
-                0.4 + (base - 0.4) * (k / 300)
-            for s in range(seeds):
-                write_run(runs_dir, "fig4", "embedded_cifar", method, f"t{k}", s, acc(mu),
-                          seq_len=1024)
-    for method, mu in (("lstm", 0.58), ("rlstm", 0.71)):
-        for s in range(seeds):
-            write_run(runs_dir, "fig4", "embedded_cifar", method, "full", s, acc(mu),
-                      seq_len=1024)
-    for (n, length), mu in {(1, 600): 0.65, (2, 300): 0.655, (3, 200): 0.65,
-                            (6, 100): 0.63}.items():
-        for s in range(seeds):
-            write_run(runs_dir, "table6", "embedded_cifar", "rlstm", f"n{n}l{length}", s,
-                      acc(mu), seq_len=1024)
-    for method, mu in (("lstm", 0.49), ("rlstm", 0.65)):
-        for s in range(seeds):
-            write_run(runs_dir, "fig5", "embedded_cifar", method, "t300", s, acc(mu),
-                      seq_len=1024, epochs=8, pretrain_epochs=2 if method == "rlstm" else 0)
-    for setting, mu in {"full_method": 0.65, "no_pretrain": 0.62, "no_aux_in_training": 0.58,
-                        "no_shared_embedding": 0.645}.items():
-        for s in range(seeds):
-            write_run(runs_dir, "fig6", "embedded_cifar", "rlstm", setting, s, acc(mu),
-                      seq_len=1024)
-    return runs_dir
 
 
 def write_demo_bench(path: str | Path) -> Path:
