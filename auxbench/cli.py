@@ -74,9 +74,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def cmd_resources(args: argparse.Namespace) -> int:
     from auxbench import data
-    from auxbench.benchmark.runner import parse_cases, run_benchmark
+    from auxbench.resource_benchmark.runner import parse_cases, run_benchmark
 
     args.threads = None  # the benchmark sets threads per case with --case-threads
     base = resolved_config(args)
@@ -116,10 +116,10 @@ def workflow_plan(args: argparse.Namespace):
 def add_aggregate_args(p: argparse.ArgumentParser) -> None:
     add_workflow_config_args(p)
     p.add_argument("--runs", default=paths.RUNS_DIR, help="the run folders")
-    p.add_argument("--bench-json", default=None,
-                   help="`auxbench bench` output (Table 3); ignored when absent")
-    p.add_argument("--benchmarks", default=None,
-                   help="folder of Snakemake benchmark TSVs of the training jobs")
+    p.add_argument("--resources", default=None,
+                   help="`auxbench resources` output (Table 3); ignored when absent")
+    p.add_argument("--job-usage", default=None,
+                   help="folder of the training jobs' Snakemake benchmark TSVs (job usage)")
     p.add_argument("--out", default=paths.AGGREGATE_DIR, help="output folder")
 
 
@@ -159,9 +159,9 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     from auxbench.analysis import aggregate, analyze
 
     wf = workflow_plan(args)
-    bench = args.bench_json if args.bench_json and Path(args.bench_json).is_file() else None
-    a = analyze(args.runs, wf.analysis_options(), bench_json=bench,
-                benchmarks_dir=args.benchmarks, keys=wf.runs)
+    resources = args.resources if args.resources and Path(args.resources).is_file() else None
+    a = analyze(args.runs, wf.analysis_options(), resources_json=resources,
+                job_usage_dir=args.job_usage, keys=wf.runs)
     a.plan = wf.summary()
     files = aggregate(a, args.out)
     print(f"aggregate: {len(files)} files in {args.out}")
@@ -256,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="on divergence, write metrics with status 'failed' and exit 0")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("bench", help="time one training step per method and sequence length")
+    p = sub.add_parser("resources", help="Table 3's resource benchmark: time and memory of one "
+                                         "training step per method and sequence length")
     add_config_args(p)
     p.add_argument("--cases", default="lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,"
                                       "transformer:full", help="METHOD:SETTING list")
@@ -276,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true",
                    help="also run each case on nn.LSTM with PyTorch's default settings")
     p.add_argument("--out", required=True, help="JSON output (a .md table is written beside it)")
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_resources)
 
     add_workflow_commands(sub)
     return parser

@@ -18,9 +18,11 @@ RESULTS = "results"
 RUNS_DIR = f"{RESULTS}/runs"
 CHECKPOINTS_DIR = f"{RESULTS}/checkpoints"
 LOGS_DIR = f"{RESULTS}/logs"
-TRAIN_BENCHMARKS_DIR = f"{RESULTS}/benchmarks/train"
-RESOURCES_JSON = f"{RESULTS}/benchmarks/resources.json"
-BENCH_CONFIG = f"{RESULTS}/benchmarks/bench_config.json"
+# Snakemake's record of each training job (its `benchmark:` file: wall and CPU time, memory).
+TRAIN_JOB_USAGE_DIR = f"{RESULTS}/job_usage/train"
+# Table 3's resource benchmark (`auxbench resources`): its records and the run config it used.
+RESOURCES_JSON = f"{RESULTS}/resource_benchmark/resources.json"
+RESOURCES_CONFIG = f"{RESULTS}/resource_benchmark/config.json"
 AGGREGATE_DIR = f"{RESULTS}/aggregate"
 TABLES_DIR = f"{RESULTS}/tables"
 FIGURES_DIR = "figures"  # top level: the figures are what a reader looks for first
@@ -34,7 +36,7 @@ WORKFLOW_CONFIG = f"{RESULTS}/workflow_config.json"
 # The files every training run writes (docs/architecture.md), by the name the train rule gives them.
 RUN_FILES = {"metrics": "metrics.json", "curve": "curve.csv", "asrun": "asrun.json"}
 
-# A run's folder below RUNS_DIR (and CHECKPOINTS_DIR, and its log and benchmark below theirs).
+# A run's folder below RUNS_DIR (and CHECKPOINTS_DIR, and its log and job usage below theirs).
 # As written it is also the Snakemake output pattern; RunKey.parse reads it back.
 RUN_PATTERN = "{experiment}/{dataset}/{method}-{setting}/seed{seed}"
 RUN_GLOB = "*/*/*/seed*"  # every candidate folder, well named or not (parse refuses the others)
@@ -79,8 +81,8 @@ class RunKey:
         return train_log(self.rel)
 
     @property
-    def benchmark(self) -> str:
-        return train_benchmark(self.rel)
+    def job_usage(self) -> str:
+        return train_job_usage(self.rel)
 
     def folder(self, runs_dir: str | Path) -> Path:
         """The run's folder below another runs folder (an archive, a test's tree)."""
@@ -134,9 +136,9 @@ def prepare_log(key: str) -> str:
     return job_log(f"prepare/{key}")
 
 
-def train_benchmark(rel: str) -> str:
+def train_job_usage(rel: str) -> str:
     """Snakemake's `benchmark:` file of a training job (wall time, CPU time, memory)."""
-    return f"{TRAIN_BENCHMARKS_DIR}/{rel}.tsv"
+    return f"{TRAIN_JOB_USAGE_DIR}/{rel}.tsv"
 
 
 def prepared_dir(data_root: str, key: str) -> str:

@@ -84,7 +84,7 @@ class Plan:
         self._check_layers()
         self.runs = self._build_runs()
         self._check_runs()
-        self._check_bench()
+        self._check_resource_cases()
 
     # ----------------------------------------------------------------- the config's parts
     @property
@@ -282,9 +282,9 @@ class Plan:
                 raise ConfigError(f"run {run.rel} (dataset {run.dataset}): {err}; lower "
                                   f"aux_len for this dataset or experiment") from None
 
-    def _check_bench(self) -> None:
-        """Every bench case must fit every length it is measured at."""
-        item, cfg = self.bench_experiment(), self.bench_config()
+    def _check_resource_cases(self) -> None:
+        """Every case of the resource benchmark must fit every length it is measured at."""
+        item, cfg = self.resource_experiment(), self.resource_config()
         if item is None:
             return
         name, exp = item
@@ -382,14 +382,14 @@ class Plan:
         return {"threads": int(base["threads"]), "mem_mb": int(base["mem_mb"]),
                 "runtime": int(base["runtime_min"]), "gpu": int(base.get("gpu", 0))}
 
-    # ----------------------------------------------------------------- the bench (Table 3)
-    def bench_experiment(self) -> tuple[str, dict] | None:
+    # ----------------------------------------------------------------- the resource benchmark (Table 3)
+    def resource_experiment(self) -> tuple[str, dict] | None:
         items = list(self.experiments("bench").items())
         return items[0] if items else None
 
-    def bench_config(self) -> dict[str, Any] | None:
-        """The run config `auxbench bench --config` gets (without the runtime section)."""
-        item = self.bench_experiment()
+    def resource_config(self) -> dict[str, Any] | None:
+        """The run config `auxbench resources --config` gets (without the runtime section)."""
+        item = self.resource_experiment()
         if item is None:
             return None
         name, exp = item
@@ -461,8 +461,8 @@ class Plan:
         if not ro:
             counts["prepare_dataset"] = len(self.prepared())
             counts["train"] = len(self.runs)
-            if self.bench_experiment() is not None:
-                counts["bench_resources"] = 1
+            if self.resource_experiment() is not None:
+                counts["resource_benchmark"] = 1
         return {k: v for k, v in counts.items() if v}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from auxbench.analysis import aggregate, analyze, load, make_tables
-from auxbench.analysis.synthetic import write_demo_bench, write_run
+from auxbench.analysis.synthetic import write_demo_resources, write_run
 
 
 def test_load_gives_back_every_frame_and_the_same_tables(tmp_path):
@@ -19,13 +19,13 @@ def test_load_gives_back_every_frame_and_the_same_tables(tmp_path):
         write_run(runs, "fig5", "embedded_cifar", "rlstm", "t300", seed, acc, pretrain_epochs=2)
     write_run(runs, "table2", "mnist", "lstm", "full", 3, None, status="failed", error="nan loss")
     a = analyze(runs, {"scale": "paper", "analysis": {"n_resamples": 200}},
-                bench_json=write_demo_bench(tmp_path / "bench.json"))
+                resources_json=write_demo_resources(tmp_path / "resources.json"))
     a.plan = {"scale": "paper", "n_runs": 16}
     aggregate(a, tmp_path / "agg")
     b = load(tmp_path / "agg")
     assert b.cfg == a.cfg and b.plan == a.plan and b.experiments == a.experiments
-    for name in ("runs", "cells", "paper_vs", "claims", "claims_rollup", "failed", "bench",
-                 "compute", "compute_summary", "curves", "curve_bands"):
+    for name in ("runs", "cells", "paper_vs", "claims", "claims_rollup", "failed", "resources",
+                 "job_usage", "compute_summary", "curves", "curve_bands"):
         pd.testing.assert_frame_equal(getattr(b, name), getattr(a, name), obj=name)
     assert set(b.comparisons) == set(a.comparisons) == {"table2", "fig4"}
     for name, df in a.comparisons.items():

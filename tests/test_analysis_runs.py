@@ -1,4 +1,4 @@
-"""Loading run folders, curves and benchmarks in the real formats; clear errors on bad input."""
+"""Loading run folders, curves, resource benchmarks and job usage in the real formats; clear errors on bad input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import pytest
 
 from auxbench.analysis import runs as runs_mod
-from auxbench.analysis.synthetic import write_demo_bench, write_run
+from auxbench.analysis.synthetic import write_demo_resources, write_run
 from auxbench.atomic import write_json, write_text
 from auxbench.errors import DataError
 from auxbench.paths import RunKey
@@ -98,30 +98,30 @@ def test_curve_of_the_old_format_keeps_its_running_numbers_apart(tmp_path):
     assert math.isnan(row["train_loss"]) and math.isnan(row["train_accuracy"])
 
 
-def test_bench_json(tmp_path):
-    b = runs_mod.load_bench(write_demo_bench(tmp_path / "bench.json"))
+def test_resource_benchmark_json(tmp_path):
+    b = runs_mod.load_resources(write_demo_resources(tmp_path / "resources.json"))
     assert set(b["status"]) == {"ok", "oom"}
     assert (b["series"] == b["setting"]).all()
-    recs = json.loads((tmp_path / "bench.json").read_text())
+    recs = json.loads((tmp_path / "resources.json").read_text())
     recs[0]["backend"] = "fast"
     recs.append({**recs[0], "backend": "torch-default"})
     recs.append({**recs[1], "status": "skipped"})
     write_json(tmp_path / "b2.json", recs)
-    b2 = runs_mod.load_bench(tmp_path / "b2.json")
+    b2 = runs_mod.load_resources(tmp_path / "b2.json")
     assert {"full [fast]", "full [torch-default]"} <= set(b2["series"])
     write_json(tmp_path / "b3.json", [{**recs[0], "status": "exploded"}])
     with pytest.raises(DataError, match="status"):
-        runs_mod.load_bench(tmp_path / "b3.json")
+        runs_mod.load_resources(tmp_path / "b3.json")
     with pytest.raises(DataError, match="not found"):
-        runs_mod.load_bench(tmp_path / "absent.json")
+        runs_mod.load_resources(tmp_path / "absent.json")
 
 
-def test_snakemake_benchmark_tsv(tmp_path):
+def test_job_usage_tsv(tmp_path):
     p = tmp_path / "train" / "table2" / "mnist" / "lstm-full" / "seed1.tsv"
     p.parent.mkdir(parents=True)
     p.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\t"
                  "cpu_time\n3600.5\t1:00:00\t512.3\t900\t400\t450\t1.0\t2.0\t95.0\t3500.0\n")
-    df = runs_mod.load_snakemake_benchmarks(tmp_path)
+    df = runs_mod.load_job_usage(tmp_path)
     row = df.iloc[0]
     assert (row["experiment"], row["method"], row["setting"], row["seed"]) == (
         "table2", "lstm", "full", 1)

@@ -21,7 +21,7 @@ def test_run_paths_follow_the_architecture():
     assert run.checkpoint_dir == "results/checkpoints/table2/emb_mnist/rlstm-t32/seed1"
     assert run.outputs() == [f"{run.run_dir}/{f}" for f in ("metrics.json", "curve.csv",
                                                              "asrun.json")]
-    assert run.benchmark == "results/benchmarks/train/table2/emb_mnist/rlstm-t32/seed1.tsv"
+    assert run.job_usage == "results/job_usage/train/table2/emb_mnist/rlstm-t32/seed1.tsv"
     assert run.log == "results/logs/train/table2/emb_mnist/rlstm-t32/seed1.log"
 
 
@@ -33,7 +33,7 @@ def test_run_paths_follow_the_architecture():
 def test_parse_inverts_the_paths(key):
     assert RunKey.parse(key.rel) == key
     assert RunKey.parse(key.run_dir) == key
-    assert RunKey.parse(key.benchmark.removesuffix(".tsv")) == key
+    assert RunKey.parse(key.job_usage.removesuffix(".tsv")) == key
     assert RunKey.of(key.as_dict()) == key
 
 

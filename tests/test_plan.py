@@ -53,7 +53,7 @@ def test_config_files_validate_and_plan(name):
     counts = p.job_counts()
     assert counts["train"] == len(p.runs)
     assert counts["prepare_dataset"] == len({p.datasets[r.dataset].key for r in p.runs})
-    assert counts["bench_resources"] == 1
+    assert counts["resource_benchmark"] == 1
     for key in ("all", "aggregate", "tables", "figures", "report"):
         assert counts[key] == 1
     # every run config resolves and carries its labels
@@ -212,7 +212,7 @@ def test_disabled_experiment_plans_nothing():
     p = planmod.Plan(cfg)
     assert not any(r.experiment == "table4" for r in p.runs)
     assert "emb_text" not in p.dataset_ids()
-    assert "bench_resources" not in p.job_counts()
+    assert "resource_benchmark" not in p.job_counts()
 
 
 def test_results_only_plans_no_training():
@@ -240,8 +240,8 @@ def test_compute_resources(smoke):
     assert paper.compute("train", paper.runs[0])["gpu"] == 1
 
 
-def test_bench_config(smoke):
-    bc = smoke.bench_config()
+def test_resource_config(smoke):
+    bc = smoke.resource_config()
     assert bc["train"]["batch_size"] == 4 and "runtime" not in bc
     assert bc["model"]["hidden"] == 8
 

@@ -76,9 +76,9 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
             "dataset_manifest": {"arrays": {"train_x": {"file": "train_x.npy",
                                                         "sha256": "f" * 64}},
                                  "split_hashes": {"train": "a" * 64, "test": "b" * 64}}}))
-        bench = root / run.benchmark
-        bench.parent.mkdir(parents=True, exist_ok=True)
-        bench.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\t"
+        usage = root / run.job_usage
+        usage.parent.mkdir(parents=True, exist_ok=True)
+        usage.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\t"
                          "mean_load\tcpu_time\n"
                          f"{5.0 + i}\t0:00:05\t320.0\t900\t200\t250\t0\t0\t50\t{3.0 + i}\n")
     stray = root / "results/runs/table2/emb_mnist/lstm-full/seed7"
@@ -94,8 +94,8 @@ def built(tmp_path_factory):
     from auxbench.report import build_report
 
     runs = root / "results" / "runs"
-    bench_dir = root / "results" / "benchmarks" / "train"
-    a = analyze(runs, p.analysis_options(), benchmarks_dir=bench_dir, keys=p.runs)
+    usage_dir = root / paths.TRAIN_JOB_USAGE_DIR
+    a = analyze(runs, p.analysis_options(), job_usage_dir=usage_dir, keys=p.runs)
     a.plan = p.summary()
     aggregate(a, root / "results" / "aggregate")
     a = load(root / "results" / "aggregate")

@@ -71,7 +71,7 @@ def test_whole_dag_writes_every_output(smoke_run):
     for run in plan.runs:
         for f in run.outputs():
             assert (wd / f).is_file(), f
-        assert (wd / run.benchmark).is_file()
+        assert (wd / run.job_usage).is_file()
         assert (wd / run.log).is_file()
         metrics = json.loads((wd / run.run_dir / "metrics.json").read_text())
         assert metrics["status"] == "completed" and metrics["resumed"] == 0
@@ -89,7 +89,7 @@ def test_whole_dag_writes_every_output(smoke_run):
     assert "smoke-test" in html and 'src="data:image/png;base64,' in html
     per_seed = pd.read_csv(wd / "results/report_data/per_seed_runs.csv")
     assert len(per_seed) == len(plan.runs) and (per_seed["status"] == "completed").all()
-    if plan.bench_experiment() is not None:
+    if plan.resource_experiment() is not None:
         assert (wd / paths.RESOURCES_JSON).is_file()
 
 

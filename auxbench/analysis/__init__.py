@@ -3,7 +3,7 @@
 The analysis runs once, in the workflow's aggregate job; the tables, figures and report jobs load
 its result:
 
-    analyze(runs_dir, experiment_config=None, bench_json=None, benchmarks_dir=None, keys=None)
+    analyze(runs_dir, experiment_config=None, resources_json=None, job_usage_dir=None, keys=None)
         -> Analysis: the runs `keys` (the planned ones; None: every run folder under
         `runs_dir`) and everything computed from them (cells, comparisons, best cells, paper
         versus reproduced, claims, failed runs, compute, curve bands).
@@ -20,7 +20,7 @@ its result:
         record per figure {name, png, pdf, caption, n, interval, test, status}.
 
 `experiment_config` is the mapping `Plan.analysis_options` gives (auxbench.analysis.options);
-`bench_json` is the resource benchmark's output; `benchmarks_dir` holds Snakemake `benchmark:`
+`resources_json` is the resource benchmark's output; `job_usage_dir` holds Snakemake `benchmark:`
 TSVs.
 
 Modules: runs (reading run folders, RUN_COLUMNS), stats (intervals, tests, Holm), options

@@ -34,8 +34,8 @@ class Analysis:
     claims: pd.DataFrame | None = None
     claims_rollup: pd.DataFrame | None = None
     failed: pd.DataFrame | None = None
-    bench: pd.DataFrame | None = None            # the resource benchmark (Table 3)
-    compute: pd.DataFrame | None = None          # Snakemake's benchmark of each training job
+    resources: pd.DataFrame | None = None        # the resource benchmark (Table 3)
+    job_usage: pd.DataFrame | None = None        # Snakemake's record of each training job
     compute_summary: pd.DataFrame | None = None  # compute per experiment
     curves: pd.DataFrame | None = None           # every training curve, long form
     curve_bands: pd.DataFrame | None = None      # curves over seeds (auxbench.analysis.curves)
@@ -63,8 +63,8 @@ def reference_cell(cells: pd.DataFrame, experiment: str) -> tuple[str, str] | No
 def analyze(
     runs_dir: str | Path,
     experiment_config: Mapping[str, Any] | AnalysisConfig | None = None,
-    bench_json: str | Path | None = None,
-    benchmarks_dir: str | Path | None = None,
+    resources_json: str | Path | None = None,
+    job_usage_dir: str | Path | None = None,
     keys: Iterable[RunKey] | None = None,
 ) -> Analysis:
     """Load the runs `keys` (a planned run without a folder is `missing`; None: every run under
@@ -72,22 +72,22 @@ def analyze(
     cfg = AnalysisConfig.from_mapping(experiment_config)
     keys = None if keys is None else list(keys)
     a = analyze_frames(
-        runs_mod.load_runs(runs_dir, keys), cfg, bench=runs_mod.load_bench(bench_json),
-        compute=runs_mod.load_snakemake_benchmarks(benchmarks_dir, keys),
+        runs_mod.load_runs(runs_dir, keys), cfg, resources=runs_mod.load_resources(resources_json),
+        job_usage=runs_mod.load_job_usage(job_usage_dir, keys),
         curves=runs_mod.load_curves(runs_dir, keys))
     a.left_out = [] if keys is None else runs_mod.unplanned_dirs(runs_dir, keys)
     return a
 
 
-def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame | None = None,
-                   compute: pd.DataFrame | None = None,
+def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig,
+                   resources: pd.DataFrame | None = None, job_usage: pd.DataFrame | None = None,
                    curves: pd.DataFrame | None = None) -> Analysis:
     runs = runs_mod.normalize_runs(runs)
     runs_mod.check_consistent(runs)
     cells = cells_mod.summarize_cells(runs, cfg)
     a = Analysis(cfg=cfg, runs=runs, cells=cells,
-                 bench=bench if bench is not None else runs_mod.load_bench(None),
-                 compute=compute, curves=curves)
+                 resources=resources if resources is not None else runs_mod.load_resources(None),
+                 job_usage=job_usage, curves=curves)
     for exp in a.experiments:
         if experiment(exp).compares == "pairs":
             a.comparisons[exp] = cells_mod.table_comparisons(runs, cells, exp, cfg)
@@ -103,7 +103,7 @@ def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame 
     a.paper_vs = verdicts.paper_vs_reproduced(cells, cfg)
     a.claims, a.claims_rollup = verdicts.evaluate_claims(runs, cfg)
     a.failed = verdicts.failed_runs(runs)
-    a.compute_summary = compute_summary(runs, compute)
+    a.compute_summary = compute_summary(runs, job_usage)
     bands = [curve_bands(curves, e, cfg) for e in a.experiments
              if experiment(e).curves and curves is not None]
     a.curve_bands = pd.concat(bands, ignore_index=True) if bands else pd.DataFrame(
@@ -111,7 +111,7 @@ def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame 
     return a
 
 
-def compute_summary(runs: pd.DataFrame, compute: pd.DataFrame | None) -> pd.DataFrame:
+def compute_summary(runs: pd.DataFrame, job_usage: pd.DataFrame | None) -> pd.DataFrame:
     """Compute accounting per experiment: jobs, wall and CPU hours, peak memory.
 
     From the Snakemake benchmark TSVs when present, else from the runs' own metrics.json.
@@ -119,8 +119,8 @@ def compute_summary(runs: pd.DataFrame, compute: pd.DataFrame | None) -> pd.Data
     cols = ["experiment", "source", "jobs", "wall_hours", "cpu_hours", "max_rss_mb",
             "max_peak_memory_mb"]
     rows = []
-    if compute is not None and not compute.empty:
-        for exp, g in compute.groupby(compute["experiment"].fillna("(other)")):
+    if job_usage is not None and not job_usage.empty:
+        for exp, g in job_usage.groupby(job_usage["experiment"].fillna("(other)")):
             rows.append({"experiment": exp, "source": "snakemake benchmark", "jobs": len(g),
                          "wall_hours": g["s"].sum() / 3600.0,
                          "cpu_hours": g["cpu_time"].sum() / 3600.0,

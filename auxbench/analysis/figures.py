@@ -419,7 +419,7 @@ def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
     """Peak memory and step time against sequence length, log-log; OOM points as crosses at the
     top edge; bars span min-max over benchmark repeats."""
     name, title = EXPERIMENTS["table3"].figure, f"{EXPERIMENTS['table3'].title} (as a figure)"
-    b = a.bench
+    b = a.resources
     if b is None or b.empty:
         return _empty(out_dir, name, title, "no resource benchmark records")
     fig, axes = _new_figure(12.0, 3.6, ncols=3)

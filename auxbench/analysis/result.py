@@ -87,7 +87,7 @@ def save(a: Analysis, out_dir: str | Path) -> dict[str, str]:
     files["curves"] = str(out_dir / CURVES)
     write_csv(curves, files["curves"])
     # Kept as JSON only: what the tables, figures and report need besides the CSVs above.
-    more = {"resources": a.bench, "job_usage": a.compute, "curve_bands": a.curve_bands}
+    more = {"resources": a.resources, "job_usage": a.job_usage, "curve_bands": a.curve_bands}
     summary = {
         "options": _options(a.cfg),
         "n_runs": len(a.runs),
@@ -145,6 +145,6 @@ def load(out_dir: str | Path) -> Analysis:
         best=split(frame("best"), "experiment", drop=False),
         paper_vs=frame("paper_vs_reproduced"), claims=frame("claims"),
         claims_rollup=_frame(summary["claims_summary"], columns["claims_summary"]),
-        failed=frame("failed_runs"), bench=frame("resources"), compute=frame("job_usage"),
+        failed=frame("failed_runs"), resources=frame("resources"), job_usage=frame("job_usage"),
         compute_summary=frame("compute"), curves=curves.astype(curve_types),
         curve_bands=frame("curve_bands"), plan=summary["plan"], left_out=summary["left_out"])

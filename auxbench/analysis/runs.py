@@ -30,12 +30,12 @@ RUN_COLUMNS = [
     "wall_time_s", "peak_memory_mb", "seq_len", "n_classes", "n_parameters", "resumed",
     "config_hash", "code_version", "error", "run_dir",
 ]
-BENCH_COLUMNS = [
+RESOURCE_COLUMNS = [
     "method", "setting", "seq_len", "batch_size", "device", "backend", "step_time_s",
     "samples_per_s", "peak_memory_mb", "activation_mb", "gflop", "gflops_per_s", "status",
     "error",
 ]
-BENCH_STATUSES = ("ok", "oom", "error", "timeout", "skipped")
+RESOURCE_STATUSES = ("ok", "oom", "error", "timeout", "skipped")
 
 
 def _keys_from_path(seed_dir: Path, runs_dir: Path) -> dict:
@@ -244,16 +244,16 @@ def load_curves(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> p
     return out
 
 
-def load_bench(path: str | Path | None) -> pd.DataFrame:
-    """The resource benchmark JSON of `auxbench bench` (a list of records)."""
+def load_resources(path: str | Path | None) -> pd.DataFrame:
+    """The resource benchmark JSON of `auxbench resources` (a list of records)."""
     if path is None:
-        return pd.DataFrame(columns=[*BENCH_COLUMNS, "series"])
+        return pd.DataFrame(columns=[*RESOURCE_COLUMNS, "series"])
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as fh:
             records = json.load(fh)
     except FileNotFoundError as exc:
-        raise DataError(f"{path}: resource benchmark file not found; run `auxbench bench`") from exc
+        raise DataError(f"{path}: resource benchmark file not found; run `auxbench resources`") from exc
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON ({exc})") from exc
     if isinstance(records, dict) and "records" in records:
@@ -264,11 +264,11 @@ def load_bench(path: str | Path | None) -> pd.DataFrame:
     for i, r in enumerate(records):
         if not isinstance(r, dict) or not {"method", "setting", "seq_len", "status"} <= set(r):
             raise DataError(f"{path}: record {i} lacks method/setting/seq_len/status")
-        if r["status"] not in BENCH_STATUSES:
+        if r["status"] not in RESOURCE_STATUSES:
             raise DataError(f"{path}: record {i} has status {r['status']!r} "
-                            f"({'|'.join(BENCH_STATUSES)})")
-        rows.append({c: r.get(c) for c in BENCH_COLUMNS})
-    df = pd.DataFrame(rows, columns=BENCH_COLUMNS)
+                            f"({'|'.join(RESOURCE_STATUSES)})")
+        rows.append({c: r.get(c) for c in RESOURCE_COLUMNS})
+    df = pd.DataFrame(rows, columns=RESOURCE_COLUMNS)
     # Several backends for one (method, setting), e.g. the `torch-default` baseline beside the
     # fast LSTM, are kept apart by folding the backend into the setting shown.
     multi = df.groupby(["method", "setting"])["backend"].transform(
@@ -281,36 +281,36 @@ def load_bench(path: str | Path | None) -> pd.DataFrame:
     return df
 
 
-SMK_BENCH_COLUMNS = ["s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out",
+JOB_USAGE_COLUMNS = ["s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out",
                      "mean_load", "cpu_time"]
 
 
-def load_snakemake_benchmarks(bench_dir: str | Path | None,
-                              keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
-    """Snakemake `benchmark:` TSVs under `bench_dir`, one row per file (its last line); only
+def load_job_usage(job_usage_dir: str | Path | None,
+                   keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+    """Snakemake `benchmark:` TSVs under `job_usage_dir`, one row per file (its last line); only
     those of the runs `keys` when given.
 
-    The path relative to `bench_dir` is kept as `job`; when it ends like a run folder
+    The path relative to `job_usage_dir` is kept as `job`; when it ends like a run folder
     (auxbench.paths.RUN_PATTERN, plus .tsv) the run's keys are filled in too.
     """
     wanted = None if keys is None else set(keys)
-    cols = ["job", "experiment", "dataset", "method", "setting", "seed"] + SMK_BENCH_COLUMNS
-    if bench_dir is None or not Path(bench_dir).is_dir():
+    cols = ["job", "experiment", "dataset", "method", "setting", "seed"] + JOB_USAGE_COLUMNS
+    if job_usage_dir is None or not Path(job_usage_dir).is_dir():
         return pd.DataFrame(columns=cols)
-    bench_dir = Path(bench_dir)
+    job_usage_dir = Path(job_usage_dir)
     rows = []
-    for path in sorted(bench_dir.rglob("*.tsv")):
+    for path in sorted(job_usage_dir.rglob("*.tsv")):
         with open(path, encoding="utf-8", newline="") as fh:
             recs = list(csv.DictReader(fh, delimiter="\t"))
         if not recs:
             continue
         rec = recs[-1]
-        rel = path.relative_to(bench_dir)
+        rel = path.relative_to(job_usage_dir)
         key = RunKey.parse(rel.with_suffix(""))
         if wanted is not None and key not in wanted:
             continue
         row = {"job": str(rel), **(key.as_keys() if key else dict.fromkeys(KEY_FIELDS))}
-        for c in SMK_BENCH_COLUMNS:
+        for c in JOB_USAGE_COLUMNS:
             v = rec.get(c)
             row[c] = v if c == "h:m:s" else _num(v if v not in ("", "-", "NA") else None)
         rows.append(row)

@@ -1,7 +1,7 @@
 """Synthetic run folders in the real formats, for tests and for trying the report.
 
 `write_run` writes one seed folder (metrics.json, curve.csv, asrun.json) exactly as
-docs/architecture.md specifies, and `write_demo_bench` a resource benchmark JSON. The numbers are
+docs/architecture.md specifies, and `write_demo_resources` a resource benchmark JSON. The numbers are
 made up: never report them.
 """
 
@@ -77,8 +77,8 @@ def write_run(
     return d
 
 
-def write_demo_bench(path: str | Path) -> Path:
-    """A made-up `auxbench bench` JSON: constant memory for r-LSTM t300, linear for LSTM full,
+def write_demo_resources(path: str | Path) -> Path:
+    """A made-up `auxbench resources` JSON: constant memory for r-LSTM t300, linear for LSTM full,
     quadratic for the Transformer (out of memory at the longest length)."""
     records = []
     for n in (1024, 4096, 16384):

@@ -290,12 +290,12 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
 
 def resources_table(a: Analysis) -> Table:
     """Table 3: peak memory and time per training step against sequence length."""
-    b = a.bench if a.bench is not None else pd.DataFrame()
+    b = a.resources if a.resources is not None else pd.DataFrame()
     exp = EXPERIMENTS["table3"]
     t = Table(name=exp.table, title=f"{exp.title} (peak memory MB / seconds per step)",
               header=["Model"], rows=[])
     if b.empty:
-        t.notes.append("No resource benchmark records were given (run `auxbench bench`).")
+        t.notes.append("No resource benchmark records were given (run `auxbench resources`).")
         t.tidy = pd.DataFrame()
         return t
     lens = sorted(int(x) for x in b["seq_len"].dropna().unique())

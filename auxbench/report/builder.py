@@ -397,12 +397,12 @@ def section_compute(inp: Inputs, files: dict[str, Path]) -> str:
         own = pd.to_numeric(per_run.get("wall_time_s"), errors="coerce")
         rss = pd.to_numeric(per_run.get("job_max_rss_mb"), errors="coerce")
         peak = pd.to_numeric(per_run.get("peak_memory_mb"), errors="coerce")
-        src = "Snakemake benchmark files" if wall.notna().any() else "the runs' metrics.json"
+        src = "Snakemake's job usage files" if wall.notna().any() else "the runs' metrics.json"
         total_wall = wall.sum() if wall.notna().any() else own.sum()
         parts.append(
             f"<p>Training jobs: <strong>{num(total_wall / 3600, 2)} wall hours</strong> "
             f"in total (from {src}), {num(cpu.sum() / 3600, 2)} CPU hours; largest job memory "
-            f"{num(rss.max(), 0)} MB resident (benchmark) and {num(peak.max(), 0)} MB peak "
+            f"{num(rss.max(), 0)} MB resident (job usage) and {num(peak.max(), 0)} MB peak "
             "(the run's own measure: resident set on CPU, allocated memory on CUDA). Time spent "
             "inside training (metrics.json) totals "
             f"{num(own.sum() / 3600, 2)} hours; the difference is process start-up and data "

@@ -70,13 +70,13 @@ def gather(inp: Inputs) -> Inputs:
 
 def per_run_compute(inp: Inputs) -> pd.DataFrame:
     """One row per planned run: status, the run's own wall time and peak memory, and what the
-    Snakemake benchmark measured for the job (wall s, CPU s, max RSS)."""
+    Snakemake recorded of the job (wall s, CPU s, max RSS: its job usage)."""
     cols = [*KEY_FIELDS, "status", "epochs", "pretrain_epochs", "resumed", "wall_time_s",
             "peak_memory_mb"]
     runs = inp.runs[cols].copy()
     if runs.empty:
         return runs
-    jobs = inp.a.compute
+    jobs = inp.a.job_usage
     if jobs is not None and not jobs.empty:
         jobs = jobs.dropna(subset=["experiment"]).astype({"seed": int}).rename(
             columns=JOB_COLUMNS)

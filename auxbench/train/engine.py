@@ -153,7 +153,7 @@ def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[floa
     return loss_sum / n, correct / n
 
 
-class Run:
+class TrainingRun:
     """One training run, resumable from its checkpoint."""
 
     def __init__(self, cfg: dict, run_dir: Path, checkpoint_dir: Path, log=None):
@@ -381,4 +381,4 @@ class Run:
 
 
 def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False) -> dict:
-    return Run(cfg, run_dir, checkpoint_dir).execute(record_failure=record_failure)
+    return TrainingRun(cfg, run_dir, checkpoint_dir).execute(record_failure=record_failure)

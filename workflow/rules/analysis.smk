@@ -33,16 +33,16 @@ rule aggregate:
         claims=f"{paths.AGGREGATE_DIR}/claims.csv",
     params:
         code=ANALYSIS_CODE,
-        bench=bench_arg,
+        resources=resources_arg,
         runs=paths.RUNS_DIR,
-        benchmarks=paths.TRAIN_BENCHMARKS_DIR,
+        job_usage=paths.TRAIN_JOB_USAGE_DIR,
     log:
         paths.job_log("aggregate"),
     conda:
         CONDA_ENV
     shell:
         "auxbench aggregate --configfile {input.wf} --runs {params.runs} "
-        "{params.bench} --benchmarks {params.benchmarks} --out $(dirname {output.summary}) "
+        "{params.resources} --job-usage {params.job_usage} --out $(dirname {output.summary}) "
         "> {log} 2>&1"
 
 

@@ -58,18 +58,18 @@ DATA_ROOT = PLAN.data_root
 # versions as params retrains after a model edit but not after a plot edit.
 PREPARE_CODE = code_version(("data", "atomic.py"))
 TRAIN_CODE = code_version(TRAINING_CODE)
-BENCH_CODE = code_version(("benchmark", "models", "train", "config.py", "runtime.py"))
+RESOURCES_CODE = code_version(("resource_benchmark", "models", "train", "config.py", "runtime.py"))
 ANALYSIS_CODE = code_version(("analysis", "plan.py", "paths.py", "experiments.py"))
 REPORT_CODE = code_version(("analysis", "report", "plan.py", "paths.py", "experiments.py"))
 
 # The whole workflow config, saved as results/workflow_config.json for the analysis and report
 # jobs (they rebuild the plan from it) and for whoever reads the results later.
 WORKFLOW_JSON = json.dumps(config, sort_keys=True, separators=(",", ":"))
-# Runtime settings (device, data folder) of `auxbench train`/`bench`, as --set arguments.
+# Runtime settings (device, data folder) of `auxbench train`/`resources`, as --set arguments.
 RUNTIME_SET = " ".join(f"--set {shlex.quote(item)}" for item in PLAN.runtime_overrides())
 PREPARE_ARGS = f"--data-root {shlex.quote(DATA_ROOT)}" + (
     f" --mirror {shlex.quote(str(PLAN.data_mirror))}" if PLAN.data_mirror else "")
-BENCH = PLAN.bench_experiment()
+RESOURCE_BENCHMARK = PLAN.resource_experiment()
 
 
 # ----------------------------------------------------------------------------- data
@@ -132,17 +132,17 @@ def train_gpu(wildcards):
     return PLAN.compute("train", run_of(wildcards))["gpu"]
 
 
-# ----------------------------------------------------------------------------- bench
-def bench_config_json(wildcards):
-    return json.dumps(PLAN.bench_config(), sort_keys=True, separators=(",", ":"))
+# ----------------------------------------------------------------------------- resource benchmark
+def resource_config_json(wildcards):
+    return json.dumps(PLAN.resource_config(), sort_keys=True, separators=(",", ":"))
 
 
-def bench_cases(wildcards):
-    return ",".join(BENCH[1]["cases"])
+def resource_cases(wildcards):
+    return ",".join(RESOURCE_BENCHMARK[1]["cases"])
 
 
-def bench_lengths(wildcards):
-    return ",".join(str(n) for n in BENCH[1]["lengths"])
+def resource_lengths(wildcards):
+    return ",".join(str(n) for n in RESOURCE_BENCHMARK[1]["lengths"])
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -153,24 +153,24 @@ def existing_run_files(name):
 
 def analysis_inputs(wildcards):
     """What aggregate reads: every planned run (or, results only, the run files present), the
-    Snakemake benchmark TSVs, and the resource benchmark when run."""
+    training jobs' usage (Snakemake benchmark TSVs), and the resource benchmark when run."""
     if RESULTS_ONLY:
         inputs = {"wf": paths.WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
                   "curves": existing_run_files("curve.csv")}
         if Path(paths.RESOURCES_JSON).is_file():
-            inputs["bench"] = paths.RESOURCES_JSON
+            inputs["resources"] = paths.RESOURCES_JSON
         return inputs
     inputs = {"wf": paths.WORKFLOW_CONFIG,
               "metrics": [f"{r.run_dir}/metrics.json" for r in PLAN.runs],
               "curves": [f"{r.run_dir}/curve.csv" for r in PLAN.runs],
-              "benchmarks": [r.benchmark for r in PLAN.runs]}
-    if BENCH is not None:
-        inputs["bench"] = paths.RESOURCES_JSON
+              "job_usage": [r.job_usage for r in PLAN.runs]}
+    if RESOURCE_BENCHMARK is not None:
+        inputs["resources"] = paths.RESOURCES_JSON
     return inputs
 
 
-def bench_arg(wildcards, input):
-    return f"--bench-json {shlex.quote(input.bench)}" if "bench" in input.keys() else ""
+def resources_arg(wildcards, input):
+    return f"--resources {shlex.quote(input.resources)}" if "resources" in input.keys() else ""
 
 
 AGGREGATE_SUMMARY = f"{paths.AGGREGATE_DIR}/{paths.SUMMARY_JSON}"

@@ -21,7 +21,7 @@ rule train:
     log:
         paths.train_log(paths.RUN_PATTERN),
     benchmark:
-        paths.train_benchmark(paths.RUN_PATTERN)
+        paths.train_job_usage(paths.RUN_PATTERN)
     threads: train_threads
     resources:
         mem_mb=train_mem_mb,
@@ -36,19 +36,19 @@ rule train:
         "--record-failure > {log} 2>&1"
 
 
-rule bench_resources:
-    """Table 3: training-step time and peak memory against sequence length (auxbench bench)."""
+rule resource_benchmark:
+    """Table 3: training-step time and peak memory against sequence length (auxbench resources)."""
     output:
         json=paths.RESOURCES_JSON,
-        cfg=paths.BENCH_CONFIG,
+        cfg=paths.RESOURCES_CONFIG,
     params:
-        cfg=bench_config_json,
-        cases=bench_cases,
-        lengths=bench_lengths,
-        code=BENCH_CODE,
+        cfg=resource_config_json,
+        cases=resource_cases,
+        lengths=resource_lengths,
+        code=RESOURCES_CODE,
         runtime=RUNTIME_SET,
     log:
-        paths.job_log("bench_resources"),
+        paths.job_log("resource_benchmark"),
     threads: PLAN.compute("bench")["threads"]
     resources:
         mem_mb=PLAN.compute("bench")["mem_mb"],
@@ -59,5 +59,5 @@ rule bench_resources:
     shell:
         "printf '%s\\n' {params.cfg:q} > {output.cfg}; "
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
-        "auxbench bench --config {output.cfg} {params.runtime} --set runtime.threads={threads} "
+        "auxbench resources --config {output.cfg} {params.runtime} --set runtime.threads={threads} "
         "--cases {params.cases} --lengths {params.lengths} --out {output.json} > {log} 2>&1"
