@@ -252,28 +252,30 @@ def _table_with_collapsed(t: Table, what: str) -> str:
     return out
 
 
+def _verdict_section(inp: Inputs, anchor: str, heading: str, intro: str, name: str,
+                     what: str) -> str:
+    """A section around one of the verdict tables, the rows nothing ran for collapsed."""
+    return "\n".join([f'<h2 id="{anchor}">{heading}</h2>', f"<p>{intro}</p>",
+                      _table_with_collapsed(inp.tables[name], what), _links(inp, name)])
+
+
 def section_paper_vs(inp: Inputs) -> str:
-    parts = ['<h2 id="paper-vs">Paper versus reproduced</h2>']
-    t = inp.tables["paper_vs_reproduced"]
-    parts.append("<p>Every number the paper reports that we could verify (docs/paper.md §5), beside "
-                 "our mean over seeds with its 95% bootstrap interval and a verdict. A verdict "
-                 "against the paper's number is given only at the paper's scale on the real "
-                 "datasets; at other scales the cells say <em>not comparable</em> and the "
-                 "orderings are tested as claims instead.</p>")
-    parts.append(_table_with_collapsed(t, "rows"))
-    parts.append(_links(inp, "paper_vs_reproduced"))
-    return "\n".join(parts)
+    return _verdict_section(
+        inp, "paper-vs", "Paper versus reproduced",
+        "Every number the paper reports that we could verify (docs/paper.md §5), beside our mean "
+        "over seeds with its 95% bootstrap interval and a verdict. A verdict against the paper's "
+        "number is given only at the paper's scale on the real datasets; at other scales the "
+        "cells say <em>not comparable</em> and the orderings are tested as claims instead.",
+        "paper_vs_reproduced", "rows")
 
 
 def section_claims(inp: Inputs) -> str:
-    parts = ['<h2 id="claims">Claims, tested</h2>']
-    t = inp.tables["claims"]
-    parts.append("<p>Each claim of the paper becomes one-sided tests between cells of our runs, "
-                 "on every dataset standing for the paper's (n per cell, the difference of means "
-                 "with its confidence interval, the Holm-adjusted p value and effect sizes).</p>")
-    parts.append(_table_with_collapsed(t, "comparisons"))
-    parts.append(_links(inp, "claims"))
-    return "\n".join(parts)
+    return _verdict_section(
+        inp, "claims", "Claims, tested",
+        "Each claim of the paper becomes one-sided tests between cells of our runs, on every "
+        "dataset standing for the paper's (n per cell, the difference of means with its "
+        "confidence interval, the Holm-adjusted p value and effect sizes).",
+        "claims", "comparisons")
 
 
 def section_tables(inp: Inputs) -> str:
