@@ -276,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address-space cap per case, so an oversized case fails alone")
     p.add_argument("--baseline", action="store_true",
                    help="also run each case on nn.LSTM with PyTorch's default settings")
-    p.add_argument("--out", required=True, help="JSON output (a .md table is written beside it)")
+    p.add_argument("--out", default=paths.RESOURCES_JSON,
+                   help="JSON output (a .md table is written beside it)")
     p.set_defaults(func=cmd_resources)
 
     add_workflow_commands(sub)
