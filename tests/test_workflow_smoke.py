@@ -17,6 +17,7 @@ import pytest
 
 from auxbench import paths
 from auxbench import plan as planmod
+from auxbench.experiments import FIGURE_NAMES, table_names
 from auxbench.versioning import code_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,10 +81,9 @@ def test_whole_dag_writes_every_output(smoke_run):
         assert not (wd / run.checkpoint_dir / "last.pt").exists()
     for key in plan.prepared():
         assert (wd / plan.manifest_path(key)).is_file()
-    for name in ("table2", "table3", "paper_vs_reproduced", "claims", "failed_runs", "compute"):
+    for name in table_names({r.experiment for r in plan.runs}):
         assert (wd / "results/tables" / f"{name}.md").is_file()
-    for name in ("fig3_accuracy_vs_length", "fig4_shrinking_bptt", "fig5_curves",
-                 "fig6_ablation"):
+    for name in FIGURE_NAMES:
         assert (wd / "figures" / f"{name}.png").is_file()
     html = (wd / "results/report.html").read_text()
     assert "smoke-test" in html and 'src="data:image/png;base64,' in html
