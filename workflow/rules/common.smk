@@ -1,6 +1,7 @@
 # Helpers of the workflow: the config check, the plan, input functions, params and resources.
-# All logic lives in auxbench.plan (tested in tests/test_plan.py); this file only adapts it to
-# Snakemake. Rules never compute anything themselves.
+# The logic lives in auxbench (the plan: plan.py; where files go: paths.py; which tables and
+# figures: experiments.py; tested without Snakemake); this file only adapts it to Snakemake.
+# Rules never compute anything themselves.
 
 import json
 import shlex
@@ -59,11 +60,13 @@ DATA_ROOT = PLAN.data_root
 PREPARE_CODE = code_version(("data", "atomic.py"))
 TRAIN_CODE = code_version(TRAINING_CODE)
 RESOURCES_CODE = code_version(("resource_benchmark", "models", "train", "config.py", "runtime.py"))
-ANALYSIS_CODE = code_version(("analysis", "plan.py", "paths.py", "experiments.py"))
+ANALYSIS_CODE = code_version(("analysis", "plan.py", "workflow_config.py", "paths.py",
+                              "experiments.py"))
 REPORT_CODE = code_version(("analysis", "report", "plan.py", "paths.py", "experiments.py"))
 
-# The whole workflow config, saved as results/workflow_config.json for the analysis and report
-# jobs (they rebuild the plan from it) and for whoever reads the results later.
+# The whole workflow config, saved as results/workflow_config.json for the aggregate job (it
+# rebuilds the plan from it, and passes what was planned on to tables, figures and report) and
+# for whoever reads the results later.
 WORKFLOW_JSON = json.dumps(config, sort_keys=True, separators=(",", ":"))
 # Runtime settings (device, data folder) of `auxbench train`/`resources`, as --set arguments.
 RUNTIME_SET = " ".join(f"--set {shlex.quote(item)}" for item in PLAN.runtime_overrides())
