@@ -26,11 +26,7 @@ include: "workflow/rules/common.smk"
 
 # Seeds are numbers, methods the known five, settings and experiments plain names.
 wildcard_constraints:
-    experiment=planmod.NAME_PATTERN,
-    dataset=r"[A-Za-z0-9_.]+",
-    method="|".join(planmod.METHODS),
-    setting=planmod.NAME_PATTERN,
-    seed=planmod.SEED_PATTERN,
+    **paths.WILDCARDS,
 
 
 include: "workflow/rules/data.smk"

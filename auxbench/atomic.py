@@ -56,3 +56,9 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def write_csv(df: Any, path: str | os.PathLike) -> None:
+    """A pandas frame as CSV, without its index."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from auxbench import __version__, config
+from auxbench import __version__, config, paths
 from auxbench.errors import AuxbenchError, ConfigError
 
 EXIT_PREEMPTED = 75
@@ -74,9 +74,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def cmd_resources(args: argparse.Namespace) -> int:
     from auxbench import data
-    from auxbench.benchmark.runner import parse_cases, run_benchmark
+    from auxbench.resource_benchmark.runner import parse_cases, run_benchmark
 
     args.threads = None  # the benchmark sets threads per case with --case-threads
     base = resolved_config(args)
@@ -102,35 +102,30 @@ def add_workflow_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--configfile", action="append", default=[], metavar="FILE",
                    help="workflow config YAML (repeatable, later files update earlier ones; "
                         "default: config/config.yaml)")
-    p.add_argument("--workflow-config-json", metavar="JSON",
-                   help="the workflow config as JSON (what the Snakemake rules pass)")
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    dest="overrides", help="override one workflow-config key, e.g. seeds=[0]")
 
 
 def workflow_plan(args: argparse.Namespace):
-    from auxbench import plan
+    from auxbench import plan, workflow_config
 
-    if args.workflow_config_json:
-        try:
-            cfg = json.loads(args.workflow_config_json)
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"--workflow-config-json is not valid JSON: {err}") from None
-        for item in args.overrides:
-            cfg = plan.merge(cfg, config.parse_override(item))
-    else:
-        cfg = plan.load_workflow_config(args.configfile or ["config/config.yaml"], args.overrides)
+    cfg = workflow_config.load(args.configfile or ["config/config.yaml"], args.overrides)
     return plan.Plan(cfg)
 
 
-def add_analysis_args(p: argparse.ArgumentParser, benchmarks: bool = True) -> None:
+def add_aggregate_args(p: argparse.ArgumentParser) -> None:
     add_workflow_config_args(p)
-    p.add_argument("--runs", default="results/runs", help="the run folders")
-    p.add_argument("--bench-json", default=None,
-                   help="`auxbench bench` output (Table 3); ignored when absent")
-    if benchmarks:
-        p.add_argument("--benchmarks", default=None,
-                       help="folder of Snakemake benchmark TSVs of the training jobs")
+    p.add_argument("--runs", default=paths.RUNS_DIR, help="the run folders")
+    p.add_argument("--resources", default=None,
+                   help="`auxbench resources` output (Table 3); ignored when absent")
+    p.add_argument("--job-usage", default=None,
+                   help="folder of the training jobs' Snakemake benchmark TSVs (job usage)")
+    p.add_argument("--out", default=paths.AGGREGATE_DIR, help="output folder")
+
+
+def add_result_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--aggregate", default=paths.AGGREGATE_DIR,
+                   help="the analysis's result (`auxbench aggregate`)")
     p.add_argument("--out", required=True, help="output folder")
 
 
@@ -159,34 +154,32 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analysis_of(args: argparse.Namespace):
-    from auxbench import plan
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    """The analysis of the runs the workflow config plans (others under --runs are left out)."""
+    from auxbench.analysis import aggregate, analyze
 
     wf = workflow_plan(args)
-    return plan.planned_analysis(wf, args.runs, bench_json=args.bench_json,
-                                 benchmarks_dir=getattr(args, "benchmarks", None))
-
-
-def cmd_aggregate(args: argparse.Namespace) -> int:
-    from auxbench.analysis import aggregate
-
-    paths = aggregate(_analysis_of(args), args.out)
-    print(f"aggregate: {len(paths)} files in {args.out}")
+    resources = args.resources if args.resources and Path(args.resources).is_file() else None
+    a = analyze(args.runs, wf.analysis_options(), resources_json=resources,
+                job_usage_dir=args.job_usage, keys=wf.runs)
+    a.plan = wf.summary()
+    files = aggregate(a, args.out)
+    print(f"aggregate: {len(files)} files in {args.out}")
     return 0
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    from auxbench.analysis import make_tables
+    from auxbench.analysis import load, make_tables
 
-    written = make_tables(_analysis_of(args), args.out)
+    written = make_tables(load(args.aggregate), args.out)
     print(f"tables: {len(written)} tables in {args.out}")
     return 0
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from auxbench.analysis import make_figures
+    from auxbench.analysis import load, make_figures
 
-    records = make_figures(_analysis_of(args), args.out)
+    records = make_figures(load(args.aggregate), args.out)
     print(f"figures: {len(records)} figures in {args.out}")
     return 0
 
@@ -194,11 +187,9 @@ def cmd_figures(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from auxbench.report import build_report
 
-    wf = workflow_plan(args)
-    out = build_report(wf, out_html=args.out, data_dir=args.data_dir, runs_dir=args.runs,
+    out = build_report(out_html=args.out, data_dir=args.data_dir, runs_dir=args.runs,
                        aggregate_dir=args.aggregate, tables_dir=args.tables,
-                       figures_dir=args.figures, bench_json=args.bench_json,
-                       benchmarks_dir=args.benchmarks, logs_dir=args.logs)
+                       figures_dir=args.figures, logs_dir=args.logs)
     print(f"report: {out}")
     return 0
 
@@ -209,30 +200,28 @@ def add_workflow_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("aggregate", help="per-seed runs -> cells, tests, verdicts (CSV + JSON)")
-    add_analysis_args(p)
+    p = sub.add_parser("aggregate", help="the planned runs -> cells, tests, verdicts, claims, "
+                                         "curve bands (the result the others read)")
+    add_aggregate_args(p)
     p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("tables", help="the paper's tables with our numbers (md, tex, csv)")
-    add_analysis_args(p)
+    add_result_args(p)
     p.set_defaults(func=cmd_tables)
 
     p = sub.add_parser("figures", help="the paper's figures with error bars (png, pdf)")
-    add_analysis_args(p, benchmarks=False)
+    add_result_args(p)
     p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("report", help="the self-contained HTML report")
-    add_workflow_config_args(p)
-    p.add_argument("--runs", default="results/runs")
-    p.add_argument("--aggregate", default="results/aggregate")
-    p.add_argument("--tables", default="results/tables")
-    p.add_argument("--figures", default="figures")
-    p.add_argument("--bench-json", default=None)
-    p.add_argument("--benchmarks", default=None, help="Snakemake benchmark TSVs of training")
-    p.add_argument("--logs", default="results/logs", help="job logs (linked from run health)")
-    p.add_argument("--data-dir", default="results/report_data",
+    p.add_argument("--runs", default=paths.RUNS_DIR, help="the run folders (as-run records)")
+    p.add_argument("--aggregate", default=paths.AGGREGATE_DIR)
+    p.add_argument("--tables", default=paths.TABLES_DIR)
+    p.add_argument("--figures", default=paths.FIGURES_DIR)
+    p.add_argument("--logs", default=paths.LOGS_DIR, help="job logs (linked from run health)")
+    p.add_argument("--data-dir", default=paths.REPORT_DATA_DIR,
                    help="folder for the CSVs the report links to")
-    p.add_argument("--out", default="results/report.html")
+    p.add_argument("--out", default=paths.REPORT_HTML)
     p.set_defaults(func=cmd_report)
 
 
@@ -267,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="on divergence, write metrics with status 'failed' and exit 0")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("bench", help="time one training step per method and sequence length")
+    p = sub.add_parser("resources", help="Table 3's resource benchmark: time and memory of one "
+                                         "training step per method and sequence length")
     add_config_args(p)
     p.add_argument("--cases", default="lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,"
                                       "transformer:full", help="METHOD:SETTING list")
@@ -286,8 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address-space cap per case, so an oversized case fails alone")
     p.add_argument("--baseline", action="store_true",
                    help="also run each case on nn.LSTM with PyTorch's default settings")
-    p.add_argument("--out", required=True, help="JSON output (a .md table is written beside it)")
-    p.set_defaults(func=cmd_bench)
+    p.add_argument("--out", default=paths.RESOURCES_JSON,
+                   help="JSON output (a .md table is written beside it)")
+    p.set_defaults(func=cmd_resources)
 
     add_workflow_commands(sub)
     return parser

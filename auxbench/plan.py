@@ -1,51 +1,9 @@
-"""The workflow plan: from the workflow config (``config/*.yaml``) to runs, paths and run configs.
+"""The workflow plan: from the workflow config (``auxbench.workflow_config``) to the runs.
 
-The Snakefile only asks this module: which runs exist, where each one writes, which prepared
-dataset it reads, which run config it trains with, what resources it asks for. Everything here is
-importable and tested without Snakemake (``tests/test_plan.py``); ``auxbench plan`` prints it.
-
-The workflow config (validated by ``workflow/schemas/config.schema.yaml``)::
-
-    scale: embedded                 # embedded | lite | paper | smoke: shown in the report
-    description: "..."              # one paragraph for the report
-    data: {root: data, mirror: null}
-    results_only: false             # true: rebuild tables/figures/report from existing run folders
-    seeds: [0, 1, 2]                # seeds of every experiment that does not list its own
-    compute:                        # runtime only: never changes a result or a config hash
-      device: cpu                   # auto | cpu | cuda
-      train:   {threads: 1, mem_mb: 2000, runtime_min: 60, gpu: 0}
-      prepare: {threads: 1, mem_mb: 4000, runtime_min: 60, gpu: 0}
-      bench:   {threads: 1, mem_mb: 8000, runtime_min: 60, gpu: 0}
-    base: {model: {...}, train: {...}}            # run-config layer for every run
-    method_overrides: {transformer: {train: {...}}}
-    datasets:                                     # dataset id (used in paths) -> spec
-      embedded_mnist:
-        spec: {name: embedded_mnist, side: 16, ...}
-        paper_dataset: mnist                      # the paper's column it stands for (or null)
-        overrides: {train: {...}}                 # run-config layer for runs on this dataset
-        compute: {mem_mb: 4000}                   # optional: resources of its training jobs
-    settings:                                     # named settings; full, tK, nNlL (+ _pwin) are built in
-      no_pretrain: {train: {pretrain_epochs: 0}}
-    experiments:
-      table2:
-        kind: train
-        enabled: true
-        datasets: [embedded_mnist]
-        methods: [lstm, rlstm, plstm, rplstm, transformer]
-        settings: [full, t300]
-        seeds: [0, 1, 2]                          # optional (default: top-level seeds)
-        dataset_seeds: {embedded_mnist: [0, 1, 2, 3, 4]}      # optional: per dataset
-        exclude: [plstm-full]                     # optional: cells of the grid to leave out
-        overrides: {train: {...}}                 # optional
-        dataset_overrides: {embedded_mnist: {train: {...}}}   # optional
-      table3:
-        kind: bench
-        enabled: true
-        dataset: embedded_dogs_s32                # optional: the run config's dataset
-        methods: [lstm, rlstm, transformer]
-        lengths: [256, 1024, 4096]
-        overrides: {train: {batch_size: 16}}
-    analysis: {confidence: 0.95, ...}             # options of auxbench.analysis
+The Snakefile asks this module which runs exist, which prepared dataset each reads, which run
+config it trains with and what resources it asks for (where it writes: ``auxbench.paths``). It
+only plans: reading the results back is the analysis's (``auxbench.analysis.runs``). Importable
+and tested without Snakemake (``tests/test_plan.py``); ``auxbench plan`` prints it.
 
 A run's config is the run-config defaults (``auxbench.config.DEFAULTS``) updated, in order, by
 ``base``, ``method_overrides[method]``, the dataset's ``overrides``, ``{"dataset": spec}``, the
@@ -66,84 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from auxbench import config as runcfg
-from auxbench import data, methods
+from auxbench import data, methods, paths, workflow_config
 from auxbench.errors import ConfigError
+from auxbench.experiments import EXPERIMENTS
+from auxbench.paths import RESOURCES_JSON, RunKey
 from auxbench.train.feasibility import check_fits
 
-# ------------------------------------------------------------------------------------ paths
-RESULTS = "results"
-RUNS_DIR = f"{RESULTS}/runs"
-CHECKPOINTS_DIR = f"{RESULTS}/checkpoints"
-LOGS_DIR = f"{RESULTS}/logs"
-TRAIN_BENCHMARKS_DIR = f"{RESULTS}/benchmarks/train"
-RESOURCES_JSON = f"{RESULTS}/benchmarks/resources.json"
-BENCH_CONFIG = f"{RESULTS}/benchmarks/bench_config.json"
-AGGREGATE_DIR = f"{RESULTS}/aggregate"
-TABLES_DIR = f"{RESULTS}/tables"
-FIGURES_DIR = "figures"
-REPORT_HTML = f"{RESULTS}/report.html"
-REPORT_DATA_DIR = f"{RESULTS}/report_data"
-WORKFLOW_CONFIG = f"{RESULTS}/workflow_config.json"
-RUN_FILES = ("metrics.json", "curve.csv", "asrun.json")
-
-METHODS = methods.NAMES
-NAME_PATTERN = r"[A-Za-z0-9_]+"
-SEED_PATTERN = r"[0-9]+"
 BUILTIN_SETTING = re.compile(
     r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))(?P<pwin>_pwin)?$")
 PWIN_SUFFIX = runcfg.PWIN_SUFFIX
-TOP_LEVEL_KEYS = ("scale", "description", "data", "results_only", "seeds", "compute", "base",
-                  "method_overrides", "datasets", "settings", "experiments", "analysis")
 LAYER_KEYS = ("model", "train")
-
-WORKFLOW_DIR = Path(__file__).resolve().parent.parent / "workflow"
-DEFAULT_SCHEMA = WORKFLOW_DIR / "schemas" / "config.schema.yaml"
-
-
-# ------------------------------------------------------------------------------------ runs
-@dataclass(frozen=True, order=True)
-class Run:
-    """One training job: (experiment, dataset id, method, setting, seed)."""
-
-    experiment: str
-    dataset: str
-    method: str
-    setting: str
-    seed: int
-
-    @property
-    def rel(self) -> str:
-        return f"{self.experiment}/{self.dataset}/{self.method}-{self.setting}/seed{self.seed}"
-
-    @property
-    def label(self) -> str:
-        return self.rel
-
-    @property
-    def run_dir(self) -> str:
-        return f"{RUNS_DIR}/{self.rel}"
-
-    @property
-    def checkpoint_dir(self) -> str:
-        return f"{CHECKPOINTS_DIR}/{self.rel}"
-
-    @property
-    def log(self) -> str:
-        return f"{LOGS_DIR}/train/{self.rel}.log"
-
-    @property
-    def benchmark(self) -> str:
-        return f"{TRAIN_BENCHMARKS_DIR}/{self.rel}.tsv"
-
-    def outputs(self) -> list[str]:
-        return [f"{self.run_dir}/{name}" for name in RUN_FILES]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"experiment": self.experiment, "dataset": self.dataset, "method": self.method,
-                "setting": self.setting, "seed": self.seed, "run_dir": self.run_dir}
 
 
 def builtin_setting(name: str) -> dict[str, Any] | None:
@@ -162,58 +53,6 @@ def builtin_setting(name: str) -> dict[str, Any] | None:
     return {"train": train}
 
 
-# --------------------------------------------------------------------------- loading configs
-def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    """Recursive dict update, as Snakemake merges several --configfile and --config values."""
-    return runcfg.deep_merge(dict(base), dict(update))
-
-
-def load_workflow_config(paths: Iterable[str | Path], overrides: Iterable[str] = ()) -> dict:
-    """Read workflow config files (later ones update earlier ones) and `key.sub=value` overrides."""
-    cfg: dict[str, Any] = {}
-    for path in paths:
-        cfg = merge(cfg, runcfg.load_file(path))
-    for item in overrides:
-        cfg = merge(cfg, runcfg.parse_override(item))
-    return cfg
-
-
-_SCHEMA_CACHE: dict[str, dict] = {}
-
-
-def load_schema(path: str | Path | None = None) -> dict:
-    path = Path(path) if path is not None else DEFAULT_SCHEMA
-    key = str(path.resolve())
-    if key not in _SCHEMA_CACHE:
-        if not path.is_file():
-            raise ConfigError(f"workflow config schema {path} not found")
-        _SCHEMA_CACHE[key] = yaml.safe_load(path.read_text())
-    return _SCHEMA_CACHE[key]
-
-
-def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None) -> None:
-    """Validate the workflow config's structure; ConfigError names the first wrong key."""
-    import jsonschema
-
-    schema = schema if isinstance(schema, dict) else load_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = list(validator.iter_errors(dict(cfg)))
-    if not errors:
-        return
-
-    def depth_first(e):
-        # The most specific error: descend into if/then and anyOf contexts.
-        while e.context:
-            e = min(e.context, key=lambda c: (-len(c.absolute_path), str(c.message)))
-        return e
-
-    errors = sorted((depth_first(e) for e in errors),
-                    key=lambda e: (-len(e.absolute_path), runcfg.key_path(e.absolute_path)))
-    lines = [runcfg.describe_schema_error(e) for e in errors[:5]]
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    raise ConfigError("workflow config: " + "; ".join(lines) + more)
-
-
 # ------------------------------------------------------------------------------------ the plan
 @dataclass(frozen=True)
 class DatasetEntry:
@@ -223,11 +62,6 @@ class DatasetEntry:
     paper_dataset: str | None
     overrides: dict[str, Any]
     compute: dict[str, Any]
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The spec without its name: the `auxbench prepare NAME -o K=V` options."""
-        return {k: v for k, v in self.spec.items() if k != "name"}
 
 
 def seeds_text(exp: dict) -> str:
@@ -242,15 +76,15 @@ class Plan:
     def __init__(self, cfg: Mapping[str, Any], schema: str | Path | dict | None = None,
                  check_structure: bool = True):
         if check_structure:
-            check_schema(cfg, schema)
+            workflow_config.check_schema(cfg, schema)
         self.cfg = copy.deepcopy(dict(cfg))
-        self._configs: dict[Run, dict] = {}
+        self._configs: dict[RunKey, dict] = {}
         self.datasets = self._build_datasets()
         self.settings = self._build_settings()
         self._check_layers()
         self.runs = self._build_runs()
         self._check_runs()
-        self._check_bench()
+        self._check_resource_cases()
 
     # ----------------------------------------------------------------- the config's parts
     @property
@@ -341,13 +175,10 @@ class Plan:
         return out
 
     def manifest_path(self, key: str) -> str:
-        return f"{self.data_root}/prepared/{key}/manifest.json"
+        return paths.manifest_path(self.data_root, key)
 
     def dataset_manifest(self, ds_id: str) -> str:
         return self.manifest_path(self.datasets[ds_id].key)
-
-    def prepare_log(self, key: str) -> str:
-        return f"{LOGS_DIR}/prepare/{key}.log"
 
     # ----------------------------------------------------------------- settings and layers
     def _build_settings(self) -> dict[str, dict[str, Any]]:
@@ -406,8 +237,13 @@ class Plan:
                 self._check_layer(f"experiments.{name}.dataset_overrides.{ds}", layer)
 
     # ----------------------------------------------------------------- runs
-    def _build_runs(self) -> list[Run]:
-        runs: list[Run] = []
+    def _build_runs(self) -> list[RunKey]:
+        for name, exp in self.experiments().items():
+            known = EXPERIMENTS.get(name)
+            if known is not None and exp["kind"] != known.kind:
+                raise ConfigError(f"experiments.{name}: kind {exp['kind']!r}, but {name} is the "
+                                  f"paper's {known.kind} experiment ({known.title})")
+        runs: list[RunKey] = []
         bench = [n for n in self.experiments("bench")]
         if len(bench) > 1:
             raise ConfigError(f"experiments: at most one enabled bench experiment (it writes "
@@ -431,7 +267,7 @@ class Plan:
             for ds in exp["datasets"]:
                 for method, setting in cells:
                     for seed in self.experiment_seeds(name, ds):
-                        runs.append(Run(name, ds, method, setting, seed))
+                        runs.append(RunKey(name, ds, method, setting, seed))
         if len(set(runs)) != len(runs):  # pragma: no cover - prevented by uniqueItems
             raise ConfigError("experiments: the same run is listed twice")
         return runs
@@ -445,12 +281,12 @@ class Plan:
             try:
                 check_fits(cfg, data.sequence_shape(spec)[0])
             except ConfigError as err:
-                raise ConfigError(f"run {run.label} (dataset {run.dataset}): {err}; lower "
+                raise ConfigError(f"run {run.rel} (dataset {run.dataset}): {err}; lower "
                                   f"aux_len for this dataset or experiment") from None
 
-    def _check_bench(self) -> None:
-        """Every bench case must fit every length it is measured at."""
-        item, cfg = self.bench_experiment(), self.bench_config()
+    def _check_resource_cases(self) -> None:
+        """Every case of the resource benchmark must fit every length it is measured at."""
+        item, cfg = self.resource_experiment(), self.resource_config()
         if item is None:
             return
         name, exp = item
@@ -464,7 +300,7 @@ class Plan:
                                       f"{err}; lower overrides.train.aux_len or drop the "
                                       f"length") from None
 
-    def run_layers(self, run: Run) -> list[tuple[str, dict[str, Any]]]:
+    def run_layers(self, run: RunKey) -> list[tuple[str, dict[str, Any]]]:
         exp = self.cfg["experiments"][run.experiment]
         ds = self.datasets[run.dataset]
         return [
@@ -482,26 +318,26 @@ class Plan:
                                     "setting": run.setting, "seed": run.seed}}),
         ]
 
-    def run_config(self, run: Run) -> dict[str, Any]:
+    def run_config(self, run: RunKey) -> dict[str, Any]:
         """The resolved run config of one run, runtime section included (a copy)."""
         if run not in self._configs:
             layers = [layer for _, layer in self.run_layers(run)] + [self.runtime_layer()]
             try:
                 cfg = runcfg.resolve(*layers)
             except ConfigError as err:
-                raise ConfigError(f"run {run.label}: {err}") from None
+                raise ConfigError(f"run {run.rel}: {err}") from None
             if methods.METHODS[run.method].predicts and (
                     cfg["train"]["plstm_gradient"] == "window") != run.setting.endswith(
                     PWIN_SUFFIX):
                 raise ConfigError(
-                    f"run {run.label}: a setting's name ends in {PWIN_SUFFIX!r} exactly when its "
+                    f"run {run.rel}: a setting's name ends in {PWIN_SUFFIX!r} exactly when its "
                     f"p-LSTM runs use train.plstm_gradient: window (gradient through the predicted "
                     f"window, outside the paper's method), so that every label says so; this run "
                     f"has plstm_gradient: {cfg['train']['plstm_gradient']}")
             self._configs[run] = cfg
         return copy.deepcopy(self._configs[run])
 
-    def train_config(self, run: Run) -> dict[str, Any]:
+    def train_config(self, run: RunKey) -> dict[str, Any]:
         """What the training rule passes as --config-json: the run config without `runtime`.
 
         Runtime settings (device, data folder, threads) are given on the command line instead,
@@ -511,7 +347,7 @@ class Plan:
         cfg.pop("runtime")
         return cfg
 
-    def train_json(self, run: Run) -> str:
+    def train_json(self, run: RunKey) -> str:
         return json.dumps(self.train_config(run), sort_keys=True, separators=(",", ":"))
 
     def runtime_layer(self) -> dict[str, Any]:
@@ -527,20 +363,20 @@ class Plan:
                 f"runtime.data_mirror={mirror}", "runtime.progress=none"]
 
     def find_run(self, experiment: str, dataset: str, method: str, setting: str,
-                 seed: int | str) -> Run:
-        run = Run(experiment, dataset, method, setting, int(seed))
+                 seed: int | str) -> RunKey:
+        run = RunKey(experiment, dataset, method, setting, int(seed))
         if run not in self._run_set:
-            raise ConfigError(f"run {run.label} is not part of this workflow config")
+            raise ConfigError(f"run {run.rel} is not part of this workflow config")
         return run
 
     @property
-    def _run_set(self) -> set[Run]:
+    def _run_set(self) -> set[RunKey]:
         if not hasattr(self, "_runs_cache"):
             self._runs_cache = set(self.runs)
         return self._runs_cache
 
     # ----------------------------------------------------------------- resources
-    def compute(self, kind: str, run: Run | None = None) -> dict[str, int]:
+    def compute(self, kind: str, run: RunKey | None = None) -> dict[str, int]:
         """threads, mem_mb, runtime (minutes), gpu for a job of kind train | prepare | bench."""
         base = dict(self.cfg["compute"][kind])
         if run is not None:
@@ -548,14 +384,14 @@ class Plan:
         return {"threads": int(base["threads"]), "mem_mb": int(base["mem_mb"]),
                 "runtime": int(base["runtime_min"]), "gpu": int(base.get("gpu", 0))}
 
-    # ----------------------------------------------------------------- the bench (Table 3)
-    def bench_experiment(self) -> tuple[str, dict] | None:
+    # ----------------------------------------------------------------- the resource benchmark (Table 3)
+    def resource_experiment(self) -> tuple[str, dict] | None:
         items = list(self.experiments("bench").items())
         return items[0] if items else None
 
-    def bench_config(self) -> dict[str, Any] | None:
-        """The run config `auxbench bench --config` gets (without the runtime section)."""
-        item = self.bench_experiment()
+    def resource_config(self) -> dict[str, Any] | None:
+        """The run config `auxbench resources --config` gets (without the runtime section)."""
+        item = self.resource_experiment()
         if item is None:
             return None
         name, exp = item
@@ -614,7 +450,8 @@ class Plan:
             "datasets": {d: {"spec": e.spec, "key": e.key, "paper_dataset": e.paper_dataset}
                          for d, e in self.datasets.items() if d in set(self.dataset_ids())
                          or d in self._used_datasets},
-            "experiments": exps, "n_runs": len(self.runs),
+            "train_datasets": self.dataset_ids(), "experiments": exps,
+            "n_runs": len(self.runs), "config": self.cfg,
         }
 
     # ----------------------------------------------------------------- job counts
@@ -626,118 +463,11 @@ class Plan:
         if not ro:
             counts["prepare_dataset"] = len(self.prepared())
             counts["train"] = len(self.runs)
-            if self.bench_experiment() is not None:
-                counts["bench_resources"] = 1
+            if self.resource_experiment() is not None:
+                counts["resource_benchmark"] = 1
         return {k: v for k, v in counts.items() if v}
 
-    def targets(self) -> list[str]:
-        out = [REPORT_HTML]
-        if not self.results_only:
-            for run in self.runs:
-                out += run.outputs()
-        return out
 
-
-def plan_from_files(paths: Iterable[str | Path], overrides: Iterable[str] = (),
+def plan_from_files(files: Iterable[str | Path], overrides: Iterable[str] = (),
                     schema: str | Path | None = None) -> Plan:
-    return Plan(load_workflow_config(paths, overrides), schema=schema)
-
-
-def wildcard_constraints(plan: Plan | None = None) -> dict[str, str]:
-    out = {
-        "experiment": NAME_PATTERN,
-        "dataset": r"[A-Za-z0-9_.]+",
-        "method": "|".join(METHODS),
-        "setting": NAME_PATTERN,
-        "seed": SEED_PATTERN,
-    }
-    if plan is not None and plan.prepared():
-        out["key"] = "|".join(re.escape(k) for k in sorted(plan.prepared()))
-    else:
-        out["key"] = r"[A-Za-z0-9_.\-]+"
-    return out
-
-
-# --------------------------------------------------------------------------- analysis inputs
-def unplanned_run_dirs(plan: Plan, runs_dir: str | Path = RUNS_DIR) -> list[str]:
-    """Seed folders under `runs_dir` that this config does not plan (left out of the analysis)."""
-    runs_dir = Path(runs_dir)
-    if not runs_dir.is_dir():
-        return []
-    planned = {Path(r.run_dir).relative_to(RUNS_DIR).as_posix() for r in plan.runs}
-    out = []
-    for p in sorted(runs_dir.glob("*/*/*/seed*")):
-        rel = p.relative_to(runs_dir).as_posix()
-        if p.is_dir() and rel not in planned:
-            out.append(str(p))
-    return out
-
-
-def planned_runs_frame(plan: Plan, runs_dir: str | Path = RUNS_DIR):
-    """The per-seed table (auxbench.analysis.runs.RUN_COLUMNS) of the planned runs only.
-
-    A planned run whose folder is absent is a row with status ``missing``; folders under
-    `runs_dir` that the config does not plan are not read (see :func:`unplanned_run_dirs`), so
-    runs of an earlier config in the same folder never mix into this config's tables.
-    """
-    import pandas as pd
-
-    from auxbench.analysis import runs as runs_mod
-
-    runs_dir = Path(runs_dir)
-    rows = []
-    for run in plan.runs:
-        seed_dir = runs_dir / Path(run.run_dir).relative_to(RUNS_DIR)
-        if seed_dir.is_dir():
-            rows.append(runs_mod.read_run(seed_dir, runs_dir))
-            continue
-        row = {c: None for c in runs_mod.RUN_COLUMNS}
-        row.update({"experiment": run.experiment, "dataset": run.dataset, "method": run.method,
-                    "setting": run.setting, "seed": run.seed, "status": "missing",
-                    "error": "no run folder (never run, or not unpacked)",
-                    "run_dir": str(seed_dir)})
-        rows.append(runs_mod._finish(row))
-    df = pd.DataFrame(rows, columns=runs_mod.RUN_COLUMNS)
-    if not df.empty:
-        df["seed"] = df["seed"].astype(int)
-    return df
-
-
-def _keep_planned(plan: Plan, df):
-    """Rows of `df` (with experiment, dataset, method, setting, seed columns) that are planned."""
-    if df is None or df.empty:
-        return df
-    import pandas as pd
-
-    keys = ["experiment", "dataset", "method", "setting", "seed"]
-    planned = pd.DataFrame([(r.experiment, r.dataset, r.method, r.setting, r.seed)
-                            for r in plan.runs], columns=keys).assign(_planned=True)
-    probe = df[keys].copy()
-    probe["seed"] = pd.to_numeric(probe["seed"], errors="coerce").astype("Int64")
-    planned["seed"] = planned["seed"].astype("Int64")
-    for k in keys[:-1]:
-        probe[k] = probe[k].astype(object)
-    hit = probe.merge(planned, how="left", on=keys)["_planned"].notna().to_numpy()
-    return df[hit].reset_index(drop=True)
-
-
-def planned_analysis(plan: Plan, runs_dir: str | Path = RUNS_DIR,
-                     bench_json: str | Path | None = None,
-                     benchmarks_dir: str | Path | None = None, load_curves: bool = True):
-    """`auxbench.analysis.Analysis` of the planned runs (the workflow's aggregate input)."""
-    from auxbench.analysis import runs as runs_mod
-    from auxbench.analysis.core import analyze_frames
-    from auxbench.analysis.options import AnalysisConfig
-
-    cfg = AnalysisConfig.from_mapping(plan.analysis_options())
-    runs = planned_runs_frame(plan, runs_dir)
-    bench = runs_mod.load_bench(bench_json if bench_json and Path(bench_json).is_file()
-                                else None)
-    compute = _keep_planned(plan, runs_mod.load_snakemake_benchmarks(benchmarks_dir))
-    curves = None
-    if load_curves:
-        exps = sorted({r.experiment for r in plan.runs})
-        curves = runs_mod.load_curves(runs_dir, exps) if Path(runs_dir).is_dir() else None
-        curves = _keep_planned(plan, curves) if curves is not None else None
-    return analyze_frames(runs, cfg, bench=bench, compute=compute, curves=curves,
-                          runs_dir=str(runs_dir))
+    return Plan(workflow_config.load(files, overrides), schema=schema)

@@ -2,8 +2,8 @@
 
 A command's version hashes the source of every package module it imports, directly or through
 other modules, found by reading the code (imports inside functions count, and so does a string
-naming a package module, as `python -m auxbench.benchmark.case` does), plus the package data
-files those modules name (the run schema, the report's CSS). Snakemake reruns a job when its
+naming a package module, as `python -m auxbench.resource_benchmark.case` does), plus the package
+data files those modules name (the run schema, the report's CSS). Snakemake reruns a job when its
 version param changes, so editing a plot retrains nothing and editing a model retrains every run;
 no list of "what training depends on" is kept by hand.
 """

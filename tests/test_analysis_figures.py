@@ -7,10 +7,11 @@ import json
 import pytest
 from PIL import Image
 
-from auxbench.analysis import FIGURE_NAMES, analyze, make_figures
+from auxbench.analysis import analyze, make_figures
 from auxbench.analysis import figures as F
 from auxbench.analysis.synthetic import write_run
 from auxbench.atomic import write_json
+from auxbench.experiments import FIGURE_NAMES
 
 CFG = {"analysis": {"n_resamples": 200}}
 
@@ -40,17 +41,17 @@ def build(root, shift: float = 0.0):
             run("fig6", "embedded_cifar", "rlstm", setting, seed, acc + 0.01 * seed)
         run("table2", "embedded_mnist", "lstm", "full", seed, 0.97 + 0.005 * seed)
         run("table2", "embedded_mnist", "rlstm", "t300", seed, 0.95 + 0.005 * seed)
-    bench = []
+    resources = []
     for n in (1024, 4096):
         for m, s, mem in (("lstm", "full", 0.05 * n), ("rlstm", "t300", 40.0)):
-            bench.append({"method": m, "setting": s, "seq_len": n, "batch_size": 8,
+            resources.append({"method": m, "setting": s, "seq_len": n, "batch_size": 8,
                           "device": "cpu", "step_time_s": 1e-4 * n * (1 + shift),
                           "samples_per_s": 1.0, "peak_memory_mb": mem * (1 + shift),
                           "gflop": 1.0, "gflops_per_s": 1.0, "status": "ok"})
-    bench.append({"method": "transformer", "setting": "full", "seq_len": 4096, "batch_size": 8,
+    resources.append({"method": "transformer", "setting": "full", "seq_len": 4096, "batch_size": 8,
                   "device": "cpu", "status": "oom", "error": "out of memory"})
-    write_json(root / "bench.json", bench)
-    return analyze(root / "runs", CFG, bench_json=root / "bench.json")
+    write_json(root / "resources.json", resources)
+    return analyze(root / "runs", CFG, resources_json=root / "resources.json")
 
 
 @pytest.fixture(scope="module")

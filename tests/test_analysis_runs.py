@@ -1,4 +1,4 @@
-"""Loading run folders, curves and benchmarks in the real formats; clear errors on bad input."""
+"""Loading run folders, curves, resource benchmarks and job usage in the real formats; clear errors on bad input."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import math
 import pytest
 
 from auxbench.analysis import runs as runs_mod
-from auxbench.analysis.synthetic import write_demo_bench, write_run
+from auxbench.analysis.synthetic import write_demo_resources, write_run
 from auxbench.atomic import write_json, write_text
 from auxbench.errors import DataError
+from auxbench.paths import RunKey
 
 
 def test_load_runs_statuses_and_percent(tmp_path):
@@ -28,7 +29,23 @@ def test_load_runs_statuses_and_percent(tmp_path):
     assert math.isnan(failed["test_accuracy_pct"]) and "out of memory" in failed["error"]
     # setting names with underscores survive the <method>-<setting> split
     assert "no_aux_in_training" in set(df["setting"])
-    assert list(runs_mod.load_runs(tmp_path, experiments=["fig6"])["experiment"]) == ["fig6"]
+
+
+def test_planned_runs_only_and_missing_ones_marked(tmp_path):
+    """Given the planned runs' keys, a run without a folder is `missing` and folders of runs
+    not planned (an earlier config, other seeds) are neither read nor mixed in."""
+    keys = [RunKey("table2", "mnist", m, "t300", s) for m in ("lstm", "rlstm") for s in (0, 1)]
+    write_run(tmp_path, *keys[0].as_keys().values(), 0.5)
+    write_run(tmp_path, *keys[1].as_keys().values(), None, status="failed")
+    write_run(tmp_path, "table2", "mnist", "lstm", "t300", 9, 0.9)
+    write_run(tmp_path, "oldexp", "x", "lstm", "full", 0, 0.99)
+    df = runs_mod.load_runs(tmp_path, keys)
+    assert [RunKey.of(r) for _, r in df.iterrows()] == keys
+    assert list(df["status"]) == ["completed", "failed", "missing", "missing"]
+    assert df["error"].iloc[2] == "no run folder (never run, or not unpacked)"
+    assert set(runs_mod.load_curves(tmp_path, keys)["seed"]) == {0, 1}
+    assert runs_mod.unplanned_dirs(tmp_path, keys) == [
+        str(tmp_path / "oldexp/x/lstm-full/seed0"), str(tmp_path / "table2/mnist/lstm-t300/seed9")]
 
 
 def test_metrics_that_disagree_with_the_folder_are_refused(tmp_path):
@@ -81,30 +98,30 @@ def test_curve_of_the_old_format_keeps_its_running_numbers_apart(tmp_path):
     assert math.isnan(row["train_loss"]) and math.isnan(row["train_accuracy"])
 
 
-def test_bench_json(tmp_path):
-    b = runs_mod.load_bench(write_demo_bench(tmp_path / "bench.json"))
+def test_resource_benchmark_json(tmp_path):
+    b = runs_mod.load_resources(write_demo_resources(tmp_path / "resources.json"))
     assert set(b["status"]) == {"ok", "oom"}
     assert (b["series"] == b["setting"]).all()
-    recs = json.loads((tmp_path / "bench.json").read_text())
+    recs = json.loads((tmp_path / "resources.json").read_text())
     recs[0]["backend"] = "fast"
     recs.append({**recs[0], "backend": "torch-default"})
     recs.append({**recs[1], "status": "skipped"})
     write_json(tmp_path / "b2.json", recs)
-    b2 = runs_mod.load_bench(tmp_path / "b2.json")
+    b2 = runs_mod.load_resources(tmp_path / "b2.json")
     assert {"full [fast]", "full [torch-default]"} <= set(b2["series"])
     write_json(tmp_path / "b3.json", [{**recs[0], "status": "exploded"}])
     with pytest.raises(DataError, match="status"):
-        runs_mod.load_bench(tmp_path / "b3.json")
+        runs_mod.load_resources(tmp_path / "b3.json")
     with pytest.raises(DataError, match="not found"):
-        runs_mod.load_bench(tmp_path / "absent.json")
+        runs_mod.load_resources(tmp_path / "absent.json")
 
 
-def test_snakemake_benchmark_tsv(tmp_path):
+def test_job_usage_tsv(tmp_path):
     p = tmp_path / "train" / "table2" / "mnist" / "lstm-full" / "seed1.tsv"
     p.parent.mkdir(parents=True)
     p.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\t"
                  "cpu_time\n3600.5\t1:00:00\t512.3\t900\t400\t450\t1.0\t2.0\t95.0\t3500.0\n")
-    df = runs_mod.load_snakemake_benchmarks(tmp_path)
+    df = runs_mod.load_job_usage(tmp_path)
     row = df.iloc[0]
     assert (row["experiment"], row["method"], row["setting"], row["seed"]) == (
         "table2", "lstm", "full", 1)
@@ -112,7 +129,7 @@ def test_snakemake_benchmark_tsv(tmp_path):
 
 
 def test_aggregation_refuses_a_cell_that_mixes_training_code(tmp_path):
-    from auxbench.analysis import aggregate
+    from auxbench.analysis import analyze
 
     for seed in (0, 1):
         write_run(tmp_path, "table2", "mnist", "rlstm", "t300", seed, 0.9)
@@ -120,12 +137,12 @@ def test_aggregation_refuses_a_cell_that_mixes_training_code(tmp_path):
     write_run(tmp_path, "table2", "mnist", "lstm", "t300", 0, 0.2, code_version="stale")
     with pytest.raises(DataError, match=r"table2/mnist/rlstm/t300 mixes runs made with "
                                         r"different training code .*stale: seeds \[2\]"):
-        aggregate(tmp_path, tmp_path / "out")
+        analyze(tmp_path)
 
 
 def test_aggregation_accepts_cells_that_are_each_consistent(tmp_path):
-    from auxbench.analysis import aggregate
+    from auxbench.analysis import aggregate, analyze
 
     write_run(tmp_path, "table2", "mnist", "rlstm", "t300", 0, 0.9)
     write_run(tmp_path, "table2", "mnist", "lstm", "t300", 0, 0.2, code_version="other")
-    assert aggregate(tmp_path, tmp_path / "out")
+    assert aggregate(analyze(tmp_path), tmp_path / "out")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from auxbench.analysis import aggregate, analyze, make_tables
-from auxbench.analysis.synthetic import write_demo_bench, write_run
+from auxbench.analysis.synthetic import write_demo_resources, write_run
 from auxbench.analysis.tables import Table, format_cell, latex_escape, to_latex, to_markdown
 
 CFG = {"scale": "paper", "analysis": {"n_resamples": 500}}
@@ -29,8 +29,8 @@ def tree(tmp_path_factory):
             write_run(root, "table2", ds, method, setting, seed, acc)
     write_run(root, "table2", "pmnist", "rlstm", "full", 3, None, status="failed",
               error="CUDA out of memory")
-    bench = write_demo_bench(root.parent / "bench.json")
-    a = analyze(root, CFG, bench_json=bench)
+    resources = write_demo_resources(root.parent / "resources.json")
+    a = analyze(root, CFG, resources_json=resources)
     out = root.parent / "tables"
     written = make_tables(a, out)
     return root, a, out, written
@@ -97,7 +97,7 @@ def test_failed_runs_resources_and_runs_csv(tree):
     t3 = (out / "table3.md").read_text()
     row = next(line for line in t3.splitlines() if line.startswith("| Transformer"))
     assert row.rstrip().endswith("| OOM |")
-    assert "40 MB" in t3  # r-LSTM Truncate 300: constant memory in the demo bench
+    assert "40 MB" in t3  # r-LSTM Truncate 300: constant memory in the demo benchmark
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == sum(1 for _ in root.glob("*/*/*/seed*"))
     manifest = json.loads((out / "manifest.json").read_text())
@@ -128,8 +128,9 @@ def test_format_cell_and_writers_on_a_handmade_table():
 
 def test_empty_runs_folder_still_gives_every_artefact(tmp_path):
     (tmp_path / "runs").mkdir()
-    paths = aggregate(tmp_path / "runs", tmp_path / "agg")
-    written = make_tables(tmp_path / "runs", tmp_path / "tables")
+    a = analyze(tmp_path / "runs")
+    paths = aggregate(a, tmp_path / "agg")
+    written = make_tables(a, tmp_path / "tables")
     assert set(paths) >= {"cells", "claims", "paper_vs_reproduced", "summary"}
     assert {"table2", "table3", "claims"} <= set(written)
     roll = pd.read_csv(paths["claims_summary"])

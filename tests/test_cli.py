@@ -26,7 +26,7 @@ def auxbench(*args, cwd, env_extra=None):
 def test_help_lists_the_commands(tmp_path):
     out = auxbench("--help", cwd=tmp_path)
     assert out.returncode == 0
-    for command in ("prepare", "train", "config", "bench"):
+    for command in ("prepare", "train", "config", "resources"):
         assert command in out.stdout
 
 

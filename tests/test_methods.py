@@ -12,10 +12,10 @@ import yaml
 
 from auxbench import config, methods
 from auxbench.analysis.paper import CLAIMS
-from auxbench.benchmark.flops import step_flops
-from auxbench.benchmark.runner import parse_cases
 from auxbench.cli import build_parser
 from auxbench.errors import ConfigError
+from auxbench.resource_benchmark.flops import step_flops
+from auxbench.resource_benchmark.runner import parse_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def test_workflow_schema_enum_and_patterns_are_the_table():
 
 
 def test_cli_default_bench_cases_cover_every_method_in_a_setting_it_has():
-    default = build_parser().parse_args(["bench", "--out", "x.json"]).cases
+    default = build_parser().parse_args(["resources", "--out", "x.json"]).cases
     cases = parse_cases(default)
     assert {m for m, _ in cases} == set(methods.NAMES)
     for name, setting in cases:

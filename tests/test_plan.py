@@ -10,7 +10,10 @@ import pytest
 import yaml
 
 from auxbench import plan as planmod
+from auxbench import workflow_config
 from auxbench.errors import ConfigError
+from auxbench.experiments import EXPERIMENTS
+from auxbench.paths import RunKey
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {name: REPO / "config" / f"{name}.yaml" for name in ("config", "lite", "paper", "smoke")}
@@ -44,14 +47,14 @@ def smoke() -> planmod.Plan:
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_config_files_validate_and_plan(name):
     cfg = load(name)
-    planmod.check_schema(cfg)
+    workflow_config.check_schema(cfg)
     p = planmod.Plan(cfg)
     assert len(p.runs) == expected_train_runs(cfg)
     assert len(set(p.runs)) == len(p.runs)
     counts = p.job_counts()
     assert counts["train"] == len(p.runs)
     assert counts["prepare_dataset"] == len({p.datasets[r.dataset].key for r in p.runs})
-    assert counts["bench_resources"] == 1
+    assert counts["resource_benchmark"] == 1
     for key in ("all", "aggregate", "tables", "figures", "report"):
         assert counts[key] == 1
     # every run config resolves and carries its labels
@@ -62,21 +65,9 @@ def test_config_files_validate_and_plan(name):
         assert rc["method"] == run.method
 
 
-def test_config_files_put_explicit_values():
-    """Every key the schema knows at the top level is written in every config file."""
-    schema = planmod.load_schema()
-    for name in CONFIGS:
-        cfg = load(name)
-        assert set(schema["required"]) <= set(cfg), name
-        for exp in cfg["experiments"].values():
-            assert "enabled" in exp and "kind" in exp
-
-
-def test_every_experiment_kind_in_the_default_and_paper_scales():
+def test_every_scale_runs_every_experiment_of_the_catalogue():
     for name in ("config", "lite", "paper", "smoke"):
-        exps = planmod.Plan(load(name)).experiments()
-        assert set(exps) == {"table2", "fig3", "table3", "table4", "fig4", "table6", "fig5",
-                             "fig6"}, name
+        assert set(planmod.Plan(load(name)).experiments()) == set(EXPERIMENTS), name
 
 
 def test_paper_scale_uses_the_papers_sizes():
@@ -103,16 +94,6 @@ def test_scales_are_named():
 
 
 # ------------------------------------------------------------------------ runs and layering
-def test_run_paths_follow_the_architecture(smoke):
-    run = planmod.Run("table2", "emb_mnist", "rlstm", "t32", 1)
-    assert run.run_dir == "results/runs/table2/emb_mnist/rlstm-t32/seed1"
-    assert run.checkpoint_dir == "results/checkpoints/table2/emb_mnist/rlstm-t32/seed1"
-    assert run.outputs() == [f"{run.run_dir}/{f}" for f in ("metrics.json", "curve.csv",
-                                                             "asrun.json")]
-    assert run.benchmark == "results/benchmarks/train/table2/emb_mnist/rlstm-t32/seed1.tsv"
-    assert run.log == "results/logs/train/table2/emb_mnist/rlstm-t32/seed1.log"
-
-
 def test_builtin_settings():
     assert planmod.builtin_setting("full") == {"train": {"bptt": "full"}}
     assert planmod.builtin_setting("t0") == {"train": {"bptt": 0}}
@@ -144,7 +125,7 @@ def test_plstm_gradient_through_the_window_is_named_in_the_setting():
     cfg["settings"]["through"] = {"train": {"plstm_gradient": "window"}}
     cfg["experiments"]["table2"]["settings"].append("through")
     with pytest.raises(ConfigError, match="_pwin"):
-        planmod.Plan(cfg).run_config(planmod.Run("table2", "emb_mnist", "plstm", "through", 0))
+        planmod.Plan(cfg).run_config(RunKey("table2", "emb_mnist", "plstm", "through", 0))
 
 
 def test_transformer_runs_only_full(smoke):
@@ -230,7 +211,7 @@ def test_disabled_experiment_plans_nothing():
     p = planmod.Plan(cfg)
     assert not any(r.experiment == "table4" for r in p.runs)
     assert "emb_text" not in p.dataset_ids()
-    assert "bench_resources" not in p.job_counts()
+    assert "resource_benchmark" not in p.job_counts()
 
 
 def test_results_only_plans_no_training():
@@ -258,8 +239,8 @@ def test_compute_resources(smoke):
     assert paper.compute("train", paper.runs[0])["gpu"] == 1
 
 
-def test_bench_config(smoke):
-    bc = smoke.bench_config()
+def test_resource_config(smoke):
+    bc = smoke.resource_config()
     assert bc["train"]["batch_size"] == 4 and "runtime" not in bc
     assert bc["model"]["hidden"] == 8
 
@@ -273,18 +254,6 @@ def test_analysis_options(smoke):
 
     cfg = AnalysisConfig.from_mapping(opts)
     assert cfg.n_resamples == 1000 and cfg.paper_dataset("emb_cifar") == "cifar10"
-
-
-def test_wildcard_constraints_cover_the_plan(smoke):
-    import re
-
-    wc = planmod.wildcard_constraints(smoke)
-    for run in smoke.runs:
-        assert re.fullmatch(wc["setting"], run.setting)
-        assert re.fullmatch(wc["method"], run.method)
-        assert re.fullmatch(wc["seed"], str(run.seed))
-    for key in smoke.prepared():
-        assert re.fullmatch(wc["key"], key)
 
 
 # ------------------------------------------------------------------------ errors name the key
@@ -302,6 +271,9 @@ def _err(cfg) -> str:
     (lambda c: c["compute"]["train"].pop("gpu"), "compute.train"),
     (lambda c: c.pop("analysis"), "'analysis' is a required property"),
     (lambda c: c["analysis"].update(confidence=2), "analysis.confidence"),
+    (lambda c: c["analysis"].update(tolerance_pp="wide"), "analysis.tolerance_pp"),
+    (lambda c: c["analysis"].update(primary_test="z"), "analysis.primary_test"),
+    (lambda c: c["analysis"].update(truncated_setting="full"), "analysis.truncated_setting"),
     (lambda c: c["datasets"]["emb_mnist"].update(paper_dataset="svhn"),
      "datasets.emb_mnist.paper_dataset"),
     (lambda c: c.update(seeds=[-1]), "seeds.0"),
@@ -341,61 +313,10 @@ def test_schema_errors_name_the_key(mutate, expect):
     (lambda c: c.update(seeds=[]), "seeds: [] should be non-empty"),
     (lambda c: c["base"]["train"].update(bptt=-3), "train.bptt: -3 is not valid"),
     (lambda c: c["experiments"]["table2"].update(methods=["lstm", "qlstm"]), "'qlstm'"),
+    (lambda c: c["experiments"].update(table2=c["experiments"].pop("table3")),
+     "experiments.table2: kind 'bench', but table2 is the paper's train experiment"),
 ])
 def test_semantic_errors_name_the_key(mutate, expect):
     cfg = load("smoke")
     mutate(cfg)
     assert expect in _err(cfg)
-
-
-def test_load_workflow_config_merges_files_and_overrides(tmp_path):
-    extra = tmp_path / "extra.yaml"
-    extra.write_text("experiments: {table3: {enabled: false}}\nseeds: [5]\n")
-    cfg = planmod.load_workflow_config([CONFIGS["smoke"], extra], ["results_only=true"])
-    assert cfg["experiments"]["table3"] == {**load("smoke")["experiments"]["table3"],
-                                           "enabled": False}
-    assert cfg["seeds"] == [5] and cfg["results_only"] is True
-
-
-# ------------------------------------------------------------------------ analysis inputs
-def _write_run(root: Path, run: planmod.Run, status="completed", acc=0.5):
-    d = root / Path(run.run_dir).relative_to("results/runs")
-    d.mkdir(parents=True, exist_ok=True)
-    metrics = {"status": status, "experiment": run.experiment, "dataset": run.dataset,
-               "method": run.method, "setting": run.setting, "seed": run.seed,
-               "test_accuracy": acc if status == "completed" else None,
-               "error": None if status == "completed" else "non-finite loss",
-               "wall_time_s": 1.0, "peak_memory_mb": 10.0, "resumed": 0}
-    (d / "metrics.json").write_text(json.dumps(metrics))
-    (d / "curve.csv").write_text("epoch,phase,train_loss,train_accuracy,test_loss,test_accuracy,"
-                                 "running_loss_sup,running_loss_aux,running_accuracy,lr,"
-                                 "wall_time_s\n"
-                                 f"1,train,1.0,0.4,1.1,{acc},1.05,,0.38,0.001,0.5\n")
-    return d
-
-
-def test_planned_runs_frame_marks_missing_and_skips_unplanned(smoke, tmp_path):
-    runs_dir = tmp_path / "runs"
-    _write_run(runs_dir, smoke.runs[0])
-    _write_run(runs_dir, smoke.runs[1], status="failed")
-    stray = planmod.Run("table2", "emb_mnist", "lstm", "full", 9)
-    _write_run(runs_dir, stray)
-    df = planmod.planned_runs_frame(smoke, runs_dir)
-    assert len(df) == len(smoke.runs)
-    assert (df["status"] == "completed").sum() == 1
-    assert (df["status"] == "failed").sum() == 1
-    assert (df["status"] == "missing").sum() == len(smoke.runs) - 2
-    assert not ((df["seed"] == 9).any())
-    extra = planmod.unplanned_run_dirs(smoke, runs_dir)
-    assert extra == [str(runs_dir / "table2/emb_mnist/lstm-full/seed9")]
-
-
-def test_planned_analysis_only_reads_planned_runs(smoke, tmp_path):
-    runs_dir = tmp_path / "runs"
-    for i, run in enumerate(smoke.runs):
-        _write_run(runs_dir, run, acc=0.1 + 0.01 * (i % 5))
-    _write_run(runs_dir, planmod.Run("oldexp", "x", "lstm", "full", 0), acc=0.99)
-    a = planmod.planned_analysis(smoke, runs_dir)
-    assert set(a.runs["experiment"]) == {r.experiment for r in smoke.runs}
-    assert (a.runs["status"] == "completed").all()
-    assert a.curves is not None and "oldexp" not in set(a.curves["experiment"])

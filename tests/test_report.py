@@ -11,30 +11,29 @@ import pandas as pd
 import pytest
 import yaml
 
+from auxbench import paths
 from auxbench import plan as planmod
-from auxbench.report.markdown import parse_markdown_table, split_row, table_html
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_split_row_and_escaped_pipes():
-    assert split_row("| a | b \\| c | **d** |") == ["a", "b | c", "**d**"]
+def test_one_html_renderer_for_the_tables():
+    """Bold cells, verdict colours, notes with **bold** and `code`; text escaped, links not."""
+    from auxbench.analysis.tables import Table
+    from auxbench.report.html import Html, split_rows, table_html
 
-
-def test_parse_markdown_table_round_trip():
-    from auxbench.analysis.tables import Table, to_markdown
-
-    t = Table(name="x", title="Table X: a | b", header=["Model", "Acc"],
-              rows=[["LSTM", "10.0 [9.0, 11.0] n=3"], ["r-LSTM", "50.0 [49.0, 51.0] n=3"]],
-              bold={(1, 1)}, notes=["Note one.", "**Bold** note with `code`."])
-    md = parse_markdown_table(to_markdown(t))
-    assert md.title == "Table X: a | b"
-    assert md.header == ["Model", "Acc"]
-    assert md.align == ["left", "right"]
-    assert md.rows[1] == ["r-LSTM", "**50.0 [49.0, 51.0] n=3**"]
-    html = table_html(md)
+    t = Table(name="x", title="Table X", header=["Model", "Acc", "Verdict"],
+              rows=[["LSTM <1>", "10.0 [9.0, 11.0] n=3", "not run"],
+                    ["r-LSTM", "50.0 [49.0, 51.0] n=3", "reproduced"],
+                    [Html('<a href="log">log</a>'), "—", "worse"]],
+              bold={(1, 1)}, notes=["Note one.", "**Bold** note with `code`."], align="lrl")
+    html = table_html(t)
     assert '<td class="right best"><strong>50.0 [49.0, 51.0] n=3</strong></td>' in html
+    assert "LSTM &lt;1&gt;" in html and '<a href="log">log</a>' in html
+    assert '<td class="left v-ok">reproduced</td>' in html
     assert "<strong>Bold</strong> note with <code>code</code>" in html
+    shown, hidden = split_rows(t, "Verdict", ("not run",))
+    assert [r[0] for r in hidden.rows] == ["LSTM <1>"] and shown.bold == {(0, 1)}
 
 
 def _smoke_plan(tmp_path: Path, **changes) -> planmod.Plan:
@@ -48,7 +47,7 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
     """Metrics, curves and as-run records for every planned run but `skip` (left missing);
     `fail` of them failed, `resume` resumed once."""
     for i, run in enumerate(p.runs[skip:]):
-        d = root / "results" / "runs" / Path(run.run_dir).relative_to("results/runs")
+        d = run.folder(root / paths.RUNS_DIR)
         d.mkdir(parents=True)
         failed = i < fail
         acc = 0.1 + 0.05 * (run.method != "lstm") + 0.01 * run.seed
@@ -77,9 +76,9 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
             "dataset_manifest": {"arrays": {"train_x": {"file": "train_x.npy",
                                                         "sha256": "f" * 64}},
                                  "split_hashes": {"train": "a" * 64, "test": "b" * 64}}}))
-        bench = root / "results" / "benchmarks" / "train" / f"{run.rel}.tsv"
-        bench.parent.mkdir(parents=True, exist_ok=True)
-        bench.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\t"
+        usage = root / run.job_usage
+        usage.parent.mkdir(parents=True, exist_ok=True)
+        usage.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\t"
                          "mean_load\tcpu_time\n"
                          f"{5.0 + i}\t0:00:05\t320.0\t900\t200\t250\t0\t0\t50\t{3.0 + i}\n")
     stray = root / "results/runs/table2/emb_mnist/lstm-full/seed7"
@@ -91,22 +90,24 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     p = _smoke_plan(root)
     _fake_runs(p, root)
-    from auxbench.analysis import aggregate, make_figures, make_tables
+    from auxbench.analysis import aggregate, analyze, load, make_figures, make_tables
     from auxbench.report import build_report
 
     runs = root / "results" / "runs"
-    bench_dir = root / "results" / "benchmarks" / "train"
-    a = planmod.planned_analysis(p, runs, benchmarks_dir=bench_dir)
+    usage_dir = root / paths.TRAIN_JOB_USAGE_DIR
+    a = analyze(runs, p.analysis_options(), job_usage_dir=usage_dir, keys=p.runs)
+    a.plan = p.summary()
     aggregate(a, root / "results" / "aggregate")
+    a = load(root / "results" / "aggregate")
     make_tables(a, root / "results" / "tables")
     make_figures(a, root / "figures")
-    (root / "results" / "logs" / "train" / p.runs[1].rel).parent.mkdir(parents=True)
-    Path(str(root / "results" / "logs" / "train" / p.runs[1].rel) + ".log").write_text("log\n")
-    out = build_report(p, out_html=root / "results" / "report.html",
+    (root / p.runs[1].log).parent.mkdir(parents=True)
+    (root / p.runs[1].log).write_text("log\n")
+    out = build_report(out_html=root / "results" / "report.html",
                        data_dir=root / "results" / "report_data", runs_dir=runs,
                        aggregate_dir=root / "results" / "aggregate",
                        tables_dir=root / "results" / "tables", figures_dir=root / "figures",
-                       benchmarks_dir=bench_dir, logs_dir=root / "results" / "logs")
+                       logs_dir=root / "results" / "logs")
     return p, root, out, out.read_text()
 
 
@@ -160,13 +161,12 @@ def test_report_provenance_from_asrun_when_not_prepared(built):
 
 
 def test_report_cli(built, tmp_path):
-    """`auxbench report` with the workflow config as JSON, as the rule calls it."""
+    """`auxbench report` as the rule calls it: from the aggregate's result, no config."""
     from auxbench.cli import main
 
-    p, root, _, _ = built
+    _, root, _, _ = built
     out = tmp_path / "r.html"
-    rc = main(["report", "--workflow-config-json", json.dumps(p.cfg),
-               "--runs", str(root / "results/runs"),
+    rc = main(["report", "--runs", str(root / "results/runs"),
                "--aggregate", str(root / "results/aggregate"),
                "--tables", str(root / "results/tables"), "--figures", str(root / "figures"),
                "--data-dir", str(tmp_path / "data"), "--out", str(out)])
@@ -176,8 +176,6 @@ def test_report_cli(built, tmp_path):
 def test_report_missing_aggregate_is_a_clear_error(tmp_path, capsys):
     from auxbench.cli import main
 
-    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
-    rc = main(["report", "--workflow-config-json", json.dumps(cfg),
-               "--aggregate", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")])
+    rc = main(["report", "--aggregate", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")])
     assert rc == 1
     assert "summary.json not found" in capsys.readouterr().err

@@ -172,9 +172,9 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tmp_p
     assert metrics["test_accuracy"] is None
 
 
-def run_one_epoch(monkeypatch, cfg, tmp_path, log) -> engine.Run:
+def run_one_epoch(monkeypatch, cfg, tmp_path, log) -> engine.TrainingRun:
     """A run stopped right after its first epoch's checkpoint, kept for its checkpoint methods."""
-    run = engine.Run(cfg, tmp_path / "run", tmp_path / "ckpt", log=log)
+    run = engine.TrainingRun(cfg, tmp_path / "run", tmp_path / "ckpt", log=log)
     stop_after_first_checkpoint(monkeypatch, run.execute)
     return run
 

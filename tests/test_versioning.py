@@ -30,13 +30,16 @@ def test_training_closure_holds_what_training_runs_and_nothing_it_does_not():
     assert {"train/objective.py", "train/engine.py", "models/lstm.py", "models/recurrent.py",
             "config.py", "methods.py", "data/registry.py", "schemas/run.schema.json",
             "__init__.py", "models/__init__.py"} <= train
-    assert not {f for f in train if f.startswith(("analysis/", "report/", "benchmark/"))}
+    assert not {f for f in train if f.startswith(("analysis/", "report/", "resource_benchmark/"))}
     assert "cli.py" not in train and "plan.py" not in train
 
 
 def test_other_commands_reach_their_code():
-    assert "benchmark/case.py" in closure_of("bench")  # run as `python -m`, named by a string
-    assert {"analysis/figures.py", "analysis/tables.py", "plan.py"} <= closure_of("figures")
+    # run as `python -m`, named by a string
+    assert "resource_benchmark/case.py" in closure_of("resources")
+    figures = closure_of("figures")  # from the aggregate's result: no plan, no training code
+    assert "analysis/figures.py" in figures and "plan.py" not in figures
+    assert not {f for f in figures if f.startswith(("train/", "models/"))}
     assert {"report/builder.py", "report/report.css"} <= closure_of("report")
     assert "models/lstm.py" not in closure_of("prepare")
 

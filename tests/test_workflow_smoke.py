@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from auxbench import paths
 from auxbench import plan as planmod
+from auxbench.experiments import FIGURE_NAMES, table_names
 from auxbench.versioning import command_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,7 +72,7 @@ def test_whole_dag_writes_every_output(smoke_run):
     for run in plan.runs:
         for f in run.outputs():
             assert (wd / f).is_file(), f
-        assert (wd / run.benchmark).is_file()
+        assert (wd / run.job_usage).is_file()
         assert (wd / run.log).is_file()
         metrics = json.loads((wd / run.run_dir / "metrics.json").read_text())
         assert metrics["status"] == "completed" and metrics["resumed"] == 0
@@ -79,17 +81,16 @@ def test_whole_dag_writes_every_output(smoke_run):
         assert not (wd / run.checkpoint_dir / "last.pt").exists()
     for key in plan.prepared():
         assert (wd / plan.manifest_path(key)).is_file()
-    for name in ("table2", "table3", "paper_vs_reproduced", "claims", "failed_runs", "compute"):
+    for name in table_names({r.experiment for r in plan.runs}):
         assert (wd / "results/tables" / f"{name}.md").is_file()
-    for name in ("fig3_accuracy_vs_length", "fig4_shrinking_bptt", "fig5_curves",
-                 "fig6_ablation"):
+    for name in FIGURE_NAMES:
         assert (wd / "figures" / f"{name}.png").is_file()
     html = (wd / "results/report.html").read_text()
     assert "smoke-test" in html and 'src="data:image/png;base64,' in html
     per_seed = pd.read_csv(wd / "results/report_data/per_seed_runs.csv")
     assert len(per_seed) == len(plan.runs) and (per_seed["status"] == "completed").all()
-    if plan.bench_experiment() is not None:
-        assert (wd / planmod.RESOURCES_JSON).is_file()
+    if plan.resource_experiment() is not None:
+        assert (wd / paths.RESOURCES_JSON).is_file()
 
 
 def test_nothing_left_to_do(smoke_run):
@@ -122,12 +123,12 @@ def test_targeted_rerun_reruns_only_what_depends_on_it(smoke_run):
         "train": 1, "aggregate": 1, "tables": 1, "figures": 1, "report": 1}
     other = wd / plan.find_run("table2", "emb_mnist", "rlstm", "full", 0).run_dir
     before = {p: p.stat().st_mtime_ns for p in (wd / target, other / "metrics.json",
-                                                 wd / planmod.REPORT_HTML)}
+                                                 wd / paths.REPORT_HTML)}
     res = snakemake(wd, "--forcerun", target, "--until", "report", configs=configs)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert (wd / target).stat().st_mtime_ns > before[wd / target]
     assert (other / "metrics.json").stat().st_mtime_ns == before[other / "metrics.json"]
-    assert (wd / planmod.REPORT_HTML).stat().st_mtime_ns > before[wd / planmod.REPORT_HTML]
+    assert (wd / paths.REPORT_HTML).stat().st_mtime_ns > before[wd / paths.REPORT_HTML]
     # a forced rerun trains afresh: it does not resume the finished run's checkpoint
     assert json.loads((wd / target).read_text())["resumed"] == 0
 

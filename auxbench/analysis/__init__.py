@@ -1,53 +1,42 @@
 """Statistics, the paper's numbers and claims, verdicts, tables and figures.
 
-Entry points for the workflow (each takes paths; `runs_dir` may also be an `Analysis`):
+The analysis runs once, in the workflow's aggregate job; the tables, figures and report jobs load
+its result:
 
-    aggregate(runs_dir, out_dir, experiment_config=None, *, bench_json=None,
-              benchmarks_dir=None) -> dict[str, str]
-        CSVs runs, cells, comparisons, best, paper_vs_reproduced, claims, claims_summary,
-        failed_runs, compute, and summary.json, in out_dir. Returns name -> path.
+    analyze(runs_dir, experiment_config=None, resources_json=None, job_usage_dir=None, keys=None)
+        -> Analysis: the runs `keys` (the planned ones; None: every run folder under
+        `runs_dir`) and everything computed from them (cells, comparisons, best cells, paper
+        versus reproduced, claims, failed runs, compute, curve bands).
+    aggregate(analysis, out_dir) -> dict[str, str]
+        its result in out_dir (auxbench.analysis.result): summary.json, curves.csv and a CSV
+        per table of numbers.
+    load(out_dir) -> Analysis
+        the result back, as `analyze` computed it.
+    make_tables(analysis, out_dir) -> dict[str, dict[str, str]]
+        <name>.md / .tex (booktabs) / .csv of auxbench.experiments.table_names; runs.csv;
+        manifest.json.
+    make_figures(analysis, out_dir) -> list[dict]
+        auxbench.experiments.FIGURE_NAMES as .png (150 dpi) and .pdf; manifest.json with one
+        record per figure {name, png, pdf, caption, n, interval, test, status}.
 
-    make_tables(runs_dir, out_dir, experiment_config=None, *, bench_json=None,
-                benchmarks_dir=None) -> dict[str, dict[str, str]]
-        <name>.md / .tex (booktabs) / .csv for table2, table3, table4, table6, the figure data
-        tables, paper_vs_reproduced, claims, failed_runs, compute; runs.csv; manifest.json.
+`experiment_config` is the mapping `Plan.analysis_options` gives (auxbench.analysis.options);
+`resources_json` is the resource benchmark's output; `job_usage_dir` holds Snakemake `benchmark:`
+TSVs.
 
-    make_figures(runs_dir, out_dir, experiment_config=None, *, bench_json=None) -> list[dict]
-        fig3_accuracy_vs_length, fig4_shrinking_bptt, fig5_curves, fig6_ablation,
-        table3_resources, forest_paper_vs_reproduced as .png (150 dpi) and .pdf; manifest.json
-        with one record per figure {name, png, pdf, caption, n, interval, test, status}.
-
-    analyze(runs_dir, experiment_config=None, bench_json=None, benchmarks_dir=None,
-            load_curves=True) -> Analysis
-        Everything computed once, in memory (runs, cells, comparisons, best, paper_vs,
-        claims, claims_rollup, failed, bench, compute, curves).
-
-Arguments: `runs_dir` is `results/runs`; `experiment_config` is the workflow config mapping (see
-`auxbench.analysis.options` for the keys read: scale, seeds, paper_datasets, analysis: {...});
-`bench_json` is the `auxbench bench` output; `benchmarks_dir` holds Snakemake `benchmark:` TSVs.
-
-    core.analyze_frames(runs, cfg, bench=None, compute=None, curves=None, runs_dir=None)
-        -> Analysis: the same from an in-memory run table (auxbench.plan uses it to analyse
-        only the planned runs).
-
-Modules: runs (loading, RUN_COLUMNS), stats (intervals, tests, Holm), options (AnalysisConfig),
-paper (the paper's numbers and claims as data), cells (per-cell summaries, table comparisons,
-best cells), verdicts (numeric verdicts, claims, failed runs), core (Analysis), tables, figures,
-style (names, colours, markers), pipeline (the entry points above), synthetic (run folders in
-the real formats, for tests and demos).
+Modules: runs (reading run folders, RUN_COLUMNS), stats (intervals, tests, Holm), options
+(AnalysisConfig), paper (the paper's numbers and claims as data), cells (per-cell summaries and
+comparisons), curves (curve bands), verdicts (numeric verdicts, claims, failed runs), core
+(Analysis, analyze), result (saving and loading it), tables, figures, style (names, colours,
+markers), pipeline (the entry points above), synthetic (run folders in the real formats, for
+tests).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FIGURE_NAMES", "Analysis", "AnalysisConfig", "aggregate", "analyze", "make_figures",
+__all__ = ["Analysis", "AnalysisConfig", "aggregate", "analyze", "load", "make_figures",
            "make_tables"]
-
-# The figures make_figures writes (the workflow declares them as outputs without importing
-# matplotlib); tests/test_analysis_figures.py checks this list against what is written.
-FIGURE_NAMES = ("fig3_accuracy_vs_length", "fig4_shrinking_bptt", "fig5_curves", "fig6_ablation",
-                "table3_resources", "forest_paper_vs_reproduced")
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing the package does not load matplotlib
@@ -59,6 +48,10 @@ def __getattr__(name: str) -> Any:  # lazy: importing the package does not load 
         from . import core
 
         return getattr(core, name)
+    if name == "load":
+        from .result import load
+
+        return load
     if name == "AnalysisConfig":
         from .options import AnalysisConfig
 

@@ -118,25 +118,6 @@ def _comparison_row(experiment, dataset, a, b, comp: stats.Comparison, cfg) -> d
     return row
 
 
-def table_comparisons(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str,
-                      cfg: AnalysisConfig) -> pd.DataFrame:
-    """Every pair of cells within each dataset column of one experiment's table, two-sided;
-    Holm across all the pairs of the table (one family per table)."""
-    rows = []
-    sub = cells[(cells["experiment"] == experiment) & (cells["n"] > 0)]
-    for dataset, g in sub.groupby("dataset", sort=True):
-        keys = list(zip(g["method"], g["setting"]))
-        for a, b in itertools.combinations(keys, 2):
-            comp = stats.compare(cell_values(runs, experiment, dataset, *a),
-                                 cell_values(runs, experiment, dataset, *b),
-                                 confidence=cfg.confidence, alpha=cfg.alpha)
-            rows.append(_comparison_row(experiment, dataset, a, b, comp, cfg))
-    df = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-    if not df.empty:
-        df["p_holm"] = stats.holm(df["p"].to_numpy(dtype=float))
-    return df
-
-
 BEST_COLUMNS = [
     "experiment", "dataset", "best_method", "best_setting", "runner_method", "runner_setting",
     "best_mean", "runner_mean", "diff", "diff_low", "diff_high", "p", "p_holm", "bold", "test",
@@ -183,24 +164,45 @@ def best_marks(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str,
     return df
 
 
-def reference_comparisons(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str,
-                          reference: tuple[str, str], cfg: AnalysisConfig) -> pd.DataFrame:
-    """Each cell of an experiment against one reference cell of the same dataset (e.g. every
-    ablation against `full_method`), two-sided; Holm across the experiment."""
+def _family(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str, cfg: AnalysisConfig,
+            pairs) -> pd.DataFrame:
+    """The two-sided comparisons `pairs(keys)` names among the (method, setting) keys that ran
+    on each dataset of an experiment; Holm across them all (one family)."""
     rows = []
     sub = cells[(cells["experiment"] == experiment) & (cells["n"] > 0)]
     for dataset, g in sub.groupby("dataset", sort=True):
-        ref_vals = cell_values(runs, experiment, dataset, *reference)
-        if ref_vals.size == 0:
-            continue
-        for _, r in g.iterrows():
-            a = (r["method"], r["setting"])
-            if a == tuple(reference):
-                continue
-            comp = stats.compare(cell_values(runs, experiment, dataset, *a), ref_vals,
+        for a, b in pairs(list(zip(g["method"], g["setting"]))):
+            comp = stats.compare(cell_values(runs, experiment, dataset, *a),
+                                 cell_values(runs, experiment, dataset, *b),
                                  confidence=cfg.confidence, alpha=cfg.alpha)
-            rows.append(_comparison_row(experiment, dataset, a, tuple(reference), comp, cfg))
+            rows.append(_comparison_row(experiment, dataset, a, b, comp, cfg))
     df = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     if not df.empty:
         df["p_holm"] = stats.holm(df["p"].to_numpy(dtype=float))
     return df
+
+
+def table_comparisons(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str,
+                      cfg: AnalysisConfig) -> pd.DataFrame:
+    """Every pair of cells within each dataset column of one experiment's table."""
+    return _family(runs, cells, experiment, cfg, lambda keys: itertools.combinations(keys, 2))
+
+
+def reference_comparisons(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str,
+                          reference: tuple[str, str], cfg: AnalysisConfig) -> pd.DataFrame:
+    """Each cell of an experiment against one reference cell of the same dataset (e.g. every
+    ablation against `full_method`)."""
+    reference = tuple(reference)
+    return _family(runs, cells, experiment, cfg, lambda keys: [
+        (k, reference) for k in keys if k != reference] if reference in keys else [])
+
+
+def method_comparisons(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str,
+                       pair: tuple[str, str], cfg: AnalysisConfig) -> pd.DataFrame:
+    """One method against another at each setting both ran on a dataset (e.g. r-LSTM against
+    LSTM at each truncation)."""
+    def pairs(keys):
+        both = {s for m, s in keys if m == pair[0]} & {s for m, s in keys if m == pair[1]}
+        return [((pair[0], s), (pair[1], s)) for s in sorted(both, key=setting_rank)]
+
+    return _family(runs, cells, experiment, cfg, pairs)

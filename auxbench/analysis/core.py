@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from auxbench.experiments import METHOD_PAIR, REFERENCE_SETTINGS, experiment
+from auxbench.paths import RunKey
+
 from . import cells as cells_mod
 from . import runs as runs_mod
 from . import verdicts
+from .curves import BAND_COLUMNS, curve_bands
 from .options import AnalysisConfig
-
-# Experiments whose tables compare every pair of cells and mark the best per column.
-TABLE_EXPERIMENTS = ("table2", "table4", "table6")
-ABLATION_EXPERIMENT = "fig6"
-ABLATION_REFERENCES = ("full_method", "full_model", "reference", "full")
 
 
 @dataclass
 class Analysis:
+    """Everything the tables, figures and report show, computed once (`analyze`) and kept on
+    disk by `auxbench.analysis.result`, which the tables, figures and report jobs load."""
+
     cfg: AnalysisConfig
     runs: pd.DataFrame
     cells: pd.DataFrame
@@ -32,10 +34,13 @@ class Analysis:
     claims: pd.DataFrame | None = None
     claims_rollup: pd.DataFrame | None = None
     failed: pd.DataFrame | None = None
-    bench: pd.DataFrame | None = None
-    compute: pd.DataFrame | None = None
-    curves: pd.DataFrame | None = None
-    runs_dir: str | None = None
+    resources: pd.DataFrame | None = None        # the resource benchmark (Table 3)
+    job_usage: pd.DataFrame | None = None        # Snakemake's record of each training job
+    compute_summary: pd.DataFrame | None = None  # compute per experiment
+    curves: pd.DataFrame | None = None           # every training curve, long form
+    curve_bands: pd.DataFrame | None = None      # curves over seeds (auxbench.analysis.curves)
+    plan: dict = field(default_factory=dict)     # what the workflow planned (Plan.summary)
+    left_out: list[str] = field(default_factory=list)  # run folders not planned, not read
 
     @property
     def experiments(self) -> list[str]:
@@ -45,10 +50,10 @@ class Analysis:
         return self.cells[self.cells["experiment"] == experiment]
 
 
-def ablation_reference(cells: pd.DataFrame) -> tuple[str, str] | None:
-    """The cell every ablation is compared with: the `full_method` setting (or an alias)."""
-    sub = cells[cells["experiment"] == ABLATION_EXPERIMENT]
-    for ref in ABLATION_REFERENCES:
+def reference_cell(cells: pd.DataFrame, experiment: str) -> tuple[str, str] | None:
+    """The cell every other cell of `experiment` is compared with (REFERENCE_SETTINGS)."""
+    sub = cells[cells["experiment"] == experiment]
+    for ref in REFERENCE_SETTINGS:
         hit = sub[sub["setting"] == ref]
         if not hit.empty:
             return (hit.iloc[0]["method"], ref)
@@ -58,43 +63,55 @@ def ablation_reference(cells: pd.DataFrame) -> tuple[str, str] | None:
 def analyze(
     runs_dir: str | Path,
     experiment_config: Mapping[str, Any] | AnalysisConfig | None = None,
-    bench_json: str | Path | None = None,
-    benchmarks_dir: str | Path | None = None,
-    load_curves: bool = True,
+    resources_json: str | Path | None = None,
+    job_usage_dir: str | Path | None = None,
+    keys: Iterable[RunKey] | None = None,
 ) -> Analysis:
-    """Load every run under `runs_dir` and compute cells, comparisons, verdicts and claims."""
+    """Load the runs `keys` (a planned run without a folder is `missing`; None: every run under
+    `runs_dir`) and compute cells, comparisons, verdicts, claims and curve bands."""
     cfg = AnalysisConfig.from_mapping(experiment_config)
-    runs = runs_mod.load_runs(runs_dir)
-    return analyze_frames(runs, cfg, bench=runs_mod.load_bench(bench_json),
-                          compute=runs_mod.load_snakemake_benchmarks(benchmarks_dir),
-                          curves=runs_mod.load_curves(runs_dir) if load_curves else None,
-                          runs_dir=str(runs_dir))
-
-
-def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig, bench: pd.DataFrame | None = None,
-                   compute: pd.DataFrame | None = None, curves: pd.DataFrame | None = None,
-                   runs_dir: str | None = None) -> Analysis:
-    runs = runs_mod.normalize_runs(runs)
-    runs_mod.check_consistent(runs)
-    cells = cells_mod.summarize_cells(runs, cfg)
-    a = Analysis(cfg=cfg, runs=runs, cells=cells, runs_dir=runs_dir,
-                 bench=bench if bench is not None else runs_mod.load_bench(None),
-                 compute=compute, curves=curves)
-    for exp in a.experiments:
-        if exp in TABLE_EXPERIMENTS:
-            a.comparisons[exp] = cells_mod.table_comparisons(runs, cells, exp, cfg)
-        a.best[exp] = cells_mod.best_marks(runs, cells, exp, cfg)
-    ref = ablation_reference(cells)
-    if ref is not None:
-        a.comparisons[ABLATION_EXPERIMENT] = cells_mod.reference_comparisons(
-            runs, cells, ABLATION_EXPERIMENT, ref, cfg)
-    a.paper_vs = verdicts.paper_vs_reproduced(cells, cfg)
-    a.claims, a.claims_rollup = verdicts.evaluate_claims(runs, cfg)
-    a.failed = verdicts.failed_runs(runs)
+    keys = None if keys is None else list(keys)
+    a = analyze_frames(
+        runs_mod.load_runs(runs_dir, keys), cfg, resources=runs_mod.load_resources(resources_json),
+        job_usage=runs_mod.load_job_usage(job_usage_dir, keys),
+        curves=runs_mod.load_curves(runs_dir, keys))
+    a.left_out = [] if keys is None else runs_mod.unplanned_dirs(runs_dir, keys)
     return a
 
 
-def compute_summary(a: Analysis) -> pd.DataFrame:
+def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig,
+                   resources: pd.DataFrame | None = None, job_usage: pd.DataFrame | None = None,
+                   curves: pd.DataFrame | None = None) -> Analysis:
+    runs = runs_mod.normalize_runs(runs)
+    runs_mod.check_consistent(runs)
+    cells = cells_mod.summarize_cells(runs, cfg)
+    a = Analysis(cfg=cfg, runs=runs, cells=cells,
+                 resources=resources if resources is not None else runs_mod.load_resources(None),
+                 job_usage=job_usage, curves=curves)
+    for exp in a.experiments:
+        if experiment(exp).compares == "pairs":
+            a.comparisons[exp] = cells_mod.table_comparisons(runs, cells, exp, cfg)
+        a.best[exp] = cells_mod.best_marks(runs, cells, exp, cfg)
+    for exp in a.experiments:  # after the pairs: the order comparisons.csv has always had
+        compares = experiment(exp).compares
+        ref = reference_cell(cells, exp) if compares == "reference" else None
+        if ref is not None:
+            a.comparisons[exp] = cells_mod.reference_comparisons(runs, cells, exp, ref, cfg)
+        if compares == "methods":
+            a.comparisons[exp] = cells_mod.method_comparisons(runs, cells, exp, METHOD_PAIR,
+                                                              cfg)
+    a.paper_vs = verdicts.paper_vs_reproduced(cells, cfg)
+    a.claims, a.claims_rollup = verdicts.evaluate_claims(runs, cfg)
+    a.failed = verdicts.failed_runs(runs)
+    a.compute_summary = compute_summary(runs, job_usage)
+    bands = [curve_bands(curves, e, cfg) for e in a.experiments
+             if experiment(e).curves and curves is not None]
+    a.curve_bands = pd.concat(bands, ignore_index=True) if bands else pd.DataFrame(
+        columns=BAND_COLUMNS)
+    return a
+
+
+def compute_summary(runs: pd.DataFrame, job_usage: pd.DataFrame | None) -> pd.DataFrame:
     """Compute accounting per experiment: jobs, wall and CPU hours, peak memory.
 
     From the Snakemake benchmark TSVs when present, else from the runs' own metrics.json.
@@ -102,14 +119,14 @@ def compute_summary(a: Analysis) -> pd.DataFrame:
     cols = ["experiment", "source", "jobs", "wall_hours", "cpu_hours", "max_rss_mb",
             "max_peak_memory_mb"]
     rows = []
-    if a.compute is not None and not a.compute.empty:
-        for exp, g in a.compute.groupby(a.compute["experiment"].fillna("(other)")):
+    if job_usage is not None and not job_usage.empty:
+        for exp, g in job_usage.groupby(job_usage["experiment"].fillna("(other)")):
             rows.append({"experiment": exp, "source": "snakemake benchmark", "jobs": len(g),
                          "wall_hours": g["s"].sum() / 3600.0,
                          "cpu_hours": g["cpu_time"].sum() / 3600.0,
                          "max_rss_mb": g["max_rss"].max(), "max_peak_memory_mb": math.nan})
-    elif not a.runs.empty:
-        for exp, g in a.runs.groupby("experiment"):
+    elif not runs.empty:
+        for exp, g in runs.groupby("experiment"):
             rows.append({"experiment": exp, "source": "metrics.json", "jobs": len(g),
                          "wall_hours": g["wall_time_s"].sum() / 3600.0, "cpu_hours": math.nan,
                          "max_rss_mb": math.nan,

@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 from auxbench.atomic import atomic_path
+from auxbench.experiments import CATALOGUE, EXPERIMENTS, FOREST, METHOD_PAIR
 
 from . import (
-    stats,
     style,  # noqa: F401  (selects the Agg backend before pyplot)
 )
-from .core import Analysis, ablation_reference
+from .core import Analysis, reference_cell
+from .curves import CURVE_MAX_RESAMPLES, CURVE_METRICS, aligned
 from .style import (
     PAPER_DATASET_ORDER,
     RC_PARAMS,
@@ -43,8 +44,6 @@ from .style import (
     split_series,
     truncation,
 )
-
-CURVE_MAX_RESAMPLES = 1999
 
 
 @dataclass
@@ -157,7 +156,7 @@ def _legend(fig, axes_list, handles=None) -> None:
 def figure3(a: Analysis, out_dir: str | Path, experiment: str = "fig3") -> FigureRecord:
     """Accuracy against sequence length (log x), one line per model, CI error bars; points
     whose seeds all failed (e.g. out of memory) are marked with a cross at the bottom."""
-    name, title = "fig3_accuracy_vs_length", "Figure 3: test accuracy against sequence length"
+    name, title = EXPERIMENTS["fig3"].figure, EXPERIMENTS["fig3"].title
     cells = a.cells_of(experiment)
     cells = cells[np.isfinite(cells["seq_len"])]
     if cells.empty:
@@ -206,8 +205,8 @@ def _bptt_x(setting: str, full_x: float) -> float | None:
 def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> FigureRecord:
     """Accuracy against the supervised BPTT length K (symlog x, down to 0), `full` as a separate
     point right of a dashed separator; chance as a dotted line; a star where r-LSTM and LSTM
-    differ at that K (Welch two-sided, Holm across the K values)."""
-    name, title = "fig4_shrinking_bptt", "Figure 4: test accuracy against supervised BPTT length"
+    differ at that K (the analysis's comparisons of the experiment, Holm across them)."""
+    name, title = EXPERIMENTS["fig4"].figure, EXPERIMENTS["fig4"].title
     cells = a.cells_of(experiment)
     cells = cells[cells["setting"].map(lambda s: s == "full" or truncation(s) is not None)]
     if cells.empty:
@@ -218,7 +217,6 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
     ks = sorted({truncation(s) for s in cells["setting"] if truncation(s) is not None})
     kmax = max(ks) if ks else 300
     full_x = kmax * 2.5 if kmax > 0 else 10.0
-    test_rows = []
     axes_used = []
     for i, dataset in enumerate(datasets):
         ax = axes.flat[i]
@@ -256,36 +254,31 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
         ax.set_xlabel("supervised BPTT length K (steps, symlog scale)")
         ax.set_ylabel("test accuracy (%)")
         ax.set_title(dataset_name(dataset, pdn))
-        # r-LSTM against LSTM at each K
-        if {"rlstm", "lstm"} <= set(c["method"]):
-            for s in sorted(set(c["setting"]), key=setting_rank):
-                x = a.runs[(a.runs["experiment"] == experiment) & (a.runs["dataset"] == dataset)
-                           & (a.runs["setting"] == s) & (a.runs["status"] == "completed")]
-                r = x.loc[x["method"] == "rlstm", "test_accuracy_pct"].to_numpy(float)
-                b = x.loc[x["method"] == "lstm", "test_accuracy_pct"].to_numpy(float)
-                if r.size and b.size:
-                    comp = stats.compare(r, b, confidence=a.cfg.confidence, alpha=a.cfg.alpha)
-                    test_rows.append((ax, _bptt_x(s, full_x), max(np.nanmax(r), np.nanmax(b)),
-                                      comp.welch_p))
     for j in range(len(datasets), axes.size):
         axes.flat[j].set_axis_off()
+    tests = a.comparisons.get(experiment, pd.DataFrame())
+    tests = tests[tests["a_setting"].isin(set(cells["setting"]))] if not tests.empty else tests
     n_sig = 0
-    if test_rows:
-        adj = stats.holm([t[3] for t in test_rows])
-        for (ax, x, top, _), p in zip(test_rows, adj):
-            if np.isfinite(p) and p < a.cfg.alpha:
-                n_sig += 1
-                ax.annotate("*", (x, top), textcoords="offset points", xytext=(0, 4),
-                            ha="center", fontsize=11)
+    for _, t in tests.iterrows():
+        if np.isfinite(t["p_holm"]) and t["p_holm"] < a.cfg.alpha:
+            n_sig += 1
+            x = a.runs[(a.runs["experiment"] == experiment) & (a.runs["dataset"] == t["dataset"])
+                       & (a.runs["setting"] == t["a_setting"])
+                       & a.runs["method"].isin([t["a_method"], t["b_method"]])
+                       & (a.runs["status"] == "completed")]
+            axes.flat[datasets.index(t["dataset"])].annotate(
+                "*", (_bptt_x(t["a_setting"], full_x), x["test_accuracy_pct"].max()),
+                textcoords="offset points", xytext=(0, 4), ha="center", fontsize=11)
     _legend(fig, axes_used)
     n_txt = _n_text(cells[cells["n"] > 0])
     interval = _interval_text(a, cells)
-    test = ("r-LSTM vs LSTM at each K: Welch t two-sided, Holm across "
-            f"{len(test_rows)} comparisons, α={a.cfg.alpha:g}" if test_rows else "none")
+    pair = " vs ".join(method_label(m) for m in METHOD_PAIR)
+    test = (f"{pair} at each K: {tests['test'].iloc[0]}, Holm across {len(tests)} "
+            f"comparisons, α={a.cfg.alpha:g}" if not tests.empty else "none")
     caption = (f"{title}. K = 0: no supervised gradient reaches the LSTM (only the classifier "
                f"head learns). Hollow markers: truncated; filled markers right of the dashed "
                f"line: full BPTT. Bars: {interval}. {n_txt}. Dotted line: chance. "
-               + (f"*: {test} ({n_sig} significant)." if test_rows else ""))
+               + (f"*: {test} ({n_sig} significant)." if not tests.empty else ""))
     png, pdf = save_figure(fig, out_dir, name)
     return FigureRecord(name, png, pdf, caption, n_txt, interval, test)
 
@@ -293,43 +286,27 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
 # --------------------------------------------------------------------------- Figure 5
 
 
-# Train and test numbers alike: eval mode (no dropout) at the end of each epoch; train on a
-# fixed class-stratified training subset as large as the test set.
-CURVE_PANELS = (
-    ("train_accuracy", "train accuracy (%)"),
-    ("test_accuracy", "test accuracy (%)"),
-    ("train_loss", "train loss"),
-    ("test_loss", "test loss"),
-)
-
-
-def _band(values: np.ndarray, a: Analysis) -> tuple[float, float, float, int, str]:
-    s = stats.summarize(values, a.cfg.confidence, min(a.cfg.n_resamples, CURVE_MAX_RESAMPLES),
-                        a.cfg.seed)
-    return s.mean, s.ci_low, s.ci_high, s.n, s.ci_method
+CURVE_LABELS = {"train_accuracy": "train accuracy (%)", "test_accuracy": "test accuracy (%)",
+                "train_loss": "train loss", "test_loss": "test loss"}
 
 
 def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> FigureRecord:
-    """Train and test accuracy and loss by epoch: mean line and CI band over seeds; the
-    pretraining epochs (auxiliary loss only) shaded."""
-    name, title = "fig5_curves", "Figure 5: training and test curves by epoch"
+    """Train and test accuracy and loss by epoch: mean line and CI band over seeds (the
+    analysis's curve bands); the pretraining epochs (auxiliary loss only) shaded."""
+    name, title = EXPERIMENTS["fig5"].figure, EXPERIMENTS["fig5"].title
     cur = a.curves
     if cur is None or cur.empty or not (cur["experiment"] == experiment).any():
         return _empty(out_dir, name, title, f"no {experiment} curves")
-    cur = cur[cur["experiment"] == experiment]
+    cur = aligned(cur[cur["experiment"] == experiment])
+    bands = a.curve_bands[a.curve_bands["experiment"] == experiment]
     datasets = sorted(set(cur["dataset"]))
     fig, axes = _new_figure(10.0, 3.0 * len(datasets) + 0.6, nrows=len(datasets),
-                            ncols=len(CURVE_PANELS))
+                            ncols=len(CURVE_METRICS))
     ns = {}
     for i, dataset in enumerate(datasets):
         c = cur[cur["dataset"] == dataset]
-        # Align runs on the supervised phase: x = epoch - (pretraining epochs of that run), so
-        # supervised epoch 1 is x = 1 for every model and pretraining sits at x <= 0.
-        n_pre = c.groupby(["method", "setting", "seed"])["phase"].transform(
-            lambda p: int((p == "pretrain").sum()))
-        c = c.assign(x=c["epoch"] - n_pre)
         pre = c[c["phase"] == "pretrain"]
-        for j, (col, ylabel) in enumerate(CURVE_PANELS):
+        for j, col in enumerate(CURVE_METRICS):
             ax = axes[i, j]
             if not pre.empty:
                 who = ", ".join(dict.fromkeys(
@@ -339,17 +316,13 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
                            label=f"pretraining of {who} (auxiliary loss only)")
             for method, setting in sorted(set(zip(c["method"], c["setting"])),
                                           key=lambda k: (method_rank(k[0]), setting_rank(k[1]))):
-                g = c[(c["method"] == method) & (c["setting"] == setting)]
-                ns[(dataset, method, setting)] = g["seed"].nunique()
-                rows = []
-                for x, ge in g.groupby("x"):
-                    vals = ge[col].to_numpy(dtype=float)
-                    if np.isfinite(vals).any():
-                        m, lo, hi, _n, _ = _band(vals, a)
-                        rows.append((x, m, lo, hi))
-                if not rows:
+                ns[(dataset, method, setting)] = c.loc[
+                    (c["method"] == method) & (c["setting"] == setting), "seed"].nunique()
+                band = bands[(bands["dataset"] == dataset) & (bands["method"] == method)
+                             & (bands["setting"] == setting) & (bands["metric"] == col)]
+                if band.empty:
                     continue
-                arr = np.array(rows, dtype=float)
+                arr = band[["x", "mean", "ci_low", "ci_high"]].to_numpy(dtype=float)
                 kw = line_kwargs(method, setting)
                 kw.pop("markersize")
                 ax.plot(arr[:, 0], arr[:, 1], label=cell_label(method, setting),
@@ -358,7 +331,7 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
                                 np.nan_to_num(arr[:, 3], nan=arr[:, 1]), color=color(method),
                                 alpha=0.2, linewidth=0)
             ax.set_xlabel("epoch (≤ 0: pretraining)")
-            ax.set_ylabel(ylabel)
+            ax.set_ylabel(CURVE_LABELS[col])
             if j == 0:
                 ax.set_title(dataset_name(dataset, a.cfg.paper_dataset(dataset)), loc="left")
     _legend(fig, list(axes.flat))
@@ -384,12 +357,12 @@ def figure5(a: Analysis, out_dir: str | Path, experiment: str = "fig5") -> Figur
 def figure6(a: Analysis, out_dir: str | Path, experiment: str = "fig6") -> FigureRecord:
     """Ablation: one dot per setting with its CI, the full method as the reference line; a star
     where a setting differs from the full method (Welch two-sided, Holm across settings)."""
-    name, title = "fig6_ablation", "Figure 6: ablation of r-LSTM"
+    name, title = EXPERIMENTS["fig6"].figure, EXPERIMENTS["fig6"].title
     cells = a.cells_of(experiment)
     cells = cells[cells["n"] > 0]
     if cells.empty:
         return _empty(out_dir, name, title, f"no completed {experiment} runs")
-    ref = ablation_reference(a.cells)
+    ref = reference_cell(a.cells, experiment)
     comps = a.comparisons.get(experiment, pd.DataFrame())
     datasets = sorted(set(cells["dataset"]))
     height = 0.35 * max(len(g) for _, g in cells.groupby("dataset")) + 1.5
@@ -445,8 +418,8 @@ def figure6(a: Analysis, out_dir: str | Path, experiment: str = "fig6") -> Figur
 def figure_resources(a: Analysis, out_dir: str | Path) -> FigureRecord:
     """Peak memory and step time against sequence length, log-log; OOM points as crosses at the
     top edge; bars span min-max over benchmark repeats."""
-    name, title = "table3_resources", "Table 3 as a figure: training resources against length"
-    b = a.bench
+    name, title = EXPERIMENTS["table3"].figure, f"{EXPERIMENTS['table3'].title} (as a figure)"
+    b = a.resources
     if b is None or b.empty:
         return _empty(out_dir, name, title, "no resource benchmark records")
     fig, axes = _new_figure(12.0, 3.6, ncols=3)
@@ -515,7 +488,7 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     """Forest plot on the difference scale: for each paper number, our mean minus the paper's
     value with our interval shifted the same way; the paper's value is the star at 0, the grey
     bar its tolerance band; the verdict is written on the right. Rows are grouped by dataset."""
-    name, title = "forest_paper_vs_reproduced", "Paper versus reproduced"
+    name, title = FOREST, "Paper versus reproduced"
     pv = a.paper_vs
     pv = pv[(pv["kind"] != "literature")] if pv is not None else pd.DataFrame()
     if pv.empty:
@@ -578,8 +551,10 @@ def figure_forest(a: Analysis, out_dir: str | Path) -> FigureRecord:
     return FigureRecord(name, png, pdf, caption, n_txt, interval, "verdict rules (no p-value)")
 
 
-FIGURES = (figure3, figure4, figure5, figure6, figure_resources, figure_forest)
+DRAW = {"fig3": figure3, "table3": figure_resources, "fig4": figure4, "fig5": figure5,
+        "fig6": figure6}
 
 
 def write_figures(a: Analysis, out_dir: str | Path) -> list[FigureRecord]:
-    return [f(a, out_dir) for f in FIGURES]
+    """The catalogue's figures in its order (auxbench.experiments.FIGURE_NAMES)."""
+    return [DRAW[e.name](a, out_dir) for e in CATALOGUE if e.figure] + [figure_forest(a, out_dir)]

@@ -1,18 +1,11 @@
-"""Analysis options, read from the mapping the workflow passes (`experiment_config`).
-
-Accepted keys (all optional). They may sit at the top level of the workflow config or under an
-`analysis:` sub-mapping (which wins):
+"""Analysis options: what `Plan.analysis_options` passes (the workflow schema has checked them).
 
 ```yaml
-scale: default            # default | lite | paper; only "paper" makes numbers comparable
-seeds: [0, 1, 2]          # or an integer count; lets a cell report seeds that never ran
-paper_datasets:           # dataset key -> the paper's dataset (aliases: dataset_map, paper_dataset)
+scale: embedded           # only "paper" makes numbers comparable with the paper's
+seeds: [0, 1, 2]          # when every experiment has these: a cell reports seeds that never ran
+paper_datasets:           # dataset id -> the paper's dataset it stands for
   embedded_mnist: mnist
-  embedded_cifar: cifar10
-datasets:                 # also read: {key: {paper_dataset: mnist}} or {key: {paper: mnist}}
-  embedded_pmnist: {paper_dataset: pmnist}
-comparable_datasets: [mnist, pmnist, cifar10]   # overrides the scale rule when given
-analysis:
+analysis:                 # the workflow config's `analysis` section
   confidence: 0.95
   n_resamples: 9999
   seed: 0
@@ -26,9 +19,9 @@ analysis:
   truncated_setting: t300     # the setting that plays the paper's "Truncate 300" in the claims
 ```
 
-A dataset is comparable with the paper's number when the scale is `paper`, its key is not an
-embedded stand-in (`embedded_*`), and it maps to one of the paper's datasets; or when it is listed
-in `comparable_datasets`.
+A dataset id without a paper dataset is matched by its name (`embedded_cifar` -> `cifar10`). A
+dataset is comparable with the paper's number when the scale is `paper`, its id is not an
+embedded stand-in (`embedded_*`), and it stands for one of the paper's datasets.
 """
 
 from __future__ import annotations
@@ -38,8 +31,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from auxbench.errors import ConfigError
 
 _ALIASES = {
     "mnist": "mnist", "smnist": "mnist", "pmnist": "pmnist", "psmnist": "pmnist",
@@ -74,7 +65,6 @@ class AnalysisConfig:
     scale: str = "default"
     seeds: tuple[int, ...] | None = None
     paper_datasets: Mapping[str, str] = field(default_factory=dict)
-    comparable_datasets: frozenset[str] | None = None
 
     def paper_dataset(self, key: str) -> str | None:
         if key in self.paper_datasets:
@@ -82,8 +72,6 @@ class AnalysisConfig:
         return default_paper_dataset(key)
 
     def is_comparable(self, key: str) -> bool:
-        if self.comparable_datasets is not None:
-            return key in self.comparable_datasets
         return (
             self.scale == "paper"
             and not str(key).startswith("embedded_")
@@ -102,76 +90,11 @@ class AnalysisConfig:
     def from_mapping(cls, cfg: Mapping[str, Any] | AnalysisConfig | None) -> AnalysisConfig:
         if isinstance(cfg, AnalysisConfig):
             return cfg
-        if cfg is None:
-            return cls()
-        if not isinstance(cfg, Mapping):
-            raise ConfigError(f"experiment_config must be a mapping, got {type(cfg).__name__}")
-        sub = cfg.get("analysis") or {}
-        if not isinstance(sub, Mapping):
-            raise ConfigError("analysis: must be a mapping of analysis options")
-        merged = {**{k: v for k, v in cfg.items() if k != "analysis"}, **sub}
-        kw: dict[str, Any] = {}
-        floats = ("confidence", "alpha", "tolerance_pp", "approx_tolerance_pp",
-                  "max_halfwidth_pp", "chance_margin_pp", "noninferiority_margin_pp")
-        for k in floats:
-            if k in merged and merged[k] is not None:
-                try:
-                    kw[k] = float(merged[k])
-                except (TypeError, ValueError) as exc:
-                    raise ConfigError(f"analysis.{k} must be a number, got {merged[k]!r}") from exc
-        for k in ("n_resamples", "seed"):
-            if k in merged and merged[k] is not None:
-                try:
-                    kw[k] = int(merged[k])
-                except (TypeError, ValueError) as exc:
-                    raise ConfigError(f"analysis.{k} must be an integer, got {merged[k]!r}") from exc
-        if not 0.5 < kw.get("confidence", 0.95) < 1.0:
-            raise ConfigError("analysis.confidence must lie in (0.5, 1), e.g. 0.95")
-        if not 0.0 < kw.get("alpha", 0.05) < 0.5:
-            raise ConfigError("analysis.alpha must lie in (0, 0.5), e.g. 0.05")
-        if kw.get("n_resamples", 9999) < 100:
-            raise ConfigError("analysis.n_resamples must be at least 100")
-        for k in ("tolerance_pp", "approx_tolerance_pp", "max_halfwidth_pp", "chance_margin_pp",
-                  "noninferiority_margin_pp"):
-            if kw.get(k, 0.0) < 0:
-                raise ConfigError(f"analysis.{k} must be >= 0")
-        if "primary_test" in merged:
-            pt = str(merged["primary_test"]).lower()
-            if pt not in ("welch", "mwu"):
-                raise ConfigError("analysis.primary_test must be 'welch' or 'mwu'")
-            kw["primary_test"] = pt
-        if merged.get("truncated_setting") is not None:
-            ts = str(merged["truncated_setting"])
-            if not re.fullmatch(r"t\d+", ts):
-                raise ConfigError(f"analysis.truncated_setting must be tK, e.g. t300, got {ts!r}")
-            kw["truncated_setting"] = ts
-        if merged.get("scale") is not None:
-            kw["scale"] = str(merged["scale"])
-        seeds = merged.get("seeds")
-        if seeds is not None:
-            if isinstance(seeds, int):
-                kw["seeds"] = tuple(range(seeds))
-            else:
-                try:
-                    kw["seeds"] = tuple(int(s) for s in seeds)
-                except (TypeError, ValueError) as exc:
-                    raise ConfigError("seeds must be an integer or a list of integers") from exc
-        mapping: dict[str, str] = {}
-        datasets = merged.get("datasets")
-        if isinstance(datasets, Mapping):
-            for key, spec in datasets.items():
-                if isinstance(spec, Mapping):
-                    name = spec.get("paper_dataset", spec.get("paper"))
-                    if name:
-                        mapping[str(key)] = str(name)
-        for alias in ("paper_dataset", "dataset_map", "paper_datasets"):
-            m = merged.get(alias)
-            if m is None:
-                continue
-            if not isinstance(m, Mapping):
-                raise ConfigError(f"{alias} must map dataset keys to the paper's dataset names")
-            mapping.update({str(k): str(v) for k, v in m.items()})
-        kw["paper_datasets"] = mapping
-        if merged.get("comparable_datasets") is not None:
-            kw["comparable_datasets"] = frozenset(str(x) for x in merged["comparable_datasets"])
+        cfg = cfg or {}
+        kw = dict(cfg.get("analysis") or {})
+        if cfg.get("scale") is not None:
+            kw["scale"] = str(cfg["scale"])
+        if cfg.get("seeds") is not None:
+            kw["seeds"] = tuple(int(s) for s in cfg["seeds"])
+        kw["paper_datasets"] = dict(cfg.get("paper_datasets") or {})
         return cls(**kw)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pandas as pd
 
 from auxbench.errors import DataError
 from auxbench.formats import CURVE_COLUMNS
+from auxbench.paths import KEY_FIELDS, RUN_GLOB, RUN_TEMPLATE, RunKey
 
 RUN_COLUMNS = [
     "experiment", "dataset", "method", "setting", "seed", "status",
@@ -30,29 +30,19 @@ RUN_COLUMNS = [
     "wall_time_s", "peak_memory_mb", "seq_len", "n_classes", "n_parameters", "resumed",
     "config_hash", "code_version", "error", "run_dir",
 ]
-BENCH_COLUMNS = [
+RESOURCE_COLUMNS = [
     "method", "setting", "seq_len", "batch_size", "device", "backend", "step_time_s",
     "samples_per_s", "peak_memory_mb", "activation_mb", "gflop", "gflops_per_s", "status",
     "error",
 ]
-BENCH_STATUSES = ("ok", "oom", "error", "timeout", "skipped")
-STATUSES = ("completed", "failed", "missing")
-_SEED = re.compile(r"^seed(\d+)$")
+RESOURCE_STATUSES = ("ok", "oom", "error", "timeout", "skipped")
 
 
 def _keys_from_path(seed_dir: Path, runs_dir: Path) -> dict:
-    rel = seed_dir.relative_to(runs_dir).parts
-    if len(rel) != 4:
-        raise DataError(f"{seed_dir}: expected <experiment>/<dataset>/<method>-<setting>/seed<k>")
-    experiment, dataset, method_setting, seed_part = rel
-    if "-" not in method_setting:
-        raise DataError(f"{seed_dir}: folder {method_setting!r} is not <method>-<setting>")
-    method, setting = method_setting.split("-", 1)
-    m = _SEED.match(seed_part)
-    if not m:
-        raise DataError(f"{seed_dir}: folder {seed_part!r} is not seed<k>")
-    return {"experiment": experiment, "dataset": dataset, "method": method,
-            "setting": setting, "seed": int(m.group(1))}
+    key = RunKey.parse(seed_dir.relative_to(runs_dir))
+    if key is None:
+        raise DataError(f"{seed_dir}: expected {RUN_TEMPLATE}")
+    return key.as_keys()
 
 
 def _read_json(path: Path) -> dict:
@@ -86,11 +76,16 @@ def _num(value) -> float:
 
 
 def read_run(seed_dir: str | Path, runs_dir: str | Path) -> dict:
-    """One row of the run table for one seed folder."""
+    """One row of the run table for one seed folder (status `missing` where it has no
+    metrics.json, or does not exist)."""
     seed_dir, runs_dir = Path(seed_dir), Path(runs_dir)
     row = {c: None for c in RUN_COLUMNS}
     row.update(_keys_from_path(seed_dir, runs_dir))
     row["run_dir"] = str(seed_dir)
+    if not seed_dir.is_dir():
+        row["status"] = "missing"
+        row["error"] = "no run folder (never run, or not unpacked)"
+        return _finish(row)
     mpath = seed_dir / "metrics.json"
     if not mpath.is_file():
         row["status"] = "missing"
@@ -133,19 +128,23 @@ def _finish(row: dict) -> dict:
     return row
 
 
-def seed_dirs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> list[Path]:
+def seed_dirs(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> list[Path]:
+    """The folders of the runs `keys` (None: of every run under `runs_dir`), in path order."""
     runs_dir = Path(runs_dir)
+    if keys is not None:
+        return sorted(k.folder(runs_dir) for k in keys)
     if not runs_dir.is_dir():
         raise DataError(f"runs folder {runs_dir} does not exist; train something first")
-    wanted = None if experiments is None else set(experiments)
-    out = []
-    for p in sorted(runs_dir.glob("*/*/*/seed*")):
-        if not p.is_dir() or p.name.startswith("."):
-            continue
-        if wanted is not None and p.relative_to(runs_dir).parts[0] not in wanted:
-            continue
-        out.append(p)
-    return out
+    return [p for p in sorted(runs_dir.glob(RUN_GLOB))
+            if p.is_dir() and not p.name.startswith(".")]
+
+
+def unplanned_dirs(runs_dir: str | Path, keys: Iterable[RunKey]) -> list[str]:
+    """Run folders under `runs_dir` that are not among `keys` (left out of the analysis)."""
+    if not Path(runs_dir).is_dir():
+        return []
+    planned = set(seed_dirs(runs_dir, keys))
+    return [str(p) for p in seed_dirs(runs_dir) if p not in planned]
 
 
 NUMERIC_RUN_COLUMNS = ("test_accuracy_pct", "test_loss", "train_accuracy_pct", "epochs",
@@ -185,9 +184,13 @@ def check_consistent(runs: pd.DataFrame) -> None:
                     f"metrics.json) or move their folders away, then aggregate again")
 
 
-def load_runs(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
-    """Tidy per-seed table of every run under `runs_dir` (columns `RUN_COLUMNS`)."""
-    rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir, experiments)]
+def load_runs(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+    """Tidy per-seed table (columns `RUN_COLUMNS`) of the runs `keys`, in their order, a run
+    without a folder as `missing`; or, with no keys, of every run under `runs_dir`, sorted."""
+    if keys is not None:
+        rows = [read_run(k.folder(runs_dir), runs_dir) for k in keys]
+        return normalize_runs(pd.DataFrame(rows, columns=RUN_COLUMNS))
+    rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir)]
     df = normalize_runs(pd.DataFrame(rows, columns=RUN_COLUMNS))
     if df.empty:
         return df
@@ -220,10 +223,11 @@ def read_curve(path: str | Path) -> pd.DataFrame:
     return df[list(CURVE_COLUMNS)]
 
 
-def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) -> pd.DataFrame:
-    """Every `curve.csv` in long form, keyed like the run table; accuracies in percent."""
+def load_curves(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+    """Every `curve.csv` (of the runs `keys`, or of all) in long form, keyed like the run
+    table; accuracies in percent."""
     frames = []
-    for p in seed_dirs(runs_dir, experiments):
+    for p in seed_dirs(runs_dir, keys):
         cpath = p / "curve.csv"
         if not cpath.is_file():
             continue
@@ -240,16 +244,16 @@ def load_curves(runs_dir: str | Path, experiments: Iterable[str] | None = None) 
     return out
 
 
-def load_bench(path: str | Path | None) -> pd.DataFrame:
-    """The resource benchmark JSON of `auxbench bench` (a list of records)."""
+def load_resources(path: str | Path | None) -> pd.DataFrame:
+    """The resource benchmark JSON of `auxbench resources` (a list of records)."""
     if path is None:
-        return pd.DataFrame(columns=[*BENCH_COLUMNS, "series"])
+        return pd.DataFrame(columns=[*RESOURCE_COLUMNS, "series"])
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as fh:
             records = json.load(fh)
     except FileNotFoundError as exc:
-        raise DataError(f"{path}: resource benchmark file not found; run `auxbench bench`") from exc
+        raise DataError(f"{path}: resource benchmark file not found; run `auxbench resources`") from exc
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON ({exc})") from exc
     if isinstance(records, dict) and "records" in records:
@@ -260,11 +264,11 @@ def load_bench(path: str | Path | None) -> pd.DataFrame:
     for i, r in enumerate(records):
         if not isinstance(r, dict) or not {"method", "setting", "seq_len", "status"} <= set(r):
             raise DataError(f"{path}: record {i} lacks method/setting/seq_len/status")
-        if r["status"] not in BENCH_STATUSES:
+        if r["status"] not in RESOURCE_STATUSES:
             raise DataError(f"{path}: record {i} has status {r['status']!r} "
-                            f"({'|'.join(BENCH_STATUSES)})")
-        rows.append({c: r.get(c) for c in BENCH_COLUMNS})
-    df = pd.DataFrame(rows, columns=BENCH_COLUMNS)
+                            f"({'|'.join(RESOURCE_STATUSES)})")
+        rows.append({c: r.get(c) for c in RESOURCE_COLUMNS})
+    df = pd.DataFrame(rows, columns=RESOURCE_COLUMNS)
     # Several backends for one (method, setting), e.g. the `torch-default` baseline beside the
     # fast LSTM, are kept apart by folding the backend into the setting shown.
     multi = df.groupby(["method", "setting"])["backend"].transform(
@@ -277,36 +281,36 @@ def load_bench(path: str | Path | None) -> pd.DataFrame:
     return df
 
 
-SMK_BENCH_COLUMNS = ["s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out",
+JOB_USAGE_COLUMNS = ["s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out",
                      "mean_load", "cpu_time"]
 
 
-def load_snakemake_benchmarks(bench_dir: str | Path | None) -> pd.DataFrame:
-    """Snakemake `benchmark:` TSVs under `bench_dir`, one row per file (its last line).
+def load_job_usage(job_usage_dir: str | Path | None,
+                   keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+    """Snakemake `benchmark:` TSVs under `job_usage_dir`, one row per file (its last line); only
+    those of the runs `keys` when given.
 
-    The path relative to `bench_dir` is kept as `job`; when it has the run-folder shape
-    `<experiment>/<dataset>/<method>-<setting>/seed<k>[.tsv]` those keys are filled in too.
+    The path relative to `job_usage_dir` is kept as `job`; when it ends like a run folder
+    (auxbench.paths.RUN_PATTERN, plus .tsv) the run's keys are filled in too.
     """
-    cols = ["job", "experiment", "dataset", "method", "setting", "seed"] + SMK_BENCH_COLUMNS
-    if bench_dir is None or not Path(bench_dir).is_dir():
+    wanted = None if keys is None else set(keys)
+    cols = ["job", "experiment", "dataset", "method", "setting", "seed"] + JOB_USAGE_COLUMNS
+    if job_usage_dir is None or not Path(job_usage_dir).is_dir():
         return pd.DataFrame(columns=cols)
-    bench_dir = Path(bench_dir)
+    job_usage_dir = Path(job_usage_dir)
     rows = []
-    for path in sorted(bench_dir.rglob("*.tsv")):
+    for path in sorted(job_usage_dir.rglob("*.tsv")):
         with open(path, encoding="utf-8", newline="") as fh:
             recs = list(csv.DictReader(fh, delimiter="\t"))
         if not recs:
             continue
         rec = recs[-1]
-        rel = path.relative_to(bench_dir)
-        parts = list(rel.with_suffix("").parts)
-        row = {"job": str(rel), "experiment": None, "dataset": None, "method": None,
-               "setting": None, "seed": None}
-        if len(parts) >= 4 and _SEED.match(parts[-1]) and "-" in parts[-2]:
-            row["experiment"], row["dataset"] = parts[-4], parts[-3]
-            row["method"], row["setting"] = parts[-2].split("-", 1)
-            row["seed"] = int(_SEED.match(parts[-1]).group(1))
-        for c in SMK_BENCH_COLUMNS:
+        rel = path.relative_to(job_usage_dir)
+        key = RunKey.parse(rel.with_suffix(""))
+        if wanted is not None and key not in wanted:
+            continue
+        row = {"job": str(rel), **(key.as_keys() if key else dict.fromkeys(KEY_FIELDS))}
+        for c in JOB_USAGE_COLUMNS:
             v = rec.get(c)
             row[c] = v if c == "h:m:s" else _num(v if v not in ("", "-", "NA") else None)
         rows.append(row)

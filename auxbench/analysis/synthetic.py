@@ -1,7 +1,7 @@
 """Synthetic run folders in the real formats, for the tests.
 
 `write_run` writes one seed folder (metrics.json, curve.csv, asrun.json) exactly as
-docs/architecture.md specifies; `write_demo_bench` a resource benchmark JSON. The numbers are
+docs/architecture.md specifies, and `write_demo_resources` a resource benchmark JSON. The numbers are
 made up: never report them.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from auxbench.atomic import write_json, write_text
 from auxbench.formats import CURVE_COLUMNS
 from auxbench.methods import METHODS
+from auxbench.paths import RunKey
 
 
 def write_run(
@@ -35,7 +36,7 @@ def write_run(
     code_version: str = "1" * 64,
 ) -> Path:
     """One run folder. `test_accuracy` is a fraction; `curve` rows override the default curve."""
-    d = Path(runs_dir) / experiment / dataset / f"{method}-{setting}" / f"seed{seed}"
+    d = RunKey(experiment, dataset, method, setting, seed).folder(runs_dir)
     metrics = {
         "status": status, "experiment": experiment, "dataset": dataset, "method": method,
         "setting": setting, "seed": seed, "epochs": epochs, "pretrain_epochs": pretrain_epochs,
@@ -77,8 +78,8 @@ def write_run(
     return d
 
 
-def write_demo_bench(path: str | Path) -> Path:
-    """A made-up `auxbench bench` JSON: constant memory for r-LSTM t300, linear for LSTM full,
+def write_demo_resources(path: str | Path) -> Path:
+    """A made-up `auxbench resources` JSON: constant memory for r-LSTM t300, linear for LSTM full,
     quadratic for the Transformer (out of memory at the longest length)."""
     records = []
     for n in (1024, 4096, 16384):

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auxbench.atomic import atomic_path, write_text
+from auxbench.atomic import write_csv, write_text
+from auxbench.experiments import EXPERIMENTS, experiment, table_names
 
-from .core import Analysis, compute_summary
+from .core import Analysis
 from .paper import PAPER_VALUES
 from .style import (
     PAPER_DATASET_ORDER,
@@ -158,11 +159,6 @@ def write_table(t: Table, out_dir: str | Path) -> dict[str, str]:
     return {k: str(v) for k, v in paths.items()}
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False)
-
-
 # --------------------------------------------------------------------------- builders
 
 
@@ -294,11 +290,12 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
 
 def resources_table(a: Analysis) -> Table:
     """Table 3: peak memory and time per training step against sequence length."""
-    b = a.bench if a.bench is not None else pd.DataFrame()
-    t = Table(name="table3", title="Table 3: training resources against sequence length "
-              "(peak memory MB / seconds per step)", header=["Model"], rows=[])
+    b = a.resources if a.resources is not None else pd.DataFrame()
+    exp = EXPERIMENTS["table3"]
+    t = Table(name=exp.table, title=f"{exp.title} (peak memory MB / seconds per step)",
+              header=["Model"], rows=[])
     if b.empty:
-        t.notes.append("No resource benchmark records were given (run `auxbench bench`).")
+        t.notes.append("No resource benchmark records were given (run `auxbench resources`).")
         t.tidy = pd.DataFrame()
         return t
     lens = sorted(int(x) for x in b["seq_len"].dropna().unique())
@@ -346,7 +343,7 @@ def resources_table(a: Analysis) -> Table:
                    "OOM: out of memory; timeout; skipped: a shorter length already failed. "
                    "No bold: single measurements, "
                    "not seeds, so no test.")
-    t.notes.append("The paper's Table 3 numbers are unknown (docs/paper.md §5.2): nothing to compare.")
+    t.notes.append(exp.note)
     return t
 
 
@@ -422,7 +419,7 @@ def failed_table(a: Analysis) -> Table:
 
 
 def compute_table(a: Analysis) -> Table:
-    c = compute_summary(a)
+    c = a.compute_summary
     t = Table(name="compute", title="Compute accounting", header=[
         "Experiment", "Source", "Jobs", "Wall hours", "CPU hours", "Max RSS (MB)",
         "Max peak memory (MB)"], rows=[], tidy=c, align="llrrrrr")
@@ -433,37 +430,21 @@ def compute_table(a: Analysis) -> Table:
     return t
 
 
-TABLE_TITLES = {
-    "table2": "Table 2: test accuracy (%) on MNIST, pMNIST and CIFAR-10",
-    "table4": "Table 4: test accuracy (%) on DBpedia (character level)",
-    "table6": "Table 6: several anchors at a fixed total reconstruction length",
-    "fig3": "Figure 3 data: test accuracy (%) against sequence length (StanfordDogs)",
-    "fig4": "Figure 4 data: test accuracy (%) against supervised BPTT length",
-    "fig5": "Figure 5 data: final test accuracy (%) of the curve runs",
-    "fig6": "Figure 6 data: ablation of r-LSTM, test accuracy (%)",
-}
-
-
 def build_tables(a: Analysis) -> list[Table]:
+    """Every table the experiments that ran call for (auxbench.experiments.table_names)."""
+    summary = {"table3": resources_table, "paper_vs_reproduced": paper_vs_table,
+               "claims": claims_table, "failed_runs": failed_table, "compute": compute_table}
+    by_table = {experiment(n).table: experiment(n) for n in (*EXPERIMENTS, *a.experiments)}
     tables = []
-    for exp in a.experiments:
-        if exp == "table3":
+    for name in table_names(a.experiments):
+        if name in summary:
+            tables.append(summary[name](a))
             continue
-        title = TABLE_TITLES.get(exp, f"{exp}: test accuracy (%)")
-        name = exp if exp.startswith("table") else f"{exp}_data"
-        t = accuracy_table(a, exp, title, name=name, with_paper=(exp == "table2"))
-        if exp == "table4":
-            t.notes.append("The paper's Table 4 numbers are unknown (docs/paper.md §5.2).")
-        if exp == "table6":
-            t.notes.append("The paper's Table 6 numbers are unknown (docs/paper.md §5.2).")
+        exp = by_table[name]
+        t = accuracy_table(a, exp.name, exp.table_title, name=name, with_paper=exp.paper_values)
+        if exp.note:
+            t.notes.append(exp.note)
         tables.append(t)
-    if "table2" not in a.experiments:
-        tables.append(accuracy_table(a, "table2", TABLE_TITLES["table2"], with_paper=True))
-    tables.append(resources_table(a))
-    tables.append(paper_vs_table(a))
-    tables.append(claims_table(a))
-    tables.append(failed_table(a))
-    tables.append(compute_table(a))
     return tables
 
 

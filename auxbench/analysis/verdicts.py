@@ -44,9 +44,6 @@ from .style import PAPER_DATASET_ORDER, cell_label
 
 EPS = 1e-9
 
-VERDICTS = ("reproduced", "better", "worse", "inconclusive", "not comparable (scale)",
-            "not run", "failed", "context")
-CLAIM_VERDICTS = ("supported", "contradicted", "inconclusive", "not run")
 
 
 def numeric_verdict(

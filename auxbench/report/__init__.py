@@ -1,10 +1,12 @@
 """The self-contained HTML report of a workflow run (results/report.html).
 
-    build_report(plan, out_html, data_dir, runs_dir, aggregate_dir, tables_dir, figures_dir,
-                 bench_json=None, benchmarks_dir=None, logs_dir=None) -> Path
+    build_report(out_html, data_dir, runs_dir, aggregate_dir, tables_dir, figures_dir,
+                 logs_dir=None) -> Path
 
-`plan` is an `auxbench.plan.Plan`; the folders are what the workflow's aggregate, tables and
-figures rules wrote. See `auxbench.report.builder` for the sections.
+The folders are what the workflow's aggregate, tables and figures rules wrote (the aggregate's
+result says what was planned); the run folders are read for their as-run records only. Modules:
+builder (the sections), data (what it reads and writes beside the page), html (the one table
+renderer).
 """
 
 from __future__ import annotations

@@ -1,51 +1,36 @@
 """Build results/report.html: one self-contained page (inline CSS, figures as base64 PNG, no
-network) from what the workflow's aggregate, tables and figures rules wrote, plus the run
-folders (as-run records), the prepared datasets' manifests and the Snakemake benchmark files.
+network) from the analysis's result (auxbench.analysis.result), the tables and figures the
+workflow wrote, each run's as-run record and the prepared datasets' manifests.
 
-Next to the page, in `data_dir`, it writes the raw numbers it links to: every seed of every
-planned run (per_seed_runs.csv), the per-cell summaries (cells.csv), every training curve
-(curves.csv) and the compute of every run (compute_per_run.csv).
+Every table is rendered by auxbench.report.html; the raw numbers the page links to are written
+beside it by auxbench.report.data.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html
 import json
-import math
 import os
 import platform
 from collections import Counter
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import yaml
 
-from auxbench import __version__
+from auxbench import __version__, paths
+from auxbench.analysis.tables import Table, build_tables
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
-from auxbench.plan import Plan, seeds_text, unplanned_run_dirs
+from auxbench.experiments import SUMMARY_TABLES, experiment, table_names
+from auxbench.paths import RunKey
+from auxbench.plan import seeds_text
 from auxbench.versioning import git_state
 
-from .markdown import MdTable, inline, parse_markdown_table, table_html, verdict_class
-
-# What each experiment of the paper is, for readers who do not know the numbering.
-EXPERIMENT_TITLES = {
-    "table2": "Table 2: MNIST, pMNIST, CIFAR-10; full BPTT vs truncated, with and without "
-              "auxiliary losses, and the Transformer",
-    "fig3": "Figure 3: accuracy as sequences grow (StanfordDogs resolutions)",
-    "table3": "Table 3: training memory and time against sequence length",
-    "table4": "Table 4: DBpedia, character level",
-    "fig4": "Figure 4: shrinking the supervised BPTT length down to 0 (CIFAR-10)",
-    "table6": "Table 6: several anchors at a fixed total reconstruction length",
-    "fig5": "Figure 5: training and test curves (optimisation and regularisation)",
-    "fig6": "Figure 6: ablation of the parts of r-LSTM",
-}
-SHOWN_ELSEWHERE = ("paper_vs_reproduced", "claims", "failed_runs", "compute")
+from .data import Inputs, gather, per_run_compute, write_data_files
+from .html import Html, badge, esc, inline, num, split_rows, table_html
 
 SCALE_TEXT = {
     "embedded": (
@@ -84,176 +69,23 @@ def _css() -> str:
     return resources.files("auxbench.report").joinpath("report.css").read_text()
 
 
-def _esc(x: Any) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
-
-
-def _num(x: Any, digits: int = 1, none: str = "—") -> str:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return none
-    if not math.isfinite(v):
-        return none
-    return f"{v:,.{digits}f}"
-
-
 def _rel(target: str | Path, start: Path) -> str:
     return Path(os.path.relpath(Path(target).resolve(), start.resolve())).as_posix()
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path):
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
         raise DataError(f"{path} not found; run the workflow rule that writes it "
-                        "(snakemake --until aggregate tables figures)") from None
+                        "(snakemake --until tables figures)") from None
     except json.JSONDecodeError as err:
         raise DataError(f"{path}: not valid JSON ({err})") from None
 
 
-def _df(records: list[dict] | None) -> pd.DataFrame:
-    return pd.DataFrame(records or [])
-
-
-@dataclass
-class Inputs:
-    plan: Plan
-    out_html: Path
-    data_dir: Path
-    runs_dir: Path
-    aggregate_dir: Path
-    tables_dir: Path
-    figures_dir: Path
-    bench_json: Path | None
-    benchmarks_dir: Path | None
-    logs_dir: Path | None
-    summary: dict = field(default_factory=dict)
-    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
-    cells: pd.DataFrame = field(default_factory=pd.DataFrame)
-    asrun: dict = field(default_factory=dict)  # run_dir -> asrun record
-    bench_tsv: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @property
-    def base(self) -> Path:
-        return self.out_html.parent
-
-
-# ------------------------------------------------------------------------------- gathering
-def gather(inp: Inputs) -> Inputs:
-    from auxbench.analysis import runs as runs_mod
-
-    inp.summary = _read_json(inp.aggregate_dir / "summary.json")
-    runs_csv = inp.aggregate_dir / "runs.csv"
-    inp.runs = pd.read_csv(runs_csv) if runs_csv.is_file() else _df(inp.summary.get("runs"))
-    cells_csv = inp.aggregate_dir / "cells.csv"
-    inp.cells = pd.read_csv(cells_csv) if cells_csv.is_file() else _df(inp.summary.get("cells"))
-    for run in inp.plan.runs:
-        path = inp.runs_dir / Path(run.run_dir).relative_to("results/runs") / "asrun.json"
-        if path.is_file():
-            try:
-                inp.asrun[run.rel] = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                inp.asrun[run.rel] = {"error": f"{path} is not valid JSON"}
-    if inp.benchmarks_dir is not None:
-        df = runs_mod.load_snakemake_benchmarks(inp.benchmarks_dir)
-        inp.bench_tsv = df
-    return inp
-
-
-def per_run_compute(inp: Inputs) -> pd.DataFrame:
-    """One row per planned run: status, the run's own wall time and peak memory, and what the
-    Snakemake benchmark measured for the job (wall s, CPU s, max RSS)."""
-    cols = ["experiment", "dataset", "method", "setting", "seed", "status", "epochs",
-            "pretrain_epochs", "resumed", "wall_time_s", "peak_memory_mb"]
-    runs = inp.runs[[c for c in cols if c in inp.runs.columns]].copy()
-    if runs.empty:
-        return runs
-    b = inp.bench_tsv
-    if b is not None and not b.empty:
-        b = b.dropna(subset=["experiment"]).copy()
-        b["seed"] = b["seed"].astype(int)
-        b = b.rename(columns={"s": "job_wall_s", "cpu_time": "job_cpu_s",
-                              "max_rss": "job_max_rss_mb", "mean_load": "job_mean_load"})
-        keep = ["experiment", "dataset", "method", "setting", "seed", "job_wall_s",
-                "job_cpu_s", "job_max_rss_mb", "job_mean_load"]
-        runs = runs.merge(b[keep], how="left",
-                          on=["experiment", "dataset", "method", "setting", "seed"])
-    else:
-        for c in ("job_wall_s", "job_cpu_s", "job_max_rss_mb", "job_mean_load"):
-            runs[c] = math.nan
-    devices = []
-    for _, r in runs.iterrows():
-        rel = f"{r['experiment']}/{r['dataset']}/{r['method']}-{r['setting']}/seed{int(r['seed'])}"
-        env = (inp.asrun.get(rel) or {}).get("environment") or {}
-        devices.append(env.get("device_name") or env.get("device") or "")
-    runs["device"] = devices
-    return runs
-
-
-def write_data_files(inp: Inputs) -> dict[str, Path]:
-    from auxbench.analysis import runs as runs_mod
-    from auxbench.analysis.tables import write_csv
-
-    inp.data_dir.mkdir(parents=True, exist_ok=True)
-    out = {}
-    per_seed = inp.runs.copy()
-    if not per_seed.empty:
-        per_seed.insert(5, "paper_dataset", [inp.plan.datasets[d].paper_dataset
-                                             if d in inp.plan.datasets else None
-                                             for d in per_seed["dataset"]])
-        per_seed.insert(6, "dataset_key", [inp.plan.datasets[d].key
-                                           if d in inp.plan.datasets else None
-                                           for d in per_seed["dataset"]])
-    out["per_seed_runs"] = inp.data_dir / "per_seed_runs.csv"
-    write_csv(per_seed, out["per_seed_runs"])
-    out["cells"] = inp.data_dir / "cells.csv"
-    write_csv(inp.cells, out["cells"])
-    curves = pd.DataFrame()
-    if inp.runs_dir.is_dir() and inp.plan.runs:
-        from auxbench.plan import _keep_planned
-
-        exps = sorted({r.experiment for r in inp.plan.runs})
-        curves = _keep_planned(inp.plan, runs_mod.load_curves(inp.runs_dir, exps))
-    out["curves"] = inp.data_dir / "curves.csv"
-    write_csv(curves if curves is not None else pd.DataFrame(), out["curves"])
-    out["compute_per_run"] = inp.data_dir / "compute_per_run.csv"
-    write_csv(per_run_compute(inp), out["compute_per_run"])
-    return out
-
-
-# ------------------------------------------------------------------------------- rendering
-def _table(header: list[str], rows: list[list[Any]], align: list[str] | None = None,
-           raw: bool = False, verdict_col: int | None = None) -> str:
-    align = align or (["left"] + ["right"] * (len(header) - 1))
-    parts = ['<div class="table-wrap"><table><thead><tr>']
-    parts += [f'<th class="{a}">{_esc(h)}</th>' for h, a in zip(header, align)]
-    parts.append("</tr></thead><tbody>")
-    for row in rows:
-        parts.append("<tr>")
-        for j, (c, a) in enumerate(zip(row, align)):
-            cls = a
-            if verdict_col is not None and j == verdict_col:
-                vc = verdict_class(str(c))
-                cls += f" v-{vc}" if vc else ""
-            parts.append(f'<td class="{cls}">{c if raw else _esc(c)}</td>')
-        parts.append("</tr>")
-    if not rows:
-        parts.append(f'<tr><td colspan="{len(header)}" class="muted">(none)</td></tr>')
-    parts.append("</tbody></table></div>")
-    return "".join(parts)
-
-
-def _badge(text: str) -> str:
-    vc = verdict_class(text)
-    return f'<span class="v-{vc}">{_esc(text)}</span>' if vc else _esc(text)
-
-
-def _md(inp: Inputs, name: str) -> MdTable | None:
-    path = inp.tables_dir / f"{name}.md"
-    if not path.is_file():
-        return None
-    return parse_markdown_table(path.read_text())
+def _table(header: list[str], rows: list[list], align: str) -> str:
+    """One of the report's own tables, rendered like the paper's."""
+    return table_html(Table(name="", title="", header=header, rows=rows, align=align))
 
 
 def _links(inp: Inputs, name: str) -> str:
@@ -261,13 +93,13 @@ def _links(inp: Inputs, name: str) -> str:
     for ext in ("csv", "md", "tex"):
         p = inp.tables_dir / f"{name}.{ext}"
         if p.is_file():
-            items.append(f'<a href="{_esc(_rel(p, inp.base))}">{ext}</a>')
+            items.append(f'<a href="{esc(_rel(p, inp.base))}">{ext}</a>')
     return f'<p class="links muted">Files: {" ".join(items)}</p>' if items else ""
 
 
 def section_header(inp: Inputs) -> str:
     plan = inp.plan
-    scale = plan.scale
+    scale = plan["scale"]
     git = git_state()
     commit = git.get("commit") or "unknown"
     dirty = " (uncommitted changes)" if git.get("dirty") else ""
@@ -277,27 +109,27 @@ def section_header(inp: Inputs) -> str:
         ("<h1>Learning Longer-term Dependencies in RNNs with Auxiliary Losses: "
         "does it hold up?</h1>"),
         (f'<p class="sub">auxbench {__version__} reproduction report of Trinh, Dai, Luong and Le '
-        f"(ICML 2018) · scale <strong>{_esc(scale)}</strong> · generated {now} · git "
-        f"<code>{_esc(commit[:12])}</code>{_esc(dirty)}</p>"),
-        f'<div class="banner {banner_cls}">{SCALE_TEXT.get(scale, _esc(scale))}</div>',
+        f"(ICML 2018) · scale <strong>{esc(scale)}</strong> · generated {now} · git "
+        f"<code>{esc(commit[:12])}</code>{esc(dirty)}</p>"),
+        f'<div class="banner {banner_cls}">{SCALE_TEXT.get(scale, esc(scale))}</div>',
     ]
-    if plan.results_only:
+    if plan["results_only"]:
         parts.append('<div class="banner">Built in <strong>results-only</strong> mode: nothing '
                      "was trained for this report; it reads the run folders found under "
-                     "<code>results/runs</code>. Planned runs without a folder are listed as "
+                     f"<code>{paths.RUNS_DIR}</code>. Planned runs without a folder are listed as "
                      "missing under Run health.</div>")
-    if plan.cfg.get("description"):
-        parts.append(f"<p>{_esc(plan.cfg['description'])}</p>")
+    if plan.get("description"):
+        parts.append(f"<p>{esc(plan['description'])}</p>")
     return "\n".join(parts)
 
 
 def _status_counts(inp: Inputs) -> dict[str, int]:
     runs = inp.runs
     if runs.empty:
-        return {"planned": len(inp.plan.runs), "completed": 0, "failed": 0, "missing": 0,
+        return {"planned": inp.plan["n_runs"], "completed": 0, "failed": 0, "missing": 0,
                 "resumed": 0}
     resumed = pd.to_numeric(runs.get("resumed"), errors="coerce").fillna(0)
-    return {"planned": len(inp.plan.runs),
+    return {"planned": inp.plan["n_runs"],
             "completed": int((runs["status"] == "completed").sum()),
             "failed": int((runs["status"] == "failed").sum()),
             "missing": int((runs["status"] == "missing").sum()),
@@ -311,10 +143,10 @@ def section_glance(inp: Inputs) -> str:
              ("missing", c["missing"], "bad" if c["missing"] else ""),
              ("resumed", c["resumed"], "warn" if c["resumed"] else "")]
     parts = ['<h2 id="glance">At a glance</h2>', '<div class="cards">']
-    parts += [f'<div class="card {cls}"><div class="num">{n}</div><div class="lbl">{_esc(lbl)}'
+    parts += [f'<div class="card {cls}"><div class="num">{n}</div><div class="lbl">{esc(lbl)}'
               "</div></div>" for lbl, n, cls in cards]
     parts.append("</div>")
-    claims = _df(inp.summary.get("claims_summary"))
+    claims = inp.a.claims_rollup
     if not claims.empty:
         allrows = claims[claims["scope"] == "all"]
         rows = []
@@ -322,17 +154,15 @@ def section_glance(inp: Inputs) -> str:
             counts = (f"{int(r['n_supported'])} supported, {int(r['n_contradicted'])} "
                       f"contradicted, {int(r['n_inconclusive'])} inconclusive, "
                       f"{int(r['n_not_run'])} not run")
-            rows.append([f"({_esc(r['claim'])})", _esc(r["claim_text"]), _badge(r["verdict"]),
-                         _esc(counts)])
+            rows.append([f"({r['claim']})", r["claim_text"], r["verdict"], counts])
         parts.append("<h3>The paper's claims on these runs</h3>")
-        parts.append(_table(["", "Claim", "Verdict", "Comparisons"], rows,
-                            ["left", "left", "left", "left"], raw=True))
+        parts.append(_table(["", "Claim", "Verdict", "Comparisons"], rows, "llll"))
         parts.append('<p class="muted">Each claim is a set of one-sided tests in the claim\'s '
                      "direction, Holm-corrected within the claim; details under "
                      '<a href="#claims">Claims</a>.</p>')
-    vc = inp.summary.get("verdict_counts") or {}
+    vc = inp.a.paper_vs["verdict"].value_counts().to_dict() if not inp.a.paper_vs.empty else {}
     if vc:
-        txt = ", ".join(f"{_badge(k)} {v}" for k, v in sorted(vc.items()))
+        txt = ", ".join(f"{badge(k)} {v}" for k, v in sorted(vc.items()))
         parts.append(f"<p>Paper-versus-reproduced cells: {txt} "
                      '(<a href="#paper-vs">table</a>).</p>')
     return "\n".join(parts)
@@ -357,14 +187,13 @@ def _environments(inp: Inputs) -> tuple[list[list[str]], Counter, Counter]:
 
 def section_what(inp: Inputs) -> str:
     plan = inp.plan
-    summ = plan.summary()
     parts = ['<h2 id="what">What was run</h2>']
     done = inp.runs[inp.runs["status"] == "completed"] if not inp.runs.empty else inp.runs
     rows = []
-    for name, exp in summ["experiments"].items():
-        title = EXPERIMENT_TITLES.get(name, name)
+    for name, exp in plan["experiments"].items():
+        title = experiment(name).title
         if exp["kind"] == "bench":
-            rows.append([name, title, _esc(exp.get("dataset") or "synthetic tokens"),
+            rows.append([name, title, exp.get("dataset") or "synthetic tokens",
                          ", ".join(exp["cases"]),
                          "lengths " + ", ".join(map(str, exp["lengths"])), "—", "bench"])
             continue
@@ -373,7 +202,7 @@ def section_what(inp: Inputs) -> str:
                      ", ".join(exp["settings"]), seeds_text(exp),
                      f"{n_done}/{exp['runs']}"])
     parts.append(_table(["Experiment", "What", "Datasets", "Methods", "Settings", "Seeds",
-                         "Runs done/planned"], rows, ["left"] * 6 + ["right"]))
+                         "Runs done/planned"], rows, "llllllr"))
     parts.append('<p class="muted">Settings: <code>full</code> = full BPTT; <code>tK</code> = '
                  "supervised gradient truncated to the last K steps (t0: it reaches only the "
                  "classifier head); <code>nNlL</code> = N anchors with subsequences of L steps; a "
@@ -381,22 +210,22 @@ def section_what(inp: Inputs) -> str:
                  "predicted window (outside the paper's method, which stops it at the anchor); "
                  "named settings are defined in the config (below). The Transformer runs "
                  "<code>full</code> only.</p>")
-    base = plan.cfg.get("base") or {}
+    cfg = plan["config"]
+    base = cfg.get("base") or {}
     m, t = base.get("model", {}), base.get("train", {})
-    facts = [("Seeds", ", ".join(map(str, plan.cfg["seeds"])) + " (per experiment above)"),
+    facts = [("Seeds", ", ".join(map(str, cfg["seeds"])) + " (per experiment above)"),
              ("Model (base)", ", ".join(f"{k} {v}" for k, v in m.items()
                                         if not isinstance(v, dict)) or "paper defaults"),
              ("Training (base)", ", ".join(f"{k} {v}" for k, v in t.items()) or "defaults"),
-             ("Device", plan.device), ("Data folder", plan.data_root)]
-    parts.append('<dl class="kv">' + "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>"
+             ("Device", plan["device"]), ("Data folder", plan["data_root"])]
+    parts.append('<dl class="kv">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
                                               for k, v in facts) + "</dl>")
     env_rows, codes, commits = _environments(inp)
     parts.append("<h3>Hardware and software of the runs</h3>")
     parts.append(_table(["Device", "Device name", "Threads", "Host", "Platform", "Python",
-                         "torch", "numpy", "auxbench", "Runs"], env_rows,
-                        ["left"] * 9 + ["right"]))
-    commit_txt = ", ".join(f"<code>{_esc(k)}</code> ({n} runs)" for k, n in commits.most_common())
-    code_txt = ", ".join(f"<code>{_esc(k)}</code> ({n} runs)" for k, n in codes.most_common())
+                         "torch", "numpy", "auxbench", "Runs"], env_rows, "lllllllllr"))
+    commit_txt = ", ".join(f"<code>{esc(k)}</code> ({n} runs)" for k, n in commits.most_common())
+    code_txt = ", ".join(f"<code>{esc(k)}</code> ({n} runs)" for k, n in codes.most_common())
     parts.append(f"<p>Git commit of the runs: {commit_txt or 'unknown'}. Training-code version "
                  f"(hash of the modules training imports): {code_txt or 'unknown'}.</p>")
     if len(codes) > 1:
@@ -404,31 +233,17 @@ def section_what(inp: Inputs) -> str:
                      "of the training code</strong> (see above). Cells may mix them; rerun the "
                      "stale runs (Snakemake does so by default: its params include the code "
                      "version) or check that the change did not matter.</div>")
-    parts.append(f'<p class="muted">Report built on {_esc(platform.node())} '
-                 f"({_esc(platform.platform())}), Python {_esc(platform.python_version())}, "
+    parts.append(f'<p class="muted">Report built on {esc(platform.node())} '
+                 f"({esc(platform.platform())}), Python {esc(platform.python_version())}, "
                  f"auxbench {__version__}.</p>")
-    cfg_yaml = yaml.safe_dump(plan.cfg, sort_keys=False, default_flow_style=None, width=100)
+    cfg_yaml = yaml.safe_dump(cfg, sort_keys=False, default_flow_style=None, width=100)
     parts.append("<details><summary>The workflow config of this report</summary>"
-                 f"<pre>{_esc(cfg_yaml)}</pre></details>")
+                 f"<pre>{esc(cfg_yaml)}</pre></details>")
     return "\n".join(parts)
 
 
-def _split_by_verdict(t: MdTable, column: str = "Verdict",
-                      hide: tuple[str, ...] = ("not run",)) -> tuple[MdTable, MdTable | None]:
-    """The rows worth reading first, and the rest (e.g. cells nothing ran for) to collapse."""
-    if column not in t.header:
-        return t, None
-    j = t.header.index(column)
-    shown = [r for r in t.rows if r[j].strip("* ").lower() not in hide]
-    rest = [r for r in t.rows if r[j].strip("* ").lower() in hide]
-    if not rest or not shown:
-        return t, None
-    main = MdTable(t.title, t.header, t.align, shown, t.notes)
-    return main, MdTable("", t.header, t.align, rest, [])
-
-
-def _table_with_collapsed(t: MdTable, what: str) -> str:
-    main, rest = _split_by_verdict(t)
+def _table_with_collapsed(t: Table, what: str) -> str:
+    main, rest = split_rows(t, "Verdict", ("not run",))
     out = table_html(main)
     if rest is not None:
         out += (f"<details><summary>{len(rest.rows)} more {what} with verdict "
@@ -437,41 +252,30 @@ def _table_with_collapsed(t: MdTable, what: str) -> str:
     return out
 
 
+def _verdict_section(inp: Inputs, anchor: str, heading: str, intro: str, name: str,
+                     what: str) -> str:
+    """A section around one of the verdict tables, the rows nothing ran for collapsed."""
+    return "\n".join([f'<h2 id="{anchor}">{heading}</h2>', f"<p>{intro}</p>",
+                      _table_with_collapsed(inp.tables[name], what), _links(inp, name)])
+
+
 def section_paper_vs(inp: Inputs) -> str:
-    parts = ['<h2 id="paper-vs">Paper versus reproduced</h2>']
-    t = _md(inp, "paper_vs_reproduced")
-    if t is None:
-        return parts[0] + '<p class="muted">No paper_vs_reproduced table was written.</p>'
-    parts.append("<p>Every number the paper reports that we could verify (docs/paper.md §5), beside "
-                 "our mean over seeds with its 95% bootstrap interval and a verdict. A verdict "
-                 "against the paper's number is given only at the paper's scale on the real "
-                 "datasets; at other scales the cells say <em>not comparable</em> and the "
-                 "orderings are tested as claims instead.</p>")
-    parts.append(_table_with_collapsed(t, "rows"))
-    parts.append(_links(inp, "paper_vs_reproduced"))
-    return "\n".join(parts)
+    return _verdict_section(
+        inp, "paper-vs", "Paper versus reproduced",
+        "Every number the paper reports that we could verify (docs/paper.md §5), beside our mean "
+        "over seeds with its 95% bootstrap interval and a verdict. A verdict against the paper's "
+        "number is given only at the paper's scale on the real datasets; at other scales the "
+        "cells say <em>not comparable</em> and the orderings are tested as claims instead.",
+        "paper_vs_reproduced", "rows")
 
 
 def section_claims(inp: Inputs) -> str:
-    parts = ['<h2 id="claims">Claims, tested</h2>']
-    t = _md(inp, "claims")
-    if t is None:
-        return parts[0] + '<p class="muted">No claims table was written.</p>'
-    parts.append("<p>Each claim of the paper becomes one-sided tests between cells of our runs, "
-                 "on every dataset standing for the paper's (n per cell, the difference of means "
-                 "with its confidence interval, the Holm-adjusted p value and effect sizes).</p>")
-    parts.append(_table_with_collapsed(t, "comparisons"))
-    parts.append(_links(inp, "claims"))
-    return "\n".join(parts)
-
-
-def _table_order(inp: Inputs) -> list[str]:
-    man = inp.tables_dir / "manifest.json"
-    names = list(_read_json(man)) if man.is_file() else []
-    names = [n for n in names if n not in SHOWN_ELSEWHERE and n != "runs"]
-    order = ["table2", "table3", "table4", "table6", "fig3_data", "fig4_data", "fig5_data",
-             "fig6_data"]
-    return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
+    return _verdict_section(
+        inp, "claims", "Claims, tested",
+        "Each claim of the paper becomes one-sided tests between cells of our runs, on every "
+        "dataset standing for the paper's (n per cell, the difference of means with its "
+        "confidence interval, the Holm-adjusted p value and effect sizes).",
+        "claims", "comparisons")
 
 
 def section_tables(inp: Inputs) -> str:
@@ -479,12 +283,11 @@ def section_tables(inp: Inputs) -> str:
              ("<p>Cells read <code>mean [low, high] n=k</code>: the mean test accuracy (%) over k "
              "completed seeds with its 95% bootstrap confidence interval. The notes under each "
              "table give the interval method and the test behind bold cells.</p>")]
-    for name in _table_order(inp):
-        t = _md(inp, name)
-        if t is None:
+    for name in table_names(inp.a.experiments):
+        if name in SUMMARY_TABLES:
             continue
-        parts.append(f'<h3 id="t-{_esc(name)}">{inline(t.title or name)}</h3>')
-        t.title = ""
+        t = inp.tables[name]
+        parts.append(f'<h3 id="t-{esc(name)}">{inline(t.title or name)}</h3>')
         parts.append(table_html(t))
         parts.append(_links(inp, name))
     return "\n".join(parts)
@@ -492,7 +295,7 @@ def section_tables(inp: Inputs) -> str:
 
 def section_figures(inp: Inputs) -> str:
     parts = ['<h2 id="figures">Figures</h2>']
-    man = inp.figures_dir / "manifest.json"
+    man = inp.figures_dir / paths.MANIFEST_JSON
     records = _read_json(man) if man.is_file() else []
     if not records:
         parts.append('<p class="muted">No figures were written.</p>')
@@ -503,38 +306,37 @@ def section_figures(inp: Inputs) -> str:
             png = cand if cand.is_file() else png
         if png.is_file():
             data = base64.b64encode(png.read_bytes()).decode("ascii")
-            img = (f'<img alt="{_esc(rec.get("name"))}" '
+            img = (f'<img alt="{esc(rec.get("name"))}" '
                    f'src="data:image/png;base64,{data}">')
         else:
-            img = f'<p class="muted">Image {_esc(png)} not found.</p>'
+            img = f'<p class="muted">Image {esc(png)} not found.</p>'
         caption = str(rec.get("caption", ""))
         meta = []
         for key, label in (("n", "n"), ("interval", "Interval"), ("test", "Test")):
             if rec.get(key) and str(rec[key]) not in caption:
-                meta.append(f"{label}: {_esc(rec[key])}")
+                meta.append(f"{label}: {esc(rec[key])}")
         pdf = Path(rec.get("pdf", ""))
         pdf = inp.figures_dir / pdf.name if not pdf.is_absolute() else pdf
-        link = f' <a href="{_esc(_rel(pdf, inp.base))}">PDF</a>' if pdf.is_file() else ""
+        link = f' <a href="{esc(_rel(pdf, inp.base))}">PDF</a>' if pdf.is_file() else ""
         status = "" if rec.get("status", "ok") == "ok" else \
-            f' <span class="v-muted">({_esc(rec.get("status"))})</span>'
+            f' <span class="v-muted">({esc(rec.get("status"))})</span>'
         heading = caption.split(". ")[0].rstrip(".") if caption else str(rec.get("name"))
-        parts.append(f'<h3>{_esc(heading)}</h3>')
-        parts.append(f'<figure id="f-{_esc(rec.get("name"))}">{img}<figcaption>'
-                     f"{_esc(caption)}{status}"
+        parts.append(f'<h3>{esc(heading)}</h3>')
+        parts.append(f'<figure id="f-{esc(rec.get("name"))}">{img}<figcaption>'
+                     f"{esc(caption)}{status}"
                      f'<span class="meta">{" · ".join(meta)}{link}</span>'
                      "</figcaption></figure>")
     return "\n".join(parts)
 
 
 def _manifest_of(inp: Inputs, ds_id: str) -> tuple[dict | None, str]:
-    entry = inp.plan.datasets[ds_id]
-    path = Path(inp.plan.manifest_path(entry.key))
+    path = Path(paths.manifest_path(inp.plan["data_root"], inp.plan["datasets"][ds_id]["key"]))
     if path.is_file():
         try:
             return json.loads(path.read_text()), str(path)
         except json.JSONDecodeError:
             pass
-    for run in inp.plan.runs:  # results only: the copy kept in a run's as-run record
+    for run in inp.run_keys():  # results only: the copy kept in a run's as-run record
         if run.dataset == ds_id and run.rel in inp.asrun:
             dm = inp.asrun[run.rel].get("dataset_manifest")
             if dm:
@@ -547,12 +349,12 @@ def section_datasets(inp: Inputs) -> str:
              ("<p>Each dataset is prepared once into a cache whose manifest records the SHA-256 of "
              "every source file and array, the split hashes and, for permuted datasets, the "
              "permutation's hash. Identical hashes mean identical data.</p>")]
-    for ds_id in inp.plan.dataset_ids():
-        entry = inp.plan.datasets[ds_id]
+    for ds_id in inp.plan["train_datasets"]:
+        entry = inp.plan["datasets"][ds_id]
         man, where = _manifest_of(inp, ds_id)
-        parts.append(f'<div class="dataset"><h3>{_esc(ds_id)}</h3>')
-        facts = [("Stands for", entry.paper_dataset or "—"), ("Cache key", entry.key),
-                 ("Spec", json.dumps(entry.spec, sort_keys=True))]
+        parts.append(f'<div class="dataset"><h3>{esc(ds_id)}</h3>')
+        facts = [("Stands for", entry["paper_dataset"] or "—"), ("Cache key", entry["key"]),
+                 ("Spec", json.dumps(entry["spec"], sort_keys=True))]
         if man:
             shapes = man.get("shapes") or {k: v.get("shape") for k, v in
                                            (man.get("arrays") or {}).items()}
@@ -582,9 +384,9 @@ def section_datasets(inp: Inputs) -> str:
         else:
             facts.append(("Manifest", "not found (dataset not prepared here)"))
         parts.append('<dl class="kv">' + "".join(
-            f"<dt>{_esc(k)}</dt><dd><span class=mono>{_esc(v)}</span></dd>"
+            f"<dt>{esc(k)}</dt><dd><span class=mono>{esc(v)}</span></dd>"
             if "SHA" in k or "hash" in k or k in ("Cache key", "Spec")
-            else f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in facts) + "</dl></div>")
+            else f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts) + "</dl></div>")
     return "\n".join(parts)
 
 
@@ -597,35 +399,30 @@ def section_compute(inp: Inputs, files: dict[str, Path]) -> str:
         own = pd.to_numeric(per_run.get("wall_time_s"), errors="coerce")
         rss = pd.to_numeric(per_run.get("job_max_rss_mb"), errors="coerce")
         peak = pd.to_numeric(per_run.get("peak_memory_mb"), errors="coerce")
-        src = "Snakemake benchmark files" if wall.notna().any() else "the runs' metrics.json"
+        src = "Snakemake's job usage files" if wall.notna().any() else "the runs' metrics.json"
         total_wall = wall.sum() if wall.notna().any() else own.sum()
         parts.append(
-            f"<p>Training jobs: <strong>{_num(total_wall / 3600, 2)} wall hours</strong> "
-            f"in total (from {src}), {_num(cpu.sum() / 3600, 2)} CPU hours; largest job memory "
-            f"{_num(rss.max(), 0)} MB resident (benchmark) and {_num(peak.max(), 0)} MB peak "
+            f"<p>Training jobs: <strong>{num(total_wall / 3600, 2)} wall hours</strong> "
+            f"in total (from {src}), {num(cpu.sum() / 3600, 2)} CPU hours; largest job memory "
+            f"{num(rss.max(), 0)} MB resident (job usage) and {num(peak.max(), 0)} MB peak "
             "(the run's own measure: resident set on CPU, allocated memory on CUDA). Time spent "
             "inside training (metrics.json) totals "
-            f"{_num(own.sum() / 3600, 2)} hours; the difference is process start-up and data "
+            f"{num(own.sum() / 3600, 2)} hours; the difference is process start-up and data "
             "loading.</p>")
-    t = _md(inp, "compute")
-    if t is not None:
-        t.title = ""
-        parts.append("<h3>Per experiment</h3>")
-        parts.append(table_html(t))
+    parts.append("<h3>Per experiment</h3>")
+    parts.append(table_html(inp.tables["compute"]))
     if not per_run.empty:
         rows = []
         for _, r in per_run.iterrows():
-            rows.append([(f"{r['experiment']}/{r['dataset']}/{r['method']}-{r['setting']}/"
-                         f"seed{int(r['seed'])}"), r["status"], _num(r.get("job_wall_s"), 1),
-                         _num(r.get("job_cpu_s"), 1), _num(r.get("job_max_rss_mb"), 0),
-                         _num(r.get("wall_time_s"), 1), _num(r.get("peak_memory_mb"), 0),
-                         _num(r.get("resumed"), 0), r.get("device", "")])
+            rows.append([RunKey.of(r).rel, r["status"], num(r.get("job_wall_s"), 1),
+                         num(r.get("job_cpu_s"), 1), num(r.get("job_max_rss_mb"), 0),
+                         num(r.get("wall_time_s"), 1), num(r.get("peak_memory_mb"), 0),
+                         num(r.get("resumed"), 0), r.get("device", "")])
         parts.append(f"<details><summary>Per run ({len(rows)} runs; also "
-                     f'<a href="{_esc(_rel(files["compute_per_run"], inp.base))}">'
+                     f'<a href="{esc(_rel(files["compute_per_run"], inp.base))}">'
                      "compute_per_run.csv</a>)</summary>")
         parts.append(_table(["Run", "Status", "Job wall s", "Job CPU s", "Job max RSS MB",
-                             "Training s", "Peak MB", "Resumes", "Device"], rows,
-                            ["left", "left"] + ["right"] * 6 + ["left"]))
+                             "Training s", "Peak MB", "Resumes", "Device"], rows, "llrrrrrrl"))
         parts.append("</details>")
     return "\n".join(parts)
 
@@ -633,8 +430,8 @@ def section_compute(inp: Inputs, files: dict[str, Path]) -> str:
 def _log_link(inp: Inputs, rel: str) -> str:
     if inp.logs_dir is None:
         return "—"
-    p = inp.logs_dir / "train" / f"{rel}.log"
-    return f'<a href="{_esc(_rel(p, inp.base))}">log</a>' if p.is_file() else "—"
+    p = Path(paths.train_log(rel, inp.logs_dir))
+    return Html(f'<a href="{esc(_rel(p, inp.base))}">log</a>') if p.is_file() else "—"
 
 
 def section_health(inp: Inputs) -> str:
@@ -646,17 +443,16 @@ def section_health(inp: Inputs) -> str:
     runs = inp.runs
     if not runs.empty:
         def rel(r):
-            return f"{r['experiment']}/{r['dataset']}/{r['method']}-{r['setting']}/" \
-                   f"seed{int(r['seed'])}"
+            return RunKey.of(r).rel
 
         bad = runs[runs["status"].isin(["failed", "missing"])]
-        rows = [[_esc(rel(r)), _badge(r["status"]), _esc(r.get("error") or ""),
-                 _log_link(inp, rel(r))] for _, r in bad.iterrows()]
+        rows = [[rel(r), r["status"], r.get("error") or "", _log_link(inp, rel(r))]
+                for _, r in bad.iterrows()]
         parts.append("<h3>Failed and missing runs</h3>")
         if not rows:
             parts.append("<p>None: every planned run finished.</p>")
         else:
-            parts.append(_table(["Run", "Status", "Why", "Log"], rows, ["left"] * 4, raw=True))
+            parts.append(_table(["Run", "Status", "Why", "Log"], rows, "llll"))
             parts.append('<p class="muted">Cells with these seeds show <code>n=k/m†</code> and '
                          "use the completed seeds only. A failed run (e.g. a diverged loss) "
                          "records why in its metrics.json and log. A missing run has no outputs "
@@ -669,17 +465,15 @@ def section_health(inp: Inputs) -> str:
             for _, r in res.iterrows():
                 hist = (inp.asrun.get(rel(r)) or {}).get("resumes") or []
                 at = ", ".join(f"epoch {h.get('epoch')}" for h in hist if isinstance(h, dict))
-                rows.append([_esc(rel(r)), _esc(int(r["resumed"])), _esc(at),
-                             _log_link(inp, rel(r))])
+                rows.append([rel(r), int(r["resumed"]), at, _log_link(inp, rel(r))])
             parts.append("<h3>Resumed runs</h3>")
-            parts.append(_table(["Run", "Resumes", "Resumed at", "Log"], rows,
-                                ["left", "right", "left", "left"], raw=True))
-    extra = unplanned_run_dirs(inp.plan, inp.runs_dir)
+            parts.append(_table(["Run", "Resumes", "Resumed at", "Log"], rows, "lrll"))
+    extra = inp.a.left_out
     if extra:
-        shown = "".join(f"<li><code>{_esc(p)}</code></li>" for p in extra[:50])
+        shown = "".join(f"<li><code>{esc(p)}</code></li>" for p in extra[:50])
         more = f"<li>… and {len(extra) - 50} more</li>" if len(extra) > 50 else ""
         parts.append(f"<h3>Run folders left out</h3><p>{len(extra)} run folder(s) under "
-                     "<code>results/runs</code> are not planned by this config (an earlier "
+                     f"<code>{paths.RUNS_DIR}</code> are not planned by this config (an earlier "
                      "config, other seeds) and were <strong>not</strong> used:</p>"
                      f"<ul>{shown}{more}</ul>")
     return "\n".join(parts)
@@ -691,22 +485,21 @@ def section_data(inp: Inputs, files: dict[str, Path]) -> str:
               "cells": "per-cell n, mean, SD, bootstrap interval, failed and missing seeds",
               "curves": "every training curve, one row per run and epoch",
               "compute_per_run": "compute of every run (job wall and CPU time, memory)"}
-    items = "".join(f'<li><a href="{_esc(_rel(p, inp.base))}">{_esc(p.name)}</a>: '
-                    f"{_esc(labels.get(k, ''))}</li>" for k, p in files.items())
+    items = "".join(f'<li><a href="{esc(_rel(p, inp.base))}">{esc(p.name)}</a>: '
+                    f"{esc(labels.get(k, ''))}</li>" for k, p in files.items())
     agg = inp.aggregate_dir
     return "\n".join([
         '<h2 id="data">Raw data and how to rebuild</h2>',
         f"<ul>{items}</ul>",
-        (f'<p>Also: the aggregate CSVs and summary.json in <a href="{_esc(_rel(agg, inp.base))}">'
-        f"{_esc(agg.name)}/</a>, each table as CSV/Markdown/LaTeX in "
-        f'<a href="{_esc(_rel(inp.tables_dir, inp.base))}">{_esc(inp.tables_dir.name)}/</a>, '
+        (f'<p>Also: the aggregate CSVs and summary.json in <a href="{esc(_rel(agg, inp.base))}">'
+        f"{esc(agg.name)}/</a>, each table as CSV/Markdown/LaTeX in "
+        f'<a href="{esc(_rel(inp.tables_dir, inp.base))}">{esc(inp.tables_dir.name)}/</a>, '
         "and each run's metrics.json, curve.csv and asrun.json (the resolved config, versions, "
-        "git commit, device) in <code>results/runs/&lt;experiment&gt;/&lt;dataset&gt;/"
-        "&lt;method&gt;-&lt;setting&gt;/seed&lt;k&gt;/</code>.</p>"),
+        f"git commit, device) in <code>{esc(paths.run_dir(paths.RUN_TEMPLATE))}/</code>.</p>"),
         ("<p>Rebuild the tables, figures and this page from saved run folders without training: "
         "<code>snakemake --cores 1 --config results_only=True</code> (with the same "
         "<code>--configfile</code>). Rerun one run: "
-        "<code>snakemake --cores 1 --forcerun results/runs/&lt;...&gt;/seed0/metrics.json</code>"
+        f"<code>snakemake --cores 1 --forcerun {paths.RUNS_DIR}/&lt;...&gt;/seed0/metrics.json</code>"
         ", then <code>snakemake --cores all</code> rebuilds what depends on it.</p>"),
     ])
 
@@ -716,7 +509,7 @@ def render(inp: Inputs, files: dict[str, Path]) -> str:
            ("paper-vs", "Paper vs reproduced"), ("claims", "Claims"), ("tables", "Tables"),
            ("figures", "Figures"), ("datasets", "Datasets"), ("compute", "Compute"),
            ("health", "Run health"), ("data", "Raw data")]
-    nav = '<nav class="toc">' + "".join(f'<a href="#{a}">{_esc(t)}</a>' for a, t in toc) + \
+    nav = '<nav class="toc">' + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in toc) + \
           "</nav>"
     body = "\n".join([
         section_header(inp), nav, section_glance(inp), section_what(inp),
@@ -727,28 +520,26 @@ def render(inp: Inputs, files: dict[str, Path]) -> str:
         "Self-contained: styles and figures are inside this file; the links point to CSV and "
         "log files beside it.</footer>"),
     ])
-    title = f"auxbench report ({inp.plan.scale} scale)"
+    title = f"auxbench report ({inp.plan['scale']} scale)"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{_esc(title)}</title><style>{_css()}</style></head>"
+            f"<title>{esc(title)}</title><style>{_css()}</style></head>"
             f"<body><main>\n{body}\n</main></body></html>\n")
 
 
-def build_report(plan: Plan, out_html: str | Path = "results/report.html",
-                 data_dir: str | Path = "results/report_data",
-                 runs_dir: str | Path = "results/runs",
-                 aggregate_dir: str | Path = "results/aggregate",
-                 tables_dir: str | Path = "results/tables", figures_dir: str | Path = "figures",
-                 bench_json: str | Path | None = None, benchmarks_dir: str | Path | None = None,
-                 logs_dir: str | Path | None = "results/logs") -> Path:
+def build_report(out_html: str | Path = paths.REPORT_HTML,
+                 data_dir: str | Path = paths.REPORT_DATA_DIR,
+                 runs_dir: str | Path = paths.RUNS_DIR,
+                 aggregate_dir: str | Path = paths.AGGREGATE_DIR,
+                 tables_dir: str | Path = paths.TABLES_DIR,
+                 figures_dir: str | Path = paths.FIGURES_DIR,
+                 logs_dir: str | Path | None = paths.LOGS_DIR) -> Path:
     """Write the report and its data files; return the HTML path."""
-    inp = Inputs(plan=plan, out_html=Path(out_html), data_dir=Path(data_dir),
-                 runs_dir=Path(runs_dir), aggregate_dir=Path(aggregate_dir),
-                 tables_dir=Path(tables_dir), figures_dir=Path(figures_dir),
-                 bench_json=Path(bench_json) if bench_json else None,
-                 benchmarks_dir=Path(benchmarks_dir) if benchmarks_dir else None,
-                 logs_dir=Path(logs_dir) if logs_dir else None)
+    inp = Inputs(out_html=Path(out_html), data_dir=Path(data_dir), runs_dir=Path(runs_dir),
+                 aggregate_dir=Path(aggregate_dir), tables_dir=Path(tables_dir),
+                 figures_dir=Path(figures_dir), logs_dir=Path(logs_dir) if logs_dir else None)
     gather(inp)
+    inp.tables = {t.name: t for t in build_tables(inp.a)}
     files = write_data_files(inp)
     inp.out_html.parent.mkdir(parents=True, exist_ok=True)
     write_text(inp.out_html, render(inp, files))

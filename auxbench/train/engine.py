@@ -26,6 +26,7 @@ from auxbench.errors import TrainingError
 from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
+from auxbench.paths import RunKey
 from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_batches, check_fits
@@ -153,7 +154,7 @@ def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[floa
     return loss_sum / n, correct / n
 
 
-class Run:
+class TrainingRun:
     """One training run, resumable from its checkpoint."""
 
     def __init__(self, cfg: dict, run_dir: Path, checkpoint_dir: Path, log=None):
@@ -162,8 +163,8 @@ class Run:
         t = cfg["train"]
         self.dataset_key = data.dataset_key(data.validate_spec(cfg["dataset"]))
         self.dataset_label = cfg["run"]["dataset"] or self.dataset_key
-        self.label = (f"{cfg['run']['experiment']}/{self.dataset_label}/{cfg['method']}-"
-                      f"{cfg['run']['setting']}/seed{cfg['run']['seed']}")
+        self.label = RunKey(cfg["run"]["experiment"], self.dataset_label, cfg["method"],
+                            cfg["run"]["setting"], cfg["run"]["seed"]).rel
         self.pretrain_epochs = t["pretrain_epochs"] if METHODS[cfg["method"]].auxiliary else 0
         self.total_epochs = self.pretrain_epochs + t["epochs"]
         self.cell = cell_hash(cfg)
@@ -381,4 +382,4 @@ class Run:
 
 
 def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False) -> dict:
-    return Run(cfg, run_dir, checkpoint_dir).execute(record_failure=record_failure)
+    return TrainingRun(cfg, run_dir, checkpoint_dir).execute(record_failure=record_failure)

@@ -1,16 +1,17 @@
-# Aggregation, tables and figures (auxbench.analysis), from the planned runs only: run folders
-# of an earlier config in the same results/runs are left out, and planned runs without a folder
-# are reported as missing. With results_only: true, these rules read the run files present.
+# Aggregation, tables and figures (auxbench.analysis). The aggregate reads the planned runs only
+# (run folders of an earlier config in the same results/runs are left out, planned runs without
+# a folder are reported as missing; with results_only: true it reads the run files present) and
+# computes everything once; the tables and figures draw on its result.
 
 
 rule workflow_config:
     """Save the workflow config in effect (files + --config) next to the results."""
     output:
-        WORKFLOW_CONFIG,
+        paths.WORKFLOW_CONFIG,
     params:
         wf=WORKFLOW_JSON,
     log:
-        f"{LOGS_DIR}/workflow_config.log",
+        paths.job_log("workflow_config"),
     conda:
         CONDA_ENV
     shell:
@@ -18,88 +19,84 @@ rule workflow_config:
 
 
 rule aggregate:
-    """Per-seed runs -> per-cell n, mean, SD, bootstrap CI, tests, verdicts, claims (CSV, JSON)."""
+    """Per-seed runs -> per-cell n, mean, SD, bootstrap CI, tests, verdicts, claims, curve bands:
+    the analysis's one result (summary.json, curves.csv), read by tables, figures and report."""
     input:
         unpack(analysis_inputs),
     output:
-        summary=f"{AGGREGATE_DIR}/summary.json",
-        runs=f"{AGGREGATE_DIR}/runs.csv",
-        cells=f"{AGGREGATE_DIR}/cells.csv",
-        comparisons=f"{AGGREGATE_DIR}/comparisons.csv",
-        paper_vs=f"{AGGREGATE_DIR}/paper_vs_reproduced.csv",
-        claims=f"{AGGREGATE_DIR}/claims.csv",
+        summary=AGGREGATE_SUMMARY,
+        curves=AGGREGATE_CURVES,
+        runs=f"{paths.AGGREGATE_DIR}/runs.csv",
+        cells=f"{paths.AGGREGATE_DIR}/cells.csv",
+        comparisons=f"{paths.AGGREGATE_DIR}/comparisons.csv",
+        paper_vs=f"{paths.AGGREGATE_DIR}/paper_vs_reproduced.csv",
+        claims=f"{paths.AGGREGATE_DIR}/claims.csv",
     params:
         code=CODE["aggregate"],
-        bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
+        resources=resources_arg,
+        runs=paths.RUNS_DIR,
+        job_usage=paths.TRAIN_JOB_USAGE_DIR,
     log:
-        f"{LOGS_DIR}/aggregate.log",
+        paths.job_log("aggregate"),
     conda:
         CONDA_ENV
     shell:
         "auxbench aggregate --configfile {input.wf} --runs {params.runs} "
-        "{params.bench} --benchmarks {params.benchmarks} --out $(dirname {output.summary}) "
+        "{params.resources} --job-usage {params.job_usage} --out $(dirname {output.summary}) "
         "> {log} 2>&1"
 
 
 rule tables:
     """The paper's tables with our numbers beside its own (Markdown, LaTeX, CSV)."""
     input:
-        unpack(analysis_inputs),
+        summary=AGGREGATE_SUMMARY,
     output:
-        manifest=f"{TABLES_DIR}/manifest.json",
+        manifest=TABLES_MANIFEST,
         md=[
             report(
-                f"{TABLES_DIR}/{name}.md",
+                f"{paths.TABLES_DIR}/{name}.md",
                 caption="../report/table.rst",
                 category="Tables",
                 labels={"table": name},
             )
-            for name in table_names()
+            for name in TABLE_NAMES
         ],
-        csv=[f"{TABLES_DIR}/{name}.csv" for name in table_names()],
-        tex=[f"{TABLES_DIR}/{name}.tex" for name in table_names()],
+        csv=[f"{paths.TABLES_DIR}/{name}.csv" for name in TABLE_NAMES],
+        tex=[f"{paths.TABLES_DIR}/{name}.tex" for name in TABLE_NAMES],
     params:
         code=CODE["tables"],
-        bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
     log:
-        f"{LOGS_DIR}/tables.log",
+        paths.job_log("tables"),
     conda:
         CONDA_ENV
     shell:
-        "auxbench tables --configfile {input.wf} --runs {params.runs} "
-        "{params.bench} --benchmarks {params.benchmarks} --out $(dirname {output.manifest}) "
-        "> {log} 2>&1"
+        "auxbench tables --aggregate $(dirname {input.summary}) "
+        "--out $(dirname {output.manifest}) > {log} 2>&1"
 
 
 rule figures:
     """The paper's figures, with error bars or bands over seeds (PNG and PDF)."""
     input:
-        unpack(analysis_inputs),
+        summary=AGGREGATE_SUMMARY,
+        curves=AGGREGATE_CURVES,
     output:
-        manifest=f"{FIGURES_DIR}/manifest.json",
+        manifest=FIGURES_MANIFEST,
         png=[
             report(
-                f"{FIGURES_DIR}/{name}.png",
+                f"{paths.FIGURES_DIR}/{name}.png",
                 caption="../report/figure.rst",
                 category="Figures",
                 labels={"figure": name},
             )
             for name in FIGURE_NAMES
         ],
-        pdf=[f"{FIGURES_DIR}/{name}.pdf" for name in FIGURE_NAMES],
+        pdf=[f"{paths.FIGURES_DIR}/{name}.pdf" for name in FIGURE_NAMES],
     params:
         code=CODE["figures"],
-        bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
     log:
-        f"{LOGS_DIR}/figures.log",
+        paths.job_log("figures"),
     conda:
         CONDA_ENV
     shell:
-        "auxbench figures --configfile {input.wf} --runs {params.runs} "
-        "{params.bench} --out $(dirname {output.manifest}) > {log} 2>&1"
+        "auxbench figures --aggregate $(dirname {input.summary}) "
+        "--out $(dirname {output.manifest}) > {log} 2>&1"

@@ -1,6 +1,7 @@
 # Helpers of the workflow: the config check, the plan, input functions, params and resources.
-# All logic lives in auxbench.plan (tested in tests/test_plan.py); this file only adapts it to
-# Snakemake. Rules never compute anything themselves.
+# The logic lives in auxbench (the plan: plan.py; where files go: paths.py; which tables and
+# figures: experiments.py; tested without Snakemake); this file only adapts it to Snakemake.
+# Rules never compute anything themselves.
 
 import json
 import shlex
@@ -9,7 +10,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from auxbench import analysis
+from auxbench import experiments, paths, workflow_config
 from auxbench import plan as planmod
 from auxbench.errors import ConfigError
 from auxbench.versioning import command_version
@@ -40,7 +41,7 @@ def _config_error(err):
 # 1. Validate the config before any job starts: a readable one-line message first (it names the
 #    key), then Snakemake's own validation against the same schema (the convention).
 try:
-    planmod.check_schema(config, SCHEMA_PATH)
+    workflow_config.check_schema(config, SCHEMA_PATH)
 except ConfigError as err:
     raise _config_error(err) from None
 validate(config, SCHEMA)
@@ -53,34 +54,22 @@ except ConfigError as err:
 
 RESULTS_ONLY = PLAN.results_only
 DATA_ROOT = PLAN.data_root
-RUNS_DIR = planmod.RUNS_DIR
-CHECKPOINTS_DIR = planmod.CHECKPOINTS_DIR
-LOGS_DIR = planmod.LOGS_DIR
-TRAIN_BENCHMARKS_DIR = planmod.TRAIN_BENCHMARKS_DIR
-RESOURCES_JSON = planmod.RESOURCES_JSON
-BENCH_CONFIG = planmod.BENCH_CONFIG
-AGGREGATE_DIR = planmod.AGGREGATE_DIR
-TABLES_DIR = planmod.TABLES_DIR
-FIGURES_DIR = planmod.FIGURES_DIR
-REPORT_HTML = planmod.REPORT_HTML
-REPORT_DATA_DIR = planmod.REPORT_DATA_DIR
-RUN_PATTERN = "{experiment}/{dataset}/{method}-{setting}/seed{seed}"
 
 # The code each job runs: the version of the `auxbench` command its rule calls (the modules that
 # command imports, see auxbench.versioning). Snakemake reruns a job when its params change, so
 # passing these versions as params retrains after a model edit but not after a plot edit.
 CODE = {command: command_version(command)
-        for command in ("prepare", "train", "bench", "aggregate", "tables", "figures", "report")}
+        for command in ("prepare", "train", "resources", "aggregate", "tables", "figures", "report")}
 
-# The whole workflow config, saved as results/workflow_config.json for the analysis and report
-# jobs (they rebuild the plan from it) and for whoever reads the results later.
+# The whole workflow config, saved as results/workflow_config.json for the aggregate job (it
+# rebuilds the plan from it, and passes what was planned on to tables, figures and report) and
+# for whoever reads the results later.
 WORKFLOW_JSON = json.dumps(config, sort_keys=True, separators=(",", ":"))
-WORKFLOW_CONFIG = planmod.WORKFLOW_CONFIG
-# Runtime settings (device, data folder) of `auxbench train`/`bench`, as --set arguments.
+# Runtime settings (device, data folder) of `auxbench train`/`resources`, as --set arguments.
 RUNTIME_SET = " ".join(f"--set {shlex.quote(item)}" for item in PLAN.runtime_overrides())
 PREPARE_ARGS = f"--data-root {shlex.quote(DATA_ROOT)}" + (
     f" --mirror {shlex.quote(str(PLAN.data_mirror))}" if PLAN.data_mirror else "")
-BENCH = PLAN.bench_experiment()
+RESOURCE_BENCHMARK = PLAN.resource_experiment()
 
 
 # ----------------------------------------------------------------------------- data
@@ -143,67 +132,68 @@ def train_gpu(wildcards):
     return PLAN.compute("train", run_of(wildcards))["gpu"]
 
 
-# ----------------------------------------------------------------------------- bench
-def bench_config_json(wildcards):
-    return json.dumps(PLAN.bench_config(), sort_keys=True, separators=(",", ":"))
+# ----------------------------------------------------------------------------- resource benchmark
+def resource_config_json(wildcards):
+    return json.dumps(PLAN.resource_config(), sort_keys=True, separators=(",", ":"))
 
 
-def bench_cases(wildcards):
-    return ",".join(BENCH[1]["cases"])
+def resource_cases(wildcards):
+    return ",".join(RESOURCE_BENCHMARK[1]["cases"])
 
 
-def bench_lengths(wildcards):
-    return ",".join(str(n) for n in BENCH[1]["lengths"])
+def resource_lengths(wildcards):
+    return ",".join(str(n) for n in RESOURCE_BENCHMARK[1]["lengths"])
 
 
 # ----------------------------------------------------------------------------- analysis
 def existing_run_files(name):
     """Run files already on disk (results-only mode reads what is there)."""
-    return sorted(str(p) for p in Path(RUNS_DIR).glob(f"*/*/*/seed*/{name}"))
+    return sorted(str(p) for p in Path(paths.RUNS_DIR).glob(f"{paths.RUN_GLOB}/{name}"))
 
 
 def analysis_inputs(wildcards):
-    """What aggregate, tables and figures read: every planned run (or, results only, the run
-    files present), the Snakemake benchmark TSVs, and the resource benchmark when run."""
+    """What aggregate reads: every planned run (or, results only, the run files present), the
+    training jobs' usage (Snakemake benchmark TSVs), and the resource benchmark when run."""
     if RESULTS_ONLY:
-        inputs = {"wf": WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
+        inputs = {"wf": paths.WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
                   "curves": existing_run_files("curve.csv")}
-        if Path(RESOURCES_JSON).is_file():
-            inputs["bench"] = RESOURCES_JSON
+        if Path(paths.RESOURCES_JSON).is_file():
+            inputs["resources"] = paths.RESOURCES_JSON
         return inputs
-    inputs = {"wf": WORKFLOW_CONFIG,
+    inputs = {"wf": paths.WORKFLOW_CONFIG,
               "metrics": [f"{r.run_dir}/metrics.json" for r in PLAN.runs],
               "curves": [f"{r.run_dir}/curve.csv" for r in PLAN.runs],
-              "benchmarks": [r.benchmark for r in PLAN.runs]}
-    if BENCH is not None:
-        inputs["bench"] = RESOURCES_JSON
+              "job_usage": [r.job_usage for r in PLAN.runs]}
+    if RESOURCE_BENCHMARK is not None:
+        inputs["resources"] = paths.RESOURCES_JSON
     return inputs
 
 
-def bench_arg(wildcards, input):
-    return f"--bench-json {shlex.quote(input.bench)}" if "bench" in input.keys() else ""
+def resources_arg(wildcards, input):
+    return f"--resources {shlex.quote(input.resources)}" if "resources" in input.keys() else ""
+
+
+AGGREGATE_SUMMARY = f"{paths.AGGREGATE_DIR}/{paths.SUMMARY_JSON}"
+AGGREGATE_CURVES = f"{paths.AGGREGATE_DIR}/{paths.CURVES_CSV}"
+TABLES_MANIFEST = f"{paths.TABLES_DIR}/{paths.MANIFEST_JSON}"
+FIGURES_MANIFEST = f"{paths.FIGURES_DIR}/{paths.MANIFEST_JSON}"
 
 
 def report_inputs(wildcards):
-    inputs = {"wf": WORKFLOW_CONFIG, "summary": f"{AGGREGATE_DIR}/summary.json",
-              "tables": f"{TABLES_DIR}/manifest.json",
-              "figures": f"{FIGURES_DIR}/manifest.json"}
-    if "bench" in analysis_inputs(wildcards):
-        inputs["bench"] = RESOURCES_JSON
+    """The analysis's result, the tables and figures, and (when prepared here) the datasets'
+    manifests, which the report cites."""
+    inputs = {"summary": AGGREGATE_SUMMARY, "curves": AGGREGATE_CURVES,
+              "tables": TABLES_MANIFEST, "figures": FIGURES_MANIFEST}
     if not RESULTS_ONLY:
         inputs["manifests"] = sorted({PLAN.manifest_path(k) for k in PLAN.prepared()})
     return inputs
 
 
-def table_names():
-    """Tables the tables rule always writes (others appear when their experiment ran)."""
-    return ["table2", "table3", "paper_vs_reproduced", "claims", "failed_runs", "compute"]
-
-
-FIGURE_NAMES = analysis.FIGURE_NAMES
+# What the tables and figures rules write (auxbench.experiments, as the analysis does).
+TABLE_NAMES = experiments.table_names({r.experiment for r in PLAN.runs})
+FIGURE_NAMES = experiments.FIGURE_NAMES
 
 
 def final_targets():
-    return [REPORT_HTML, f"{AGGREGATE_DIR}/summary.json", f"{TABLES_DIR}/manifest.json",
-            f"{FIGURES_DIR}/manifest.json"]
+    return [paths.REPORT_HTML, AGGREGATE_SUMMARY, TABLES_MANIFEST, FIGURES_MANIFEST]
 

@@ -6,14 +6,14 @@
 rule prepare_dataset:
     """Generate or download, verify and cache one dataset under <data root>/prepared/<key>/."""
     output:
-        manifest=f"{DATA_ROOT}/prepared/{{key}}/manifest.json",
+        manifest=paths.manifest_path(DATA_ROOT, "{key}"),
     params:
         name=prepare_name,
         options=prepare_options,
         code=CODE["prepare"],
         where=PREPARE_ARGS,
     log:
-        f"{LOGS_DIR}/prepare/{{key}}.log",
+        paths.prepare_log("{key}"),
     threads: PLAN.compute("prepare")["threads"]
     resources:
         mem_mb=PLAN.compute("prepare")["mem_mb"],

@@ -9,27 +9,21 @@ rule report:
         unpack(report_inputs),
     output:
         html=report(
-            REPORT_HTML,
+            paths.REPORT_HTML,
             caption="../report/report_html.rst",
             category="Report",
         ),
-        per_seed=f"{REPORT_DATA_DIR}/per_seed_runs.csv",
-        cells=f"{REPORT_DATA_DIR}/cells.csv",
-        curves=f"{REPORT_DATA_DIR}/curves.csv",
-        compute=f"{REPORT_DATA_DIR}/compute_per_run.csv",
+        **{name: f"{paths.REPORT_DATA_DIR}/{name}.csv" for name in paths.REPORT_DATA},
     params:
         code=CODE["report"],
-        bench=bench_arg,
-        runs=RUNS_DIR,
-        benchmarks=TRAIN_BENCHMARKS_DIR,
-        logs=LOGS_DIR,
+        runs=paths.RUNS_DIR,
+        logs=paths.LOGS_DIR,
     log:
-        f"{LOGS_DIR}/report.log",
+        paths.job_log("report"),
     conda:
         CONDA_ENV
     shell:
-        "auxbench report --configfile {input.wf} --runs {params.runs} "
-        "--aggregate $(dirname {input.summary}) --tables $(dirname {input.tables}) "
-        "--figures $(dirname {input.figures}) {params.bench} --benchmarks {params.benchmarks} "
-        "--logs {params.logs} --data-dir $(dirname {output.per_seed}) --out {output.html} "
+        "auxbench report --runs {params.runs} --aggregate $(dirname {input.summary}) "
+        "--tables $(dirname {input.tables}) --figures $(dirname {input.figures}) "
+        "--logs {params.logs} --data-dir $(dirname {output.cells}) --out {output.html} "
         "> {log} 2>&1"

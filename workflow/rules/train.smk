@@ -11,9 +11,7 @@ rule train:
     input:
         manifest=train_manifest,
     output:
-        metrics=f"{RUNS_DIR}/{RUN_PATTERN}/metrics.json",
-        curve=f"{RUNS_DIR}/{RUN_PATTERN}/curve.csv",
-        asrun=f"{RUNS_DIR}/{RUN_PATTERN}/asrun.json",
+        **paths.run_outputs(paths.RUN_PATTERN),
     params:
         cfg=train_config_json,
         code=CODE["train"],
@@ -21,9 +19,9 @@ rule train:
         ckpt=train_checkpoint_dir,
         runtime=RUNTIME_SET,
     log:
-        f"{LOGS_DIR}/train/{RUN_PATTERN}.log",
+        paths.train_log(paths.RUN_PATTERN),
     benchmark:
-        f"{TRAIN_BENCHMARKS_DIR}/{RUN_PATTERN}.tsv"
+        paths.train_job_usage(paths.RUN_PATTERN)
     threads: train_threads
     resources:
         mem_mb=train_mem_mb,
@@ -38,19 +36,19 @@ rule train:
         "--record-failure > {log} 2>&1"
 
 
-rule bench_resources:
-    """Table 3: training-step time and peak memory against sequence length (auxbench bench)."""
+rule resource_benchmark:
+    """Table 3: training-step time and peak memory against sequence length (auxbench resources)."""
     output:
-        json=RESOURCES_JSON,
-        cfg=BENCH_CONFIG,
+        json=paths.RESOURCES_JSON,
+        cfg=paths.RESOURCES_CONFIG,
     params:
-        cfg=bench_config_json,
-        cases=bench_cases,
-        lengths=bench_lengths,
-        code=CODE["bench"],
+        cfg=resource_config_json,
+        cases=resource_cases,
+        lengths=resource_lengths,
+        code=CODE["resources"],
         runtime=RUNTIME_SET,
     log:
-        f"{LOGS_DIR}/bench_resources.log",
+        paths.job_log("resource_benchmark"),
     threads: PLAN.compute("bench")["threads"]
     resources:
         mem_mb=PLAN.compute("bench")["mem_mb"],
@@ -61,5 +59,5 @@ rule bench_resources:
     shell:
         "printf '%s\\n' {params.cfg:q} > {output.cfg}; "
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
-        "auxbench bench --config {output.cfg} {params.runtime} --set runtime.threads={threads} "
+        "auxbench resources --config {output.cfg} {params.runtime} --set runtime.threads={threads} "
         "--cases {params.cases} --lengths {params.lengths} --out {output.json} > {log} 2>&1"

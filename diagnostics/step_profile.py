@@ -1,7 +1,7 @@
 """Where a training step's time goes, for one run's config, on one CPU thread.
 
-    python benchmarks/step_profile.py RUN_DIR [--batch-sizes 16,32,64] [--steps 50]
-                                      [--set model.lstm_backend=fused ...]
+    python diagnostics/step_profile.py RUN_DIR [--batch-sizes 16,32,64] [--steps 50]
+                                       [--set model.lstm_backend=fused ...]
 
 Builds the model of RUN_DIR/asrun.json and times, per batch size, one full training step
 (`recurrent_step` + backward + gradient clipping + optimizer) on random tokens of the run's

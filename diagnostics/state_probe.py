@@ -1,6 +1,6 @@
 """How much of the class a trained run's LSTM state holds, read by a linear probe.
 
-    python benchmarks/state_probe.py RUN_DIR [--checkpoint PATH] [--steps 40,63,-1]
+    python diagnostics/state_probe.py RUN_DIR [--checkpoint PATH] [--steps 40,63,-1]
 
 Loads the run's config (RUN_DIR/asrun.json) and final weights (RUN_DIR/checkpoint/final.pt, or
 --checkpoint; the workflow keeps them under results/checkpoints/), runs the main LSTM over the

@@ -1,5 +1,5 @@
 """One benchmark case, run in its own process so its peak memory is its own and running out of
-memory ends only this case: `python -m auxbench.benchmark.case --config-json ... --length N`.
+memory ends only this case: `python -m auxbench.resource_benchmark.case --config-json ... --length N`.
 Prints one JSON record on stdout."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import time
 
 import torch
 
-from auxbench.benchmark.flops import step_flops
 from auxbench.config import resolve
 from auxbench.errors import AuxbenchError
 from auxbench.methods import METHODS
 from auxbench.models import build_model
+from auxbench.resource_benchmark.flops import step_flops
 from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
 from auxbench.train.memory import saved_activation_bytes
 from auxbench.train.objective import recurrent_step, transformer_step

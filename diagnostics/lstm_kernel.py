@@ -1,7 +1,7 @@
 """Side-by-side CPU timings of the LSTM backends at the paper's sizes, in one process.
 
-    python benchmarks/lstm_kernel.py --threads 2 --repeats 5 --all
-    python benchmarks/lstm_kernel.py --peak-rss torch --repeats 2   # also: fused, --keep-memory
+    python diagnostics/lstm_kernel.py --threads 2 --repeats 5 --all
+    python diagnostics/lstm_kernel.py --peak-rss torch --repeats 2   # also: fused, --keep-memory
 
 Cases (batch 128):
   window   main LSTM 128->128, 300 steps, forward + backward (loss on the last output, as the

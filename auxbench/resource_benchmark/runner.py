@@ -55,7 +55,7 @@ def matmul_peak_gflops(device: torch.device, size: int = 2048, repeats: int = 5)
 def run_case(cfg: dict, length: int, batch: int, channels: int, steps: int, warmup: int,
              threads: int | None, timeout: float, memory_limit_mb: int | None,
              baseline: bool) -> dict:
-    cmd = [sys.executable, "-m", "auxbench.benchmark.case", "--config-json", json.dumps(cfg),
+    cmd = [sys.executable, "-m", "auxbench.resource_benchmark.case", "--config-json", json.dumps(cfg),
            "--length", str(length), "--batch", str(batch), "--channels", str(channels),
            "--steps", str(steps), "--warmup", str(warmup)]
     if threads:

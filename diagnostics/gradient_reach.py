@@ -1,6 +1,6 @@
 """How many main-LSTM steps p-LSTM's auxiliary gradient reaches, under each plstm_gradient option.
 
-    python benchmarks/gradient_reach.py T AUX_BPTT AUX_LEN [--examples 64]
+    python diagnostics/gradient_reach.py T AUX_BPTT AUX_LEN [--examples 64]
 
 Draws one batch of anchors as training does, runs the auxiliary loss and counts, per example, the
 input steps of the main LSTM whose gradient is nonzero. The paper truncates both losses to

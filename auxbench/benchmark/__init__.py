@@ -1,1 +1,0 @@
-"""`auxbench bench`: training-step time, throughput, peak memory and FLOPs per method and length."""
