@@ -30,7 +30,15 @@ wildcard_constraints:
 
 
 include: "workflow/rules/data.smk"
-include: "workflow/rules/train.smk"
+
+
+# Results only: no rule makes run files, so the saved ones are read as they are and nothing is
+# retrained, even when the prepared data beside them is newer (copied from elsewhere, say).
+if not RESULTS_ONLY:
+
+    include: "workflow/rules/train.smk"
+
+
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
 

@@ -151,6 +151,11 @@ def test_results_only_rebuilds_from_run_folders(smoke_run, tmp_path):
     rebuilt = pd.read_csv(tmp_path / "results/aggregate/cells.csv")
     pd.testing.assert_frame_equal(original[["experiment", "dataset", "method", "setting", "n"]],
                                   rebuilt[["experiment", "dataset", "method", "setting", "n"]])
+    # prepared data newer than the runs (copied in) retrains nothing in results-only mode
+    shutil.copytree(wd / "data", tmp_path / "data")
+    dry = snakemake(tmp_path, "-n", "--forcerun", "aggregate", "--config", "results_only=True",
+                    configs=configs)
+    assert "train" not in job_stats(dry.stdout + dry.stderr)
     # a run folder removed from the archive is reported missing, not silently dropped
     shutil.rmtree(tmp_path / plan.runs[0].run_dir)
     res = snakemake(tmp_path, "--config", "results_only=True", configs=configs)
