@@ -179,3 +179,25 @@ def test_report_missing_aggregate_is_a_clear_error(tmp_path, capsys):
     rc = main(["report", "--aggregate", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")])
     assert rc == 1
     assert "summary.json not found" in capsys.readouterr().err
+
+
+def test_glance_gives_each_claim_a_verdict_per_dataset():
+    """A claim supported on one dataset and inconclusive on another reads inconclusive overall;
+    the glance still shows the decided dataset, and skips datasets where nothing ran."""
+    from auxbench.report.builder import claim_glance_rows
+
+    def row(scope, verdict, counts, p):
+        s, c, i, n = counts
+        return {"claim": "a", "claim_text": "r-LSTM beats LSTM", "source": "", "scope": scope,
+                "paper_dataset": None, "dataset": None if scope == "all" else scope,
+                "verdict": verdict, "n_comparisons": s + c + i + n, "n_supported": s,
+                "n_contradicted": c, "n_inconclusive": i, "n_not_run": n, "min_p_holm": p}
+
+    claims = pd.DataFrame([row("all", "inconclusive", (1, 0, 1, 1), 0.0042),
+                           row("embedded_mnist", "supported", (1, 0, 0, 0), 0.0042),
+                           row("embedded_cifar", "inconclusive", (0, 0, 1, 0), 0.75),
+                           row("pmnist", "not run", (0, 0, 0, 1), float("nan"))])
+    rows = claim_glance_rows(claims)
+    assert [r[2:4] for r in rows] == [["all", "inconclusive"], ["embedded_mnist", "supported"],
+                                      ["embedded_cifar", "inconclusive"]]
+    assert rows[0][0] == "(a)" and rows[1][0] == "" and rows[1][5] == "0.0042"

@@ -136,6 +136,26 @@ def _status_counts(inp: Inputs) -> dict[str, int]:
             "resumed": int((resumed > 0).sum())}
 
 
+def claim_glance_rows(claims: pd.DataFrame) -> list[list]:
+    """Each claim's overall verdict, then its verdict on every dataset where it ran, so that a
+    test decided on one dataset is not hidden by the merged word."""
+    rows = []
+    for claim, group in claims.groupby("claim", sort=False):
+        for _, r in group.iterrows():
+            ran = int(r["n_comparisons"]) - int(r["n_not_run"])
+            if r["scope"] != "all" and ran == 0:
+                continue
+            counts = (f"{int(r['n_supported'])} supported, {int(r['n_contradicted'])} "
+                      f"contradicted, {int(r['n_inconclusive'])} inconclusive, "
+                      f"{int(r['n_not_run'])} not run")
+            overall = r["scope"] == "all"
+            p = r["min_p_holm"]
+            rows.append([f"({claim})" if overall else "", r["claim_text"] if overall else "",
+                         "all" if overall else r["scope"], r["verdict"], counts,
+                         "" if pd.isna(p) else f"{p:.3g}"])
+    return rows
+
+
 def section_glance(inp: Inputs) -> str:
     c = _status_counts(inp)
     cards = [("planned runs", c["planned"], ""), ("completed", c["completed"], "ok"),
@@ -148,17 +168,13 @@ def section_glance(inp: Inputs) -> str:
     parts.append("</div>")
     claims = inp.a.claims_rollup
     if not claims.empty:
-        allrows = claims[claims["scope"] == "all"]
-        rows = []
-        for _, r in allrows.iterrows():
-            counts = (f"{int(r['n_supported'])} supported, {int(r['n_contradicted'])} "
-                      f"contradicted, {int(r['n_inconclusive'])} inconclusive, "
-                      f"{int(r['n_not_run'])} not run")
-            rows.append([f"({r['claim']})", r["claim_text"], r["verdict"], counts])
         parts.append("<h3>The paper's claims on these runs</h3>")
-        parts.append(_table(["", "Claim", "Verdict", "Comparisons"], rows, "llll"))
+        parts.append(_table(["", "Claim", "Dataset", "Verdict", "Comparisons", "Smallest Holm p"],
+                            claim_glance_rows(claims), "lllllr"))
         parts.append('<p class="muted">Each claim is a set of one-sided tests in the claim\'s '
-                     "direction, Holm-corrected within the claim; details under "
+                     "direction, Holm-corrected within the claim, with a verdict for every "
+                     "dataset it was run on (a claim decided on one dataset and not on another "
+                     "reads inconclusive overall); details under "
                      '<a href="#claims">Claims</a>.</p>')
     vc = inp.a.paper_vs["verdict"].value_counts().to_dict() if not inp.a.paper_vs.empty else {}
     if vc:
