@@ -31,9 +31,8 @@ from auxbench.experiments import EXPERIMENTS
 from auxbench.paths import RESOURCES_JSON, RunKey
 from auxbench.train.feasibility import check_fits
 
-BUILTIN_SETTING = re.compile(
-    r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))(?P<pwin>_pwin)?$")
-PWIN_SUFFIX = runcfg.PWIN_SUFFIX
+BUILTIN_SETTING = re.compile(r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))"
+                             rf"(?P<pwin>{re.escape(runcfg.PWIN_SUFFIX)})?$")
 LAYER_KEYS = ("model", "train")
 
 
@@ -326,11 +325,11 @@ class Plan:
                 cfg = runcfg.resolve(*layers)
             except ConfigError as err:
                 raise ConfigError(f"run {run.rel}: {err}") from None
+            suffix = runcfg.PWIN_SUFFIX
             if methods.METHODS[run.method].predicts and (
-                    cfg["train"]["plstm_gradient"] == "window") != run.setting.endswith(
-                    PWIN_SUFFIX):
+                    cfg["train"]["plstm_gradient"] == "window") != run.setting.endswith(suffix):
                 raise ConfigError(
-                    f"run {run.rel}: a setting's name ends in {PWIN_SUFFIX!r} exactly when its "
+                    f"run {run.rel}: a setting's name ends in {suffix!r} exactly when its "
                     f"p-LSTM runs use train.plstm_gradient: window (gradient through the predicted "
                     f"window, outside the paper's method), so that every label says so; this run "
                     f"has plstm_gradient: {cfg['train']['plstm_gradient']}")

@@ -39,8 +39,9 @@ def truncation(setting: str) -> int | None:
 def setting_name(setting: str) -> str:
     """'full' -> 'Full BP', 't300' -> 'Truncate 300'; named settings are made readable; the
     `_pwin` suffix (p-LSTM's gradient through the predicted window) is spelled out."""
-    if str(setting).endswith(PWIN_SUFFIX):
-        return f"{setting_name(str(setting)[:-len(PWIN_SUFFIX)])}, p-gradient through window"
+    base = str(setting).removesuffix(PWIN_SUFFIX)
+    if base != setting:
+        return f"{setting_name(base)}, p-gradient through window"
     if setting == "full":
         return "Full BP"
     k = truncation(setting)
@@ -61,8 +62,9 @@ def anchors(setting: str) -> tuple[int, int] | None:
 def setting_rank(setting: str) -> tuple[int, int, str]:
     """Full BP first, then truncations from long to short, then named settings alphabetically;
     a `_pwin` variant right after its setting."""
-    if str(setting).endswith(PWIN_SUFFIX):
-        return (*setting_rank(str(setting)[:-len(PWIN_SUFFIX)])[:2], f"~{setting}")
+    base = str(setting).removesuffix(PWIN_SUFFIX)
+    if base != setting:
+        return (*setting_rank(base)[:2], f"~{setting}")
     if setting == "full":
         return (0, 0, "")
     k = truncation(setting)
