@@ -139,8 +139,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
                           "summary": wf.summary(), "runs": wf.expected_runs(),
                           "prepared": wf.prepared()}, indent=1))
         return 0
-    print(f"scale {wf.scale}: {len(wf.runs)} training runs, {len(wf.prepared())} datasets "
-          f"to prepare{'; results only (no training)' if wf.results_only else ''}")
+    shared = len(wf.shared_runs)
+    print(f"scale {wf.scale}: {len(wf.trained_runs)} training runs"
+          + (f" ({len(wf.runs)} planned; {shared} read another experiment's identical run)"
+             if shared else "")
+          + f", {len(wf.prepared())} datasets to prepare"
+          + ("; results only (no training)" if wf.results_only else ""))
     for name, exp in wf.summary()["experiments"].items():
         if exp["kind"] == "bench":
             print(f"  {name:<8} bench: cases {','.join(exp['cases'])}; lengths "
@@ -148,7 +152,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         else:
             print(f"  {name:<8} {exp['runs']:>4} runs: {len(exp['datasets'])} dataset(s) x "
                   f"methods {','.join(exp['methods'])} x settings {','.join(exp['settings'])} "
-                  f"x seeds {seeds_text(exp)}")
+                  f"x seeds {seeds_text(exp)}"
+                  + (f"; {len(exp['shared'])} shared" if exp["shared"] else ""))
     print("jobs per rule: " + ", ".join(f"{k} {v}" for k, v in counts.items())
           + f"; total {sum(counts.values())}")
     return 0
@@ -161,7 +166,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     wf = workflow_plan(args)
     resources = args.resources if args.resources and Path(args.resources).is_file() else None
     a = analyze(args.runs, wf.analysis_options(), resources_json=resources,
-                job_usage_dir=args.job_usage, keys=wf.runs)
+                job_usage_dir=args.job_usage, keys=wf.runs, shared=wf.shared_runs)
     a.plan = wf.summary()
     files = aggregate(a, args.out)
     print(f"aggregate: {len(files)} files in {args.out}")

@@ -84,6 +84,7 @@ class Plan:
         self.runs = self._build_runs()
         self._check_runs()
         self._check_resource_cases()
+        self.trained_from = self._build_trained_from()
 
     # ----------------------------------------------------------------- the config's parts
     @property
@@ -271,6 +272,29 @@ class Plan:
             raise ConfigError("experiments: the same run is listed twice")
         return runs
 
+    def _build_trained_from(self) -> dict[RunKey, RunKey]:
+        """Each run -> the run whose training gives its result: itself, or the first run before
+        it (config order) whose run config is the same but for the experiment and setting names.
+        A cell two experiments share (Figure 4's Truncate 20 is Table 2's) is trained once; the
+        results depend on neither name (the engine seeds from `run.seed` alone)."""
+        first: dict[str, RunKey] = {}
+        out = {}
+        for run in self.runs:
+            cfg = self.run_config(run)
+            del cfg["run"]["experiment"], cfg["run"]["setting"]
+            out[run] = first.setdefault(json.dumps(cfg, sort_keys=True), run)
+        return out
+
+    @property
+    def trained_runs(self) -> list[RunKey]:
+        """The runs that train (config order); every other run reads one of these."""
+        return [r for r in self.runs if self.trained_from[r] == r]
+
+    @property
+    def shared_runs(self) -> dict[RunKey, RunKey]:
+        """Run -> the other experiment's run it reads its result from (shared runs only)."""
+        return {r: s for r, s in self.trained_from.items() if r != s}
+
     def _check_runs(self) -> None:
         for run in self.runs:
             cfg = self.run_config(run)
@@ -441,7 +465,9 @@ class Plan:
                               "seeds": self.experiment_seeds(name),
                               "dataset_seeds": {d: self.experiment_seeds(name, d)
                                                 for d in exp.get("dataset_seeds") or {}},
-                              "runs": len(runs)}
+                              "runs": len(runs),
+                              "shared": sorted(f"{r.rel} = {self.trained_from[r].rel}"
+                                               for r in runs if self.trained_from[r] != r)}
         return {
             "scale": self.scale, "description": self.cfg.get("description", ""),
             "results_only": self.results_only, "seeds": list(self.cfg["seeds"]),
@@ -450,7 +476,7 @@ class Plan:
                          for d, e in self.datasets.items() if d in set(self.dataset_ids())
                          or d in self._used_datasets},
             "train_datasets": self.dataset_ids(), "experiments": exps,
-            "n_runs": len(self.runs), "config": self.cfg,
+            "n_runs": len(self.runs), "n_trained": len(self.trained_runs), "config": self.cfg,
         }
 
     # ----------------------------------------------------------------- job counts
@@ -461,7 +487,7 @@ class Plan:
                   "report": 1}
         if not ro:
             counts["prepare_dataset"] = len(self.prepared())
-            counts["train"] = len(self.runs)
+            counts["train"] = len(self.trained_runs)
             if self.resource_experiment() is not None:
                 counts["resource_benchmark"] = 1
         return {k: v for k, v in counts.items() if v}

@@ -48,6 +48,29 @@ def test_planned_runs_only_and_missing_ones_marked(tmp_path):
         str(tmp_path / "oldexp/x/lstm-full/seed0"), str(tmp_path / "table2/mnist/lstm-t300/seed9")]
 
 
+def test_a_shared_run_is_read_from_its_trained_twin_under_its_own_name(tmp_path):
+    """Figure 4's Truncate 20 run is Table 2's: the row and curve carry fig4's keys, the numbers
+    and the folder are table2's, and `shared_from` says so; a shared run whose twin has no
+    folder is missing, never silently dropped."""
+    twin = RunKey("table2", "mnist", "rlstm", "t20", 0)
+    mine = RunKey("fig4", "mnist", "rlstm", "t20", 0)
+    orphan, lost = RunKey("fig6", "mnist", "rlstm", "full_method", 1), RunKey(
+        "table2", "mnist", "rlstm", "t20", 1)
+    write_run(tmp_path, *twin.as_keys().values(), 0.42)
+    df = runs_mod.load_runs(tmp_path, [twin, mine, orphan], {mine: twin, orphan: lost})
+    assert [RunKey.of(r) for _, r in df.iterrows()] == [twin, mine, orphan]
+    assert list(df["test_accuracy_pct"].iloc[:2]) == pytest.approx([42.0, 42.0])
+    assert df["shared_from"].isna().iloc[0]
+    assert df["shared_from"].iloc[1:].tolist() == [twin.rel, lost.rel]
+    assert df["run_dir"].iloc[1] == str(twin.folder(tmp_path))
+    assert df["status"].iloc[2] == "missing"
+    curves = runs_mod.load_curves(tmp_path, [twin, mine], {mine: twin})
+    assert sorted(curves["experiment"].unique()) == ["fig4", "table2"]
+    a, b = (curves[curves["experiment"] == e]["test_accuracy"].tolist() for e in ("fig4", "table2"))
+    assert a == b and len(a) > 0
+    assert not (tmp_path / mine.rel).exists()
+
+
 def test_metrics_that_disagree_with_the_folder_are_refused(tmp_path):
     d = write_run(tmp_path, "table2", "mnist", "lstm", "full", 0, 0.9)
     m = json.loads((d / "metrics.json").read_text())

@@ -52,7 +52,7 @@ def test_config_files_validate_and_plan(name):
     assert len(p.runs) == expected_train_runs(cfg)
     assert len(set(p.runs)) == len(p.runs)
     counts = p.job_counts()
-    assert counts["train"] == len(p.runs)
+    assert counts["train"] == len(p.trained_runs)
     assert counts["prepare_dataset"] == len({p.datasets[r.dataset].key for r in p.runs})
     assert counts["resource_benchmark"] == 1
     for key in ("all", "aggregate", "tables", "figures", "report"):
@@ -202,6 +202,26 @@ def test_exclude_and_per_experiment_seeds():
     table2 = [r for r in p.runs if r.experiment == "table2"]
     assert {r.seed for r in table2 if r.dataset == "embedded_cifar"} == {0, 1, 2}
     assert {r.seed for r in table2 if r.dataset == "embedded_mnist"} == {0, 1, 2, 3, 4}
+
+
+def test_a_run_two_experiments_share_trains_once():
+    """Runs whose run configs differ only in the experiment and setting names train once (the
+    first in config order); one differing value makes them separate runs."""
+    cfg = load("smoke")
+    p = planmod.Plan(copy.deepcopy(cfg))
+    twin = {a: b for a, b in p.shared_runs.items() if a.experiment == "fig6"}
+    assert twin, "smoke's fig6 full_method is the base truncation another experiment runs"
+    for run, source in twin.items():
+        assert p.runs.index(source) < p.runs.index(run) and source not in p.shared_runs
+        assert (source.dataset, source.method, source.seed) == (run.dataset, run.method, run.seed)
+        strip = lambda c: {**c, "run": {"dataset": c["run"]["dataset"], "seed": c["run"]["seed"]}}
+        assert strip(p.run_config(run)) == strip(p.run_config(source))
+    assert set(p.trained_runs) == set(p.runs) - set(p.shared_runs)
+    assert p.job_counts()["train"] == len(p.trained_runs) < len(p.runs)
+    assert p.summary()["n_trained"] == len(p.trained_runs)
+    cfg["experiments"]["fig6"]["overrides"] = {"train": {"lr": 0.0123}}
+    q = planmod.Plan(cfg)
+    assert not any(r.experiment == "fig6" for r in q.shared_runs)
 
 
 def test_disabled_experiment_plans_nothing():

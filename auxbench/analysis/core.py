@@ -66,15 +66,20 @@ def analyze(
     resources_json: str | Path | None = None,
     job_usage_dir: str | Path | None = None,
     keys: Iterable[RunKey] | None = None,
+    shared: Mapping[RunKey, RunKey] | None = None,
 ) -> Analysis:
     """Load the runs `keys` (a planned run without a folder is `missing`; None: every run under
-    `runs_dir`) and compute cells, comparisons, verdicts, claims and curve bands."""
+    `runs_dir`), a run in `shared` from the folder of the run it maps to, and compute cells,
+    comparisons, verdicts, claims and curve bands."""
     cfg = AnalysisConfig.from_mapping(experiment_config)
     keys = None if keys is None else list(keys)
+    shared = dict(shared or {})
+    trained = None if keys is None else [k for k in keys if k not in shared]
     a = analyze_frames(
-        runs_mod.load_runs(runs_dir, keys), cfg, resources=runs_mod.load_resources(resources_json),
-        job_usage=runs_mod.load_job_usage(job_usage_dir, keys),
-        curves=runs_mod.load_curves(runs_dir, keys))
+        runs_mod.load_runs(runs_dir, keys, shared), cfg,
+        resources=runs_mod.load_resources(resources_json),
+        job_usage=runs_mod.load_job_usage(job_usage_dir, trained),
+        curves=runs_mod.load_curves(runs_dir, keys, shared))
     a.left_out = [] if keys is None else runs_mod.unplanned_dirs(runs_dir, keys)
     return a
 

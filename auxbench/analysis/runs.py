@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ RUN_COLUMNS = [
     "experiment", "dataset", "method", "setting", "seed", "status",
     "test_accuracy_pct", "test_loss", "train_accuracy_pct", "epochs", "pretrain_epochs",
     "wall_time_s", "peak_memory_mb", "seq_len", "n_classes", "n_parameters", "resumed",
-    "config_hash", "code_version", "error", "run_dir",
+    "config_hash", "code_version", "error", "run_dir", "shared_from",
 ]
 RESOURCE_COLUMNS = [
     "method", "setting", "seq_len", "batch_size", "device", "backend", "step_time_s",
@@ -75,10 +75,18 @@ def _num(value) -> float:
         return math.nan
 
 
-def read_run(seed_dir: str | Path, runs_dir: str | Path) -> dict:
+def read_run(seed_dir: str | Path, runs_dir: str | Path, as_key: RunKey | None = None) -> dict:
     """One row of the run table for one seed folder (status `missing` where it has no
-    metrics.json, or does not exist)."""
-    seed_dir, runs_dir = Path(seed_dir), Path(runs_dir)
+    metrics.json, or does not exist); `as_key`: the row of that run, read from the folder of
+    the identical run another experiment trained (`shared_from` names it)."""
+    row = _read_seed_dir(Path(seed_dir), Path(runs_dir))
+    if as_key is not None and as_key != RunKey.of(row):
+        row["shared_from"] = RunKey.of(row).rel
+        row.update(as_key.as_keys())
+    return row
+
+
+def _read_seed_dir(seed_dir: Path, runs_dir: Path) -> dict:
     row = {c: None for c in RUN_COLUMNS}
     row.update(_keys_from_path(seed_dir, runs_dir))
     row["run_dir"] = str(seed_dir)
@@ -184,11 +192,14 @@ def check_consistent(runs: pd.DataFrame) -> None:
                     f"metrics.json) or move their folders away, then aggregate again")
 
 
-def load_runs(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
+def load_runs(runs_dir: str | Path, keys: Iterable[RunKey] | None = None,
+              shared: Mapping[RunKey, RunKey] | None = None) -> pd.DataFrame:
     """Tidy per-seed table (columns `RUN_COLUMNS`) of the runs `keys`, in their order, a run
-    without a folder as `missing`; or, with no keys, of every run under `runs_dir`, sorted."""
+    without a folder as `missing`, a run in `shared` read from its trained twin's folder; or,
+    with no keys, of every run under `runs_dir`, sorted."""
     if keys is not None:
-        rows = [read_run(k.folder(runs_dir), runs_dir) for k in keys]
+        shared = shared or {}
+        rows = [read_run(shared.get(k, k).folder(runs_dir), runs_dir, as_key=k) for k in keys]
         return normalize_runs(pd.DataFrame(rows, columns=RUN_COLUMNS))
     rows = [read_run(p, runs_dir) for p in seed_dirs(runs_dir)]
     df = normalize_runs(pd.DataFrame(rows, columns=RUN_COLUMNS))
@@ -223,16 +234,22 @@ def read_curve(path: str | Path) -> pd.DataFrame:
     return df[list(CURVE_COLUMNS)]
 
 
-def load_curves(runs_dir: str | Path, keys: Iterable[RunKey] | None = None) -> pd.DataFrame:
-    """Every `curve.csv` (of the runs `keys`, or of all) in long form, keyed like the run
-    table; accuracies in percent."""
+def load_curves(runs_dir: str | Path, keys: Iterable[RunKey] | None = None,
+                shared: Mapping[RunKey, RunKey] | None = None) -> pd.DataFrame:
+    """Every `curve.csv` (of the runs `keys`, a run in `shared` from its trained twin's folder;
+    or of all) in long form, keyed like the run table; accuracies in percent."""
     frames = []
-    for p in seed_dirs(runs_dir, keys):
+    if keys is None:
+        folders = [(p, RunKey(**_keys_from_path(p, Path(runs_dir)))) for p in seed_dirs(runs_dir)]
+    else:
+        shared = shared or {}
+        folders = [((shared.get(k, k)).folder(runs_dir), k) for k in keys]
+    for p, key in sorted(folders, key=lambda item: item[1].rel):
         cpath = p / "curve.csv"
         if not cpath.is_file():
             continue
         df = read_curve(cpath)
-        for k, v in _keys_from_path(p, Path(runs_dir)).items():
+        for k, v in key.as_keys().items():
             df[k] = v
         frames.append(df)
     cols = ["experiment", "dataset", "method", "setting", "seed", *CURVE_COLUMNS]

@@ -58,8 +58,9 @@ class Inputs:
 
 def gather(inp: Inputs) -> Inputs:
     inp.a = load(inp.aggregate_dir)
-    for key in inp.run_keys():
-        path = key.folder(inp.runs_dir) / "asrun.json"
+    for key, source in zip(inp.run_keys(), inp.runs["shared_from"]):
+        folder = Path(inp.runs_dir) / source if isinstance(source, str) else key.folder(inp.runs_dir)
+        path = folder / "asrun.json"
         if path.is_file():
             try:
                 inp.asrun[key.rel] = json.loads(path.read_text())

@@ -152,7 +152,7 @@ def existing_run_files(name):
 
 
 def analysis_inputs(wildcards):
-    """What aggregate reads: every planned run (or, results only, the run files present), the
+    """What aggregate reads: every run that trains (or, results only, the run files present), the
     training jobs' usage (Snakemake benchmark TSVs), and the resource benchmark when run."""
     if RESULTS_ONLY:
         inputs = {"wf": paths.WORKFLOW_CONFIG, "metrics": existing_run_files("metrics.json"),
@@ -160,10 +160,11 @@ def analysis_inputs(wildcards):
         if Path(paths.RESOURCES_JSON).is_file():
             inputs["resources"] = paths.RESOURCES_JSON
         return inputs
+    trained = PLAN.trained_runs  # a run shared by two experiments is trained once
     inputs = {"wf": paths.WORKFLOW_CONFIG,
-              "metrics": [f"{r.run_dir}/metrics.json" for r in PLAN.runs],
-              "curves": [f"{r.run_dir}/curve.csv" for r in PLAN.runs],
-              "job_usage": [r.job_usage for r in PLAN.runs]}
+              "metrics": [f"{r.run_dir}/metrics.json" for r in trained],
+              "curves": [f"{r.run_dir}/curve.csv" for r in trained],
+              "job_usage": [r.job_usage for r in trained]}
     if RESOURCE_BENCHMARK is not None:
         inputs["resources"] = paths.RESOURCES_JSON
     return inputs
