@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
         "head_dropout": 0.5,           # stated p = 0.5 on the second FFN layer
         "dropconnect": False,          # belepi93's reading of "dropout", behind a flag
         "head_norm": "none",           # not in the paper: "batch" standardises the head's input
+        "head_activation": "relu",     # §2: not given; tanh and leaky_relu cannot die
         "aux_hidden": 256,             # stated: 2x256 auxiliary LSTM
         "aux_layers": 2,
         "aux_head_hidden": 256,

@@ -1,4 +1,4 @@
-"""The classifier head's optional input standardisation (model.head_norm)."""
+"""The classifier head: optional input standardisation (model.head_norm), its nonlinearity."""
 
 from __future__ import annotations
 
@@ -54,3 +54,29 @@ def test_batch_norm_head_refuses_a_training_batch_of_one(n_train, batch, ok):
         with pytest.raises(ConfigError, match="batch of 1"):
             check_batches(cfg, n_train)
     check_batches(resolve({"train": {"batch_size": batch}}), n_train)  # plain head: any size
+
+
+@pytest.mark.parametrize("activation, reaches", [("relu", False), ("tanh", True),
+                                                 ("leaky_relu", True)])
+def test_a_head_whose_units_are_all_off_passes_the_lstm_no_gradient_unless_they_cannot_die(
+        activation, reaches):
+    """The collapse measured in docs/calibration.md (section 7): every ReLU unit of the
+    classifier is off for every example, so the supervised loss sends exactly zero gradient to
+    the state it reads; tanh and leaky ReLU units still pass it."""
+    torch.manual_seed(0)
+    ffn = FFN(8, 16, 3, dropout=0.0, activation=activation).double()
+    with torch.no_grad():
+        ffn.net[0].bias.fill_(-5.0)  # every unit off for a state of small spread
+    state = (0.1 * torch.randn(32, 8, dtype=torch.float64)).requires_grad_()
+    loss = torch.nn.functional.cross_entropy(ffn(state), torch.arange(32) % 3)
+    (grad,) = torch.autograd.grad(loss, state)
+    assert bool(grad.abs().max() > 0) is reaches
+    if not reaches:
+        assert torch.equal(grad, torch.zeros_like(grad))
+
+
+def test_unknown_head_activation_is_a_config_error():
+    with pytest.raises(ConfigError, match="head_activation"):
+        resolve({"method": "lstm"}, {"model": {"head_activation": "sigmoid"}})
+    with pytest.raises(ConfigError, match="head_activation"):
+        FFN(8, 16, 3, dropout=0.0, activation="sigmoid")

@@ -18,7 +18,7 @@ def build_model(cfg: dict, channels: int, vocab: int, n_classes: int,
         return TransformerClassifier(channels, vocab, n_classes, t["d_model"], t["heads"], t["ff"],
                                      t["layers"], t["dropout"], t["attn_dropout"], m["head_hidden"],
                                      m["head_dropout"], m["embedding_mode"], pad_token,
-                                     m["head_norm"])
+                                     m["head_norm"], m["head_activation"])
     return RecurrentClassifier(cfg["method"], channels, vocab, n_classes, m, pad_token)
 
 

@@ -8,6 +8,11 @@ from torch import Tensor, nn
 from auxbench.errors import ConfigError
 
 HEAD_NORMS = ("none", "batch")
+# The paper does not name the FFN's nonlinearity (docs/paper.md §2). A ReLU unit whose input
+# barely varies across examples is on for all or off for all, and once off it gets no gradient:
+# docs/calibration.md (section 7) measured classifier heads with every unit off, which leave the
+# supervised loss no path into the LSTM. tanh and leaky ReLU units cannot switch off for good.
+HEAD_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 
 
 class DropConnectLinear(nn.Linear):
@@ -23,7 +28,7 @@ class DropConnectLinear(nn.Linear):
 
 
 class FFN(nn.Module):
-    """`hidden_layers` x (Linear -> ReLU), then dropout and the output Linear (docs/paper.md §8.9).
+    """`hidden_layers` x (Linear -> activation), then dropout and the output Linear (docs/paper.md §8.9).
 
     `input_norm` "batch" standardises each input feature over the batch first (BatchNorm
     without affine parameters; running statistics at evaluation): the classifier then reads a
@@ -32,16 +37,20 @@ class FFN(nn.Module):
     """
 
     def __init__(self, in_features: int, hidden: int, out_features: int, dropout: float,
-                 hidden_layers: int = 1, dropconnect: bool = False, input_norm: str = "none"):
+                 hidden_layers: int = 1, dropconnect: bool = False, input_norm: str = "none",
+                 activation: str = "relu"):
         super().__init__()
         if input_norm not in HEAD_NORMS:
             raise ConfigError(f"model.head_norm: {input_norm!r} is not one of {list(HEAD_NORMS)}")
+        if activation not in HEAD_ACTIVATIONS:
+            raise ConfigError(f"model.head_activation: {activation!r} is not one of "
+                              f"{list(HEAD_ACTIVATIONS)}")
         layers: list[nn.Module] = []
         if input_norm == "batch":
             layers.append(nn.BatchNorm1d(in_features, eps=1e-8, affine=False))
         width = in_features
         for _ in range(hidden_layers):
-            layers += [nn.Linear(width, hidden), nn.ReLU()]
+            layers += [nn.Linear(width, hidden), HEAD_ACTIVATIONS[activation]()]
             width = hidden
         if dropconnect:
             layers.append(DropConnectLinear(width, out_features, dropout))

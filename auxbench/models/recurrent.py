@@ -23,7 +23,8 @@ class RecurrentClassifier(nn.Module):
         self.embedding = TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"])
         self.lstm = LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])
         self.head = FFN(m["hidden"], m["head_hidden"], n_classes, m["head_dropout"],
-                        m["head_layers"], m["dropconnect"], m["head_norm"])
+                        m["head_layers"], m["dropconnect"], m["head_norm"],
+                        m["head_activation"])
         self.decoder_embedding = (None if m["share_embedding"] else
                                   TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"]))
         self.bos = nn.Parameter(torch.zeros(m["embed_dim"])) if m["aux_bos"] else None

@@ -55,13 +55,14 @@ class TransformerClassifier(nn.Module):
     def __init__(self, channels: int, vocab: int, n_classes: int, d_model: int, heads: int,
                  ff: int, layers: int, dropout: float, attn_dropout: float, head_hidden: int,
                  head_dropout: float, embedding_mode: str = "sum", pad_token: int | None = None,
-                 head_norm: str = "none"):
+                 head_norm: str = "none", head_activation: str = "relu"):
         super().__init__()
         self.embedding = TokenEmbedding(channels, vocab, d_model, embedding_mode)
         self.layers = nn.ModuleList(EncoderLayer(d_model, heads, ff, dropout, attn_dropout)
                                     for _ in range(layers))
         self.norm = nn.LayerNorm(d_model)
-        self.head = FFN(d_model, head_hidden, n_classes, head_dropout, input_norm=head_norm)
+        self.head = FFN(d_model, head_hidden, n_classes, head_dropout, input_norm=head_norm,
+                        activation=head_activation)
         self.pad_token = pad_token
 
     def forward(self, tokens: Tensor) -> Tensor:
