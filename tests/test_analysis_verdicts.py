@@ -282,3 +282,42 @@ def test_claims_use_the_configured_truncated_setting():
     assert cfg.claim_cell(("rlstm", "t300")) == ("rlstm", "t32")
     assert cfg.claim_cell(("rlstm", "full")) == ("rlstm", "full")
     assert cfg.claim_cell(("rlstm", "t0")) == ("rlstm", "t0")
+
+
+def test_claim_texts_name_the_truncation_that_was_run():
+    """At t20 no claim text or label says Truncate 300 alone: it names Truncate 20 and says
+    which of the paper's settings it plays; at the paper's t300 the texts are the paper's."""
+    from auxbench.analysis.style import played_text
+
+    texts = {c.id: c.text for c in CLAIMS}
+    assert played_text(texts["a"], "t20") == (
+        "r-LSTM Truncate 20 beats LSTM Truncate 20 (the paper's Truncate 300)")
+    assert played_text(texts["b"], "t20") == (
+        "r-LSTM Truncate 20 (the paper's Truncate 300) beats LSTM Full BP on pMNIST and CIFAR-10")
+    assert played_text(texts["d"], "t20") == ("r-LSTM is at least as good as p-LSTM at "
+                                              "Truncate 20 (the paper's Truncate 300) and at "
+                                              "Full BP")
+    assert played_text(texts["a"], "t300") == texts["a"]
+    assert played_text(texts["e"], "t20") == texts["e"]  # Truncate 0 is run as the paper's
+
+    cfg = CFG.replace(truncated_setting="t20")
+    spec = [("table2", "mnist", "rlstm", "t20", [70.0, 71.0, 72.0]),
+            ("table2", "mnist", "lstm", "t20", [50.0, 51.0, 52.0])]
+    detail, roll = verdicts.evaluate_claims(runs_frame(spec), cfg)
+    a = _claim_rows(detail, "a")
+    assert set(a["claim_text"]) == {played_text(texts["a"], "t20")}
+    assert a.iloc[0]["comparison"] == "r-LSTM Truncate 20 > LSTM Truncate 20"
+    assert a.iloc[0]["verdict"] == "supported"
+    assert not roll["claim_text"].str.contains("Truncate 300 beats").any()
+    assert set(roll.loc[roll["claim"] == "a", "claim_text"]) == {played_text(texts["a"], "t20")}
+
+
+def test_paper_truncate_300_numbers_meet_the_truncation_that_plays_them():
+    cfg = AnalysisConfig(n_resamples=500, truncated_setting="t20")
+    runs = runs_frame([("table2", "embedded_mnist", "lstm", "t20", [10.0, 11.0, 12.0])])
+    pv = verdicts.paper_vs_reproduced(summarize_cells(runs, cfg), cfg)
+    row = pv[(pv["paper_dataset"] == "mnist") & (pv["method"] == "lstm")
+             & (pv["paper"] == 11.3)].iloc[0]
+    assert row["label"] == "LSTM Truncate 20 (the paper's Truncate 300)"
+    assert row["setting"] == "t20" and row["n"] == 3
+    assert row["verdict"] == "not comparable (scale)"

@@ -21,6 +21,7 @@ from auxbench.atomic import write_csv, write_text
 from auxbench.experiments import EXPERIMENTS, experiment, table_names
 
 from .core import Analysis
+from .options import PAPER_TRUNCATION
 from .paper import PAPER_VALUES
 from .style import (
     PAPER_DATASET_ORDER,
@@ -278,7 +279,7 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
         t.notes.append(f"{DAGGER} Some seeds failed or are missing: see failed_runs.")
     if with_paper:
         t.notes.append("Paper values: docs/paper.md §5.1 (literature rows are context only)."
-                       + ("" if a.cfg.truncated_setting == "t300" else
+                       + ("" if a.cfg.truncated_setting == PAPER_TRUNCATION else
                           f" The paper's Truncate 300 values stand on our "
                           f"{setting_name(a.cfg.truncated_setting)} rows, "
                           "the setting that plays it at this scale."))

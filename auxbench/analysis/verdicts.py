@@ -40,7 +40,7 @@ from . import stats
 from .cells import cell_values
 from .options import AnalysisConfig
 from .paper import CLAIMS, PAPER_VALUES, Claim, PaperValue
-from .style import PAPER_DATASET_ORDER, cell_label
+from .style import PAPER_DATASET_ORDER, cell_label, played_text
 
 EPS = 1e-9
 
@@ -102,11 +102,12 @@ PVR_COLUMNS = [
 ]
 
 
-def _match_cells(cells: pd.DataFrame, pv: PaperValue) -> pd.DataFrame:
+def _match_cells(cells: pd.DataFrame, pv: PaperValue, cfg: AnalysisConfig) -> pd.DataFrame:
+    """Our cells of a paper number; its Truncate 300 is our truncated setting."""
     m = ((cells["experiment"] == pv.experiment) & (cells["paper_dataset"] == pv.dataset)
          & (cells["method"] == pv.method))
     cand = cells[m]
-    exact = cand[cand["setting"] == pv.setting]
+    exact = cand[cand["setting"] == cfg.claim_cell((pv.method, pv.setting))[1]]
     if exact.empty and not METHODS[pv.method].truncatable and cand["setting"].nunique() == 1:
         return cand  # a method without a BPTT setting: accept the one it ran with
     return exact
@@ -118,10 +119,11 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
     rows = []
     for pv in paper_values:
         base = {"experiment": pv.experiment, "paper_dataset": pv.dataset, "method": pv.method,
-                "setting": pv.setting, "label": pv.label, "kind": pv.kind, "paper": pv.value,
+                "setting": pv.setting, "label": played_text(pv.label, cfg.truncated_setting),
+                "kind": pv.kind, "paper": pv.value,
                 "source": pv.source}
         tol = cfg.approx_tolerance_pp if pv.kind == "approx" else cfg.tolerance_pp
-        matches = (_match_cells(cells, pv) if pv.kind != "literature" and not cells.empty
+        matches = (_match_cells(cells, pv, cfg) if pv.kind != "literature" and not cells.empty
                    else pd.DataFrame())
         if matches.empty:
             verdict, reason = numeric_verdict(pv.value, math.nan, math.nan, math.nan, 0,
@@ -187,9 +189,14 @@ def _claim_datasets(runs: pd.DataFrame, claim: Claim, cfg: AnalysisConfig) -> li
     return sorted(out, key=lambda x: (order.get(x[0], 99), str(x[1])))
 
 
-def _empty_row(claim: Claim, paper_dataset, dataset, a, b) -> dict:
+def claim_text(claim: Claim, cfg: AnalysisConfig) -> str:
+    """The claim as this run set tests it: its Truncate 300 named as the setting that plays it."""
+    return played_text(claim.text, cfg.truncated_setting)
+
+
+def _empty_row(claim: Claim, cfg: AnalysisConfig, paper_dataset, dataset, a, b) -> dict:
     row = {c: math.nan for c in CLAIM_COLUMNS}
-    row.update(claim=claim.id, claim_text=claim.text, experiment=claim.experiment,
+    row.update(claim=claim.id, claim_text=claim_text(claim, cfg), experiment=claim.experiment,
                paper_dataset=paper_dataset, dataset=dataset, a=cell_label(*a),
                b=cell_label(*b) if b else None, n1=0, n2=0, n1_failed=0, n2_failed=0,
                comparison=_comparison_text(claim, a, b),
@@ -206,7 +213,7 @@ def _comparison_text(claim: Claim, a, b, threshold: str | None = None) -> str:
 
 
 def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
-    row = _empty_row(claim, paper_dataset, dataset, a, b)
+    row = _empty_row(claim, cfg, paper_dataset, dataset, a, b)
     if dataset is None:
         row["note"] = f"no {claim.experiment} runs on {paper_dataset}"
         return row
@@ -313,7 +320,7 @@ def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
                         x for x in (r["note"], f"not significant after Holm (p={ph:.3g})") if x)
         rows.extend(family)
     detail = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    return detail, rollup_claims(detail, claims)
+    return detail, rollup_claims(detail, cfg, claims)
 
 
 def rollup(verdicts: list[str]) -> str:
@@ -337,7 +344,8 @@ def _scope_key(row) -> tuple[str, str | None]:
     return (str(row["paper_dataset"]), ds)
 
 
-def rollup_claims(detail: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
+def rollup_claims(detail: pd.DataFrame, cfg: AnalysisConfig,
+                  claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
     """One row per claim (scope 'all') and per claim and dataset (scope = the dataset key, or
     the paper's dataset name where nothing ran)."""
     out = []
@@ -352,7 +360,7 @@ def rollup_claims(detail: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> p
             vs = list(g["verdict"])
             ph = g["p_holm"].dropna()
             out.append({
-                "claim": claim.id, "claim_text": claim.text, "source": claim.source,
+                "claim": claim.id, "claim_text": claim_text(claim, cfg), "source": claim.source,
                 "scope": scope, "paper_dataset": pdn, "dataset": ds, "verdict": rollup(vs),
                 "n_comparisons": len(vs), "n_supported": vs.count("supported"),
                 "n_contradicted": vs.count("contradicted"),
