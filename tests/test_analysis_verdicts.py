@@ -321,3 +321,41 @@ def test_paper_truncate_300_numbers_meet_the_truncation_that_plays_them():
     assert row["label"] == "LSTM Truncate 20 (the paper's Truncate 300)"
     assert row["setting"] == "t20" and row["n"] == 3
     assert row["verdict"] == "not comparable (scale)"
+
+
+def test_each_claim_test_says_the_smallest_difference_it_detects():
+    """At Holm's worst case alpha/m, power 0.8, from the cells' SDs and seeds."""
+    from scipy import stats as sps
+
+    def power(diff, row, alpha):
+        v = [row["sd1"] ** 2 / row["n1"], row["sd2"] ** 2 / row["n2"]]
+        df = sum(v) ** 2 / sum(x * x / (n - 1) for x, n in zip(v, (row["n1"], row["n2"])))
+        return sps.nct.sf(sps.t.ppf(1 - alpha, df), df, diff / math.sqrt(sum(v)))
+
+    spec = _table2([70.0, 71.0, 73.0], [50.0, 51.0, 52.0, 55.0])
+    spec += [("table2", "mnist", "plstm", s, [60.0, 64.0, 61.0]) for s in ("t300", "full")]
+    spec += [("table2", "mnist", "rlstm", "full", [75.0, 74.0, 76.0])]
+    detail, _ = verdicts.evaluate_claims(runs_frame(spec), CFG)
+    a = _claim_rows(detail, "a").iloc[0]
+    assert (a["n1"], a["n2"]) == (3, 4) and a["sd1"] == pytest.approx(np.std([70, 71, 73], ddof=1))
+    # Three datasets ran claim (a): each test is read at 0.05 / 3.
+    assert power(a["detectable_pp"], a, 0.05 / 3) == pytest.approx(0.8, abs=1e-6)
+    assert power(a["detectable_pp"], a, 0.05) > 0.9
+    # Non-inferiority (d) detects differences above minus the margin: 1 pp lower.
+    d = _claim_rows(detail, "d")
+    d = d[d["verdict"] != "not run"]
+    assert len(d) == 2  # both on mnist: m = 2
+    for _, row in d.iterrows():
+        assert power(row["detectable_pp"] + 1.0, row, 0.05 / 2) == pytest.approx(0.8, abs=1e-6)
+    assert _claim_rows(detail, "f")["detectable_pp"].isna().all()  # not run
+
+
+def test_claim_e_detectable_is_a_one_sample_test():
+    from auxbench.analysis.stats import detectable_difference
+
+    runs = runs_frame([("fig4", "embedded_cifar", "rlstm", "t0", [25.0, 26.0, 27.0, 25.5], 0,
+                        10)])
+    e = _claim_rows(verdicts.evaluate_claims(runs, CFG)[0], "e").iloc[0]
+    sd = np.std([25.0, 26.0, 27.0, 25.5], ddof=1)
+    assert e["detectable_pp"] == pytest.approx(detectable_difference([sd], [4], 0.05))
+    assert 1.0 < e["detectable_pp"] < 3.0

@@ -25,6 +25,9 @@ Claims: each comparison is a one-sided test in the claim's direction (Welch's t 
 same way, has p < alpha; `inconclusive` otherwise (including n < 2); `not run` when a cell is
 absent. A claim (or a claim on one dataset) is `supported` only if every comparison in it is
 supported, `contradicted` if any is, `not run` if none ran, and `inconclusive` otherwise.
+Beside each test, `detectable_pp`: the smallest true difference it would detect with 80% power
+at Holm's worst-case level alpha/m (m tests in the family), from the observed SDs and seeds
+(`stats.detectable_difference`; a Welch test, whatever `primary_test` is).
 """
 
 from __future__ import annotations
@@ -155,8 +158,8 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
 CLAIM_COLUMNS = [
     "claim", "claim_text", "experiment", "paper_dataset", "dataset", "a", "b", "comparison",
     "hypothesis",
-    "test", "n1", "n2", "n1_failed", "n2_failed", "mean1", "mean2", "diff", "diff_low",
-    "diff_high", "p", "p_holm", "p_opposite", "p_opposite_holm", "mwu_p", "mwu_min_p",
+    "test", "n1", "n2", "n1_failed", "n2_failed", "mean1", "mean2", "sd1", "sd2", "diff",
+    "diff_low", "diff_high", "detectable_pp", "p", "p_holm", "p_opposite", "p_opposite_holm", "mwu_p", "mwu_min_p",
     "prob_superiority", "effect_size", "effect_measure", "verdict", "note",
 ]
 
@@ -212,6 +215,15 @@ def _comparison_text(claim: Claim, a, b, threshold: str | None = None) -> str:
     return f"{cell_label(*a)} > {cell_label(*b)}"
 
 
+def _shift(claim: Claim, cfg: AnalysisConfig) -> float:
+    """What mean(a) - mean(b) is tested against: minus the margin for non-inferiority."""
+    return -cfg.noninferiority_margin_pp if claim.kind == "noninferior" else 0.0
+
+
+def _sd(x: np.ndarray) -> float:
+    return float(np.std(x, ddof=1)) if len(x) >= 2 else math.nan
+
+
 def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
     row = _empty_row(claim, cfg, paper_dataset, dataset, a, b)
     if dataset is None:
@@ -244,7 +256,8 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
             comparison=_comparison_text(
                 claim, a, None, f"chance {chance:.1f}% + {cfg.chance_margin_pp:g} pp"),
             hypothesis=f"mean > {thr:.1f}", test="one-sample t, one-sided",
-            n1=fwd["n"], n2=0, mean1=fwd["mean"], mean2=thr, diff=fwd["mean"] - thr,
+            n1=fwd["n"], n2=0, mean1=fwd["mean"], mean2=thr, sd1=_sd(x),
+            diff=fwd["mean"] - thr,
             p=fwd["p"], p_opposite=opp["p"], effect_size=fwd["effect"],
             effect_measure="(mean - threshold) / SD",
         )
@@ -255,7 +268,7 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         notes += _control_note(runs, claim.experiment, dataset, a)
     else:
         y = cell_values(runs, claim.experiment, dataset, *b)
-        shift = -cfg.noninferiority_margin_pp if claim.kind == "noninferior" else 0.0
+        shift = _shift(claim, cfg)
         fwd = stats.compare(x, y, "greater", shift, cfg.confidence, cfg.alpha)
         opp = stats.compare(x, y, "less", shift, cfg.confidence, cfg.alpha)
         pick = (lambda c: c.mwu_p) if cfg.primary_test == "mwu" else (lambda c: c.welch_p)
@@ -265,7 +278,8 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         row.update(
             hypothesis=(f"mean(a) - mean(b) > {shift:g}"),
             test=f"{test_name}, one-sided",
-            n1=fwd.n1, n2=fwd.n2, mean1=fwd.mean1, mean2=fwd.mean2, diff=fwd.diff,
+            n1=fwd.n1, n2=fwd.n2, mean1=fwd.mean1, mean2=fwd.mean2, sd1=_sd(x), sd2=_sd(y),
+            diff=fwd.diff,
             diff_low=fwd.diff_low, diff_high=fwd.diff_high, p=pick(fwd), p_opposite=pick(opp),
             mwu_p=fwd.mwu_p, mwu_min_p=fwd.mwu_min_p, prob_superiority=fwd.prob_superiority,
             effect_size=fwd.hedges_g, effect_measure="Hedges' g",
@@ -303,8 +317,10 @@ def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
         p = np.array([r["p"] for r in family], dtype=float)
         q = np.array([r["p_opposite"] for r in family], dtype=float)
         p_holm, q_holm = stats.holm(p), stats.holm(q)
+        m = int(np.isfinite(p).sum())
         for r, ph, qh in zip(family, p_holm, q_holm):
             r["p_holm"], r["p_opposite_holm"] = ph, qh
+            r["detectable_pp"] = _detectable(r, claim, cfg, m)
             if r["verdict"] != "pending":
                 continue
             if np.isfinite(ph) and ph < cfg.alpha:
@@ -321,6 +337,17 @@ def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
         rows.extend(family)
     detail = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     return detail, rollup_claims(detail, cfg, claims)
+
+
+def _detectable(row: dict, claim: Claim, cfg: AnalysisConfig, m: int) -> float:
+    """The smallest true difference (`diff`, pp) the comparison detects with 80% power at
+    Holm's worst-case level alpha/m among the m tests of its family, at its SDs and seeds: an
+    inconclusive test with a large one could not have seen an effect of the paper's size."""
+    if not m:
+        return math.nan
+    groups = [(row["sd1"], row["n1"])] + ([(row["sd2"], row["n2"])] if row["n2"] else [])
+    sds, ns = zip(*groups)
+    return _shift(claim, cfg) + stats.detectable_difference(sds, ns, cfg.alpha / m)
 
 
 def rollup(verdicts: list[str]) -> str:
