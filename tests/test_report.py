@@ -36,9 +36,14 @@ def test_one_html_renderer_for_the_tables():
     assert [r[0] for r in hidden.rows] == ["LSTM <1>"] and shown.bold == {(0, 1)}
 
 
-def _smoke_plan(tmp_path: Path, **changes) -> planmod.Plan:
+# r-LSTM Truncate 32 of Table 2 learns on one seed and stays at chance on the other.
+COLLAPSED, LEARNED = "table2/emb_mnist/rlstm-t32/seed0", "table2/emb_mnist/rlstm-t32/seed1"
+
+
+def _smoke_plan() -> planmod.Plan:
+    """The smoke config, its Truncate 32 playing the paper's Truncate 300."""
     cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
-    cfg.update(changes)
+    cfg["analysis"]["truncated_setting"] = "t32"
     return planmod.Plan(cfg)
 
 
@@ -50,7 +55,8 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
         d = run.folder(root / paths.RUNS_DIR)
         d.mkdir(parents=True)
         failed = i < fail
-        acc = 0.1 + 0.05 * (run.method != "lstm") + 0.01 * run.seed
+        acc = {COLLAPSED: 0.10, LEARNED: 0.60}.get(
+            run.rel, 0.1 + 0.05 * (run.method != "lstm") + 0.01 * run.seed)
         m = {"status": "failed" if failed else "completed", "experiment": run.experiment,
              "dataset": run.dataset, "method": run.method, "setting": run.setting,
              "seed": run.seed, "test_accuracy": None if failed else acc,
@@ -88,7 +94,7 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
-    p = _smoke_plan(root)
+    p = _smoke_plan()
     _fake_runs(p, root)
     from auxbench.analysis import aggregate, analyze, load, make_figures, make_tables
     from auxbench.report import build_report
@@ -139,6 +145,16 @@ def test_report_run_health(built):
     assert "Resumed runs" in html
     assert "seed7" in html and "not</strong> used" in html     # unplanned folder left out
     assert 'href="logs/train/' in html                          # link to a job log
+
+
+def test_report_flags_a_run_that_collapsed_while_its_cell_learned(built):
+    _, _, _, html = built
+    health = html[html.index('id="health"'):]
+    row = next(r for r in health.split("<tr>") if COLLAPSED in r)
+    assert ">10.0<" in row
+    assert ("ended at chance (10.0%, chance 10.0%) while other seeds of its cell learned (1 "
+            "above chance + 10 pp, best 60.0%)") in row
+    assert LEARNED not in health.split('id="collapsed"')[1].split("</table>")[0]
 
 
 def test_report_data_files_next_to_report(built):

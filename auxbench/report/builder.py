@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from auxbench import __version__, paths
+from auxbench.analysis.learning import AT_CHANCE_PP, collapsed_runs
 from auxbench.analysis.tables import Table, build_tables
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
@@ -450,6 +451,25 @@ def _log_link(inp: Inputs, rel: str) -> str:
     return Html(f'<a href="{esc(_rel(p, inp.base))}">log</a>') if p.is_file() else "—"
 
 
+def section_collapsed(inp: Inputs) -> str:
+    """Completed runs that ended at chance while other seeds of their cell learned: they count
+    in the cell's mean like any seed, so the reader should know them."""
+    flagged = collapsed_runs(inp.runs, inp.a.cfg)
+    parts = ['<h3 id="collapsed">Runs that ended at chance while their cell learned</h3>']
+    if flagged.empty:
+        parts.append("<p>None: no completed run ended within "
+                     f"{AT_CHANCE_PP:g} pp of chance beside a seed that learned.</p>")
+        return "\n".join(parts)
+    rows = [[RunKey.of(r).rel, num(r["test_accuracy_pct"]), num(r["chance_pct"]), r["reason"],
+             _log_link(inp, RunKey.of(r).rel)] for _, r in flagged.iterrows()]
+    parts.append(_table(["Run", "Test accuracy %", "Chance %", "Why", "Log"], rows, "lrrll"))
+    parts.append('<p class="muted">Such a run completed and is averaged into its cell like '
+                 "any seed; its seed's optimisation did not leave chance, which widens the "
+                 "cell's interval. Its curve (report_data/curves.csv) shows whether it ever "
+                 "learned.</p>")
+    return "\n".join(parts)
+
+
 def section_health(inp: Inputs) -> str:
     parts = ['<h2 id="health">Run health</h2>']
     c = _status_counts(inp)
@@ -475,6 +495,7 @@ def section_health(inp: Inputs) -> str:
                          "(never run, stopped, or not unpacked): <code>snakemake --cores all "
                          "--rerun-incomplete</code> trains it, resuming from its checkpoint if "
                          "it was interrupted.</p>")
+        parts.append(section_collapsed(inp))
         res = runs[pd.to_numeric(runs["resumed"], errors="coerce").fillna(0) > 0]
         if not res.empty:
             rows = []
