@@ -40,10 +40,14 @@ def test_one_html_renderer_for_the_tables():
 COLLAPSED, LEARNED = "table2/emb_mnist/rlstm-t32/seed0", "table2/emb_mnist/rlstm-t32/seed1"
 
 
+LEFT_OUT = "its text runs would double the time"
+
+
 def _smoke_plan() -> planmod.Plan:
-    """The smoke config, its Truncate 32 playing the paper's Truncate 300."""
+    """The smoke config, its Truncate 32 playing the paper's Truncate 300, Table 4 left out."""
     cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
     cfg["analysis"]["truncated_setting"] = "t32"
+    cfg["experiments"]["table4"].update(enabled=False, left_out=LEFT_OUT)
     return planmod.Plan(cfg)
 
 
@@ -130,12 +134,21 @@ def test_report_is_self_contained(built):
 
 def test_report_sections_and_scale(built):
     _, _, _, html = built
-    for anchor in ("glance", "what", "paper-vs", "claims", "tables", "figures", "datasets",
-                   "compute", "health", "data"):
+    for anchor in ("glance", "what", "larger", "paper-vs", "claims", "tables", "figures",
+                   "datasets", "compute", "health", "data"):
         assert f'id="{anchor}"' in html
     assert "smoke-test" in html and "config/lite.yaml" in html and "config/paper.yaml" in html
     assert "Table 2" in html and "Figure 4" in html
     assert "Test CPU" in html and "0123456789ab" in html
+
+
+def test_report_lists_the_experiments_left_out_with_their_reason(built):
+    _, _, _, html = built
+    larger = html[html.index('id="larger"'):html.index('id="paper-vs"')]
+    assert ("<li><code>table4</code> (Table 4: test accuracy (%) on DBpedia (character level)): "
+            f"{LEFT_OUT}.</li>") in larger
+    assert "<code>config/lite.yaml</code> and <code>config/paper.yaml</code> run them" in larger
+    assert "fig5" not in larger  # run at this scale
 
 
 def test_report_run_health(built):
