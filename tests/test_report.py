@@ -230,3 +230,36 @@ def test_glance_gives_each_claim_a_verdict_per_dataset():
     assert [r[2:4] for r in rows] == [["all", "inconclusive"], ["embedded_mnist", "supported"],
                                       ["embedded_cifar", "inconclusive"]]
     assert rows[0][0] == "(a)" and rows[1][0] == "" and rows[1][5] == "0.0042"
+
+
+def test_paper_vs_keeps_a_failed_cell_in_sight(built):
+    """The smoke runs' LSTM Full BP has no completed seed: that row is news, so the section is
+    not folded away though nothing else compares."""
+    _, _, _, html = built
+    sec = html[html.index('id="paper-vs"'):html.index('id="claims"')]
+    assert "None of the paper's" not in sec
+    assert sec.index('class="left v-bad">failed<') < sec.index("<details>")
+
+
+def test_paper_vs_shows_its_rows_when_one_compares(tmp_path):
+    from types import SimpleNamespace
+
+    from auxbench.analysis.tables import Table
+    from auxbench.report.builder import section_paper_vs
+
+    def section(verdicts):
+        t = Table(name="paper_vs_reproduced", title="", header=["Model", "Verdict"],
+                  rows=[[f"m{i}", v] for i, v in enumerate(verdicts)])
+        inp = SimpleNamespace(a=SimpleNamespace(paper_vs=pd.DataFrame({"verdict": verdicts})),
+                              tables={t.name: t}, tables_dir=tmp_path, base=tmp_path)
+        return section_paper_vs(inp)
+
+    shown = section(["reproduced", "not comparable (scale)", "context"])
+    assert "None of the paper's" not in shown and "<details>" not in shown
+    assert ">reproduced<" in shown and ">context<" in shown
+    folded = section(["not comparable (scale)", "not comparable (scale)", "context", "not run"])
+    assert ("None of the paper's 4 numbers can be compared with ours here (2 <span "
+            'class="v-muted">not comparable (scale)</span>, 1 <span class="v-muted">context'
+            '</span>, 1 <span class="v-muted">not run</span>)') in folded
+    assert folded.index("<details><summary>The 4 rows</summary>") < folded.index("<table>")
+    assert "<details open" not in folded and folded.count("<tr>") == 5

@@ -98,6 +98,10 @@ def numeric_verdict(
                             f"overlaps the band {paper:g} ± {tolerance:g}") + tail
 
 
+# Verdicts that compare nothing with the paper's number.
+UNCOMPARED = ("not comparable (scale)", "context", "not run")
+
+
 PVR_COLUMNS = [
     "experiment", "paper_dataset", "dataset", "method", "setting", "label", "kind", "paper",
     "source", "n", "n_failed", "n_missing", "mean", "std", "ci_low", "ci_high", "ci_method",

@@ -23,6 +23,7 @@ import yaml
 from auxbench import __version__, paths, workflow_config
 from auxbench.analysis.learning import AT_CHANCE_PP, collapsed_runs
 from auxbench.analysis.tables import Table, build_tables
+from auxbench.analysis.verdicts import UNCOMPARED
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
 from auxbench.experiments import SUMMARY_TABLES, experiment, table_names
@@ -295,14 +296,29 @@ def _verdict_section(inp: Inputs, anchor: str, heading: str, intro: str, name: s
                       _table_with_collapsed(inp.tables[name], what), _links(inp, name)])
 
 
+PAPER_VS_INTRO = (
+    "Every number the paper reports that we could verify (docs/paper.md §5), beside our mean "
+    "over seeds with its 95% bootstrap interval and a verdict. A verdict against the paper's "
+    "number is given only at the paper's scale on the real datasets; at other scales the "
+    "cells say <em>not comparable</em> and the orderings are tested as claims instead.")
+
+
 def section_paper_vs(inp: Inputs) -> str:
-    return _verdict_section(
-        inp, "paper-vs", "Paper versus reproduced",
-        "Every number the paper reports that we could verify (docs/paper.md §5), beside our mean "
-        "over seeds with its 95% bootstrap interval and a verdict. A verdict against the paper's "
-        "number is given only at the paper's scale on the real datasets; at other scales the "
-        "cells say <em>not comparable</em> and the orderings are tested as claims instead.",
-        "paper_vs_reproduced", "rows")
+    """The paper's numbers beside ours; where no row can be compared (another scale), one
+    sentence and the rows folded away instead of a screen of 'not comparable'."""
+    name = "paper_vs_reproduced"
+    verdicts = inp.a.paper_vs["verdict"]
+    if verdicts.empty or not verdicts.isin(UNCOMPARED).all():
+        return _verdict_section(inp, "paper-vs", "Paper versus reproduced", PAPER_VS_INTRO,
+                                name, "rows")
+    counts = ", ".join(f"{n} {badge(v)}" for v, n in verdicts.value_counts().items())
+    return "\n".join([
+        '<h2 id="paper-vs">Paper versus reproduced</h2>',
+        (f"<p>None of the paper's {len(verdicts)} numbers can be compared with ours here "
+        f"({counts}): its numbers are judged only at the paper's scale on the real datasets; "
+        '<a href="#claims">the claims</a> test its orderings instead.</p>'),
+        (f"<details><summary>The {len(verdicts)} rows</summary><p>{PAPER_VS_INTRO}</p>"
+        f"{table_html(inp.tables[name])}</details>"), _links(inp, name)])
 
 
 def section_claims(inp: Inputs) -> str:
