@@ -1,4 +1,5 @@
-"""Which cells learned, which stayed at chance, and which runs collapsed while their cell learned."""
+"""What ran, which cells learned or stayed at chance, and which runs collapsed while their cell
+learned."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from test_analysis_verdicts import runs_frame
 
 from auxbench.analysis import learning
-from auxbench.analysis.cells import summarize_cells
+from auxbench.analysis.cells import run_scope, summarize_cells
 from auxbench.analysis.options import AnalysisConfig
 
 CFG = AnalysisConfig(n_resamples=500)
@@ -66,3 +67,23 @@ def test_unknown_number_of_classes_says_nothing():
     cells = summarize_cells(runs, CFG)
     assert learning.cell_outcomes(cells, CFG).isna().all()
     assert isinstance(learning.chance_pct(pd.Series([4.0])).iloc[0], float)
+
+
+def test_what_ran_per_experiment_and_dataset():
+    runs = runs_frame([
+        ("table2", "m", "rlstm", "t20", [40.0, 45.0, 50.0, 55.0, 60.0]),
+        ("table2", "m", "lstm", "full", [80.0, 81.0, 82.0, 83.0], 1),   # a failed seed counts
+        ("table2", "m", "lstm", "t20", [10.0, 10.0, 10.0]),
+        ("table2", "c", "transformer", "full", [30.0, 31.0, 32.0]),
+    ])
+    runs["epochs"] = 12.0
+    runs["pretrain_epochs"] = [2.0 if m == "rlstm" else 0.0 for m in runs["method"]]
+    runs.loc[runs["dataset"] == "c", "epochs"] = 7.0
+    scope = run_scope(runs).set_index("dataset")
+    assert list(scope.index) == ["m", "c"]  # the runs' order, not the alphabet's
+    m = scope.loc["m"]
+    assert m["methods"] == ["lstm", "rlstm"] and m["settings"] == ["full", "t20"]
+    assert (m["min_seeds"], m["max_seeds"]) == (3, 5)
+    assert m["epochs"] == [12] and m["pretrain_epochs"] == [2]
+    c = scope.loc["c"]
+    assert (c["min_seeds"], c["max_seeds"], c["epochs"], c["pretrain_epochs"]) == (3, 3, [7], [])

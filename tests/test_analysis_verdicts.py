@@ -359,3 +359,31 @@ def test_claim_e_detectable_is_a_one_sample_test():
     sd = np.std([25.0, 26.0, 27.0, 25.5], ddof=1)
     assert e["detectable_pp"] == pytest.approx(detectable_difference([sd], [4], 0.05))
     assert 1.0 < e["detectable_pp"] < 3.0
+
+
+def test_the_deciding_test_of_a_claim_on_a_dataset():
+    """A contradiction decides; else the weakest support (largest Holm p, no p first)."""
+    def tests(*rows):
+        return pd.DataFrame([{"comparison": c, "verdict": v, "p_holm": p, "p_opposite_holm": q}
+                             for c, v, p, q in rows])
+
+    pick = verdicts.deciding_test
+    assert pick(tests(("x", "supported", 0.001, 1.0), ("y", "supported", 0.03, 1.0),
+                      ("z", "not run", math.nan, math.nan)))["comparison"] == "y"
+    assert pick(tests(("x", "supported", 0.001, 1.0), ("y", "inconclusive", 0.4, 0.5),
+                      ("z", "contradicted", 1.0, 0.02), ("w", "contradicted", 1.0, 0.001))
+                )["comparison"] == "w"
+    assert pick(tests(("x", "inconclusive", 0.9, 0.2),
+                      ("y", "inconclusive", math.nan, math.nan)))["comparison"] == "y"
+    assert pick(tests(("z", "not run", math.nan, math.nan))) is None
+
+
+def test_a_cell_without_completed_seeds_detects_nothing():
+    """Not a one-sample test in disguise: the other cell has no seeds to compare with."""
+    spec = [("table2", "mnist", "rlstm", "full", [80.0, 82.0, 81.0]),
+            ("table2", "mnist", "lstm", "full", [], 2),
+            ("table2", "mnist", "lstm", "t300", [50.0, 52.0, 51.0])]
+    c = _claim_rows(verdicts.evaluate_claims(runs_frame(spec), CFG)[0], "c")
+    get = c[c["dataset"] == "mnist"].set_index("comparison")["detectable_pp"]
+    assert math.isnan(get["r-LSTM Full BP > LSTM Full BP"])
+    assert get["r-LSTM Full BP > LSTM Truncate 300"] > 0

@@ -134,7 +134,7 @@ def test_report_is_self_contained(built):
 
 def test_report_sections_and_scale(built):
     _, _, _, html = built
-    for anchor in ("glance", "what", "larger", "paper-vs", "claims", "tables", "figures",
+    for anchor in ("summary", "what", "larger", "paper-vs", "claims", "tables", "figures",
                    "datasets", "compute", "health", "data"):
         assert f'id="{anchor}"' in html
     assert "smoke-test" in html and "config/lite.yaml" in html and "config/paper.yaml" in html
@@ -210,26 +210,75 @@ def test_report_missing_aggregate_is_a_clear_error(tmp_path, capsys):
     assert "summary.json not found" in capsys.readouterr().err
 
 
-def test_glance_gives_each_claim_a_verdict_per_dataset():
+def test_summary_gives_each_claim_a_verdict_per_dataset_and_its_deciding_test():
     """A claim supported on one dataset and inconclusive on another reads inconclusive overall;
-    the glance still shows the decided dataset, and skips datasets where nothing ran."""
-    from auxbench.report.builder import claim_glance_rows
+    the summary still shows the decided dataset with the test its verdict turns on, and skips
+    datasets (and claims) where nothing ran."""
+    from auxbench.report.summary import claim_rows
 
-    def row(scope, verdict, counts, p):
+    def roll(claim, scope, verdict, counts, dataset=None):
         s, c, i, n = counts
-        return {"claim": "a", "claim_text": "r-LSTM beats LSTM", "source": "", "scope": scope,
-                "paper_dataset": None, "dataset": None if scope == "all" else scope,
+        return {"claim": claim, "claim_text": f"claim {claim}", "source": "", "scope": scope,
+                "paper_dataset": "mnist" if dataset else None, "dataset": dataset,
                 "verdict": verdict, "n_comparisons": s + c + i + n, "n_supported": s,
-                "n_contradicted": c, "n_inconclusive": i, "n_not_run": n, "min_p_holm": p}
+                "n_contradicted": c, "n_inconclusive": i, "n_not_run": n,
+                "min_p_holm": float("nan")}
 
-    claims = pd.DataFrame([row("all", "inconclusive", (1, 0, 1, 1), 0.0042),
-                           row("embedded_mnist", "supported", (1, 0, 0, 0), 0.0042),
-                           row("embedded_cifar", "inconclusive", (0, 0, 1, 0), 0.75),
-                           row("pmnist", "not run", (0, 0, 0, 1), float("nan"))])
-    rows = claim_glance_rows(claims)
-    assert [r[2:4] for r in rows] == [["all", "inconclusive"], ["embedded_mnist", "supported"],
-                                      ["embedded_cifar", "inconclusive"]]
-    assert rows[0][0] == "(a)" and rows[1][0] == "" and rows[1][5] == "0.0042"
+    def test(claim, dataset, comparison, verdict, p, diff, detectable, n2=5):
+        return {"claim": claim, "dataset": dataset, "comparison": comparison,
+                "verdict": verdict, "p_holm": p, "p_opposite_holm": 1.0, "diff": diff,
+                "diff_low": diff - 10, "diff_high": diff + 10, "detectable_pp": detectable,
+                "n1": 5, "n2": n2}
+
+    rollup = pd.DataFrame([
+        roll("a", "all", "inconclusive", (1, 0, 1, 1)),
+        roll("a", "embedded_mnist", "supported", (1, 0, 0, 0), "embedded_mnist"),
+        roll("a", "embedded_cifar", "inconclusive", (0, 0, 1, 0), "embedded_cifar"),
+        roll("a", "pmnist", "not run", (0, 0, 0, 1)),
+        roll("b", "all", "not run", (0, 0, 0, 2)),
+        roll("e", "all", "inconclusive", (0, 0, 1, 0)),
+        roll("e", "embedded_mnist", "inconclusive", (0, 0, 1, 0), "embedded_mnist")])
+    claims = pd.DataFrame([
+        test("a", "embedded_mnist", "r > l", "supported", 0.0042, 31.04, 18.25),
+        test("a", "embedded_cifar", "r > l", "inconclusive", 0.75, -4.87, 40.0),
+        test("a", None, "r > l", "not run", float("nan"), float("nan"), float("nan")),
+        test("e", "embedded_mnist", "r0 > chance", "inconclusive", 0.94, -5.8, 12.0, n2=0)])
+    rows = claim_rows(claims, rollup)
+    assert [r[:4] for r in rows] == [
+        ["(a) claim a", "all datasets", "inconclusive", "1 of 2 supported; 1 not run"],
+        ["", "MNIST (embedded_mnist)", "supported", "1 of 1 supported"],
+        ["", "MNIST (embedded_cifar)", "inconclusive", "0 of 1 supported"],
+        ["(e) claim e", "all datasets", "inconclusive", "0 of 1 supported"],
+        ["", "MNIST (embedded_mnist)", "inconclusive", "0 of 1 supported"]]
+    assert rows[1][4:] == ["r > l", "31.0 [21.0, 41.0]", "0.004", "18.2 pp at 5 vs 5 seeds"]
+    assert rows[2][4:] == ["r > l", "-4.9 [-14.9, 5.1]", "0.750", "40.0 pp at 5 vs 5 seeds"]
+    assert rows[4][7] == "12.0 pp at 5 seeds"  # one sample against chance
+
+
+def test_report_opens_with_the_summary(built):
+    """(i) the claims in scope, (ii) what ran, (iii) the result per claim and dataset, (iv) what
+    was easy and what was hard, before anything else; labels name Truncate 32, not 300."""
+    p, _, _, html = built
+    body = html[html.index("<body>"):]
+    assert body.index('id="summary"') < body.index('class="banner') < body.index('id="what"')
+    summary = body[body.index('id="summary"'):body.index("</section>")]
+    assert "Claims in scope</strong>: " in summary
+    assert "<strong>smoke</strong> scale, whose accuracies are not comparable" in summary
+    assert ("<code>table2</code>: LSTM, r-LSTM, Transformer at Full BP, Truncate 32 on MNIST "
+            "(emb_mnist) with 2 seeds per cell and 1 epoch; <code>fig4</code>: LSTM, r-LSTM at "
+            "Truncate 32, Truncate 0 on CIFAR-10 (emb_cifar) with 1 seed per cell") in summary
+    assert ("(a) r-LSTM Truncate 32 beats LSTM Truncate 32 (the paper&#x27;s Truncate 300)"
+            in summary)
+    assert "Truncate 300 beats" not in html and "LSTM Truncate 300<" not in html
+    assert "r-LSTM Truncate 32 &gt; LSTM Truncate 32" in summary  # the deciding test
+    assert "Detects Δ ≥" in summary and "pp at 2 vs 2 seeds" in summary
+    assert "<td class=\"right\">— [" not in summary and "(no interval)" in summary
+    assert f"{len(p.runs) - 2} of {len(p.runs)} planned runs completed" in summary
+    assert "1 failed, 1 missing; 1 ended at chance while other seeds of their cell learned: " \
+        f"<code>{COLLAPSED}</code>" in summary
+    assert f"<code>table4</code> ({LEFT_OUT})" in summary
+    assert "stayed at chance</strong>" in summary and "The cells by name" in summary
+    assert summary.count("<table>") == 1  # one compact table
 
 
 def test_paper_vs_keeps_a_failed_cell_in_sight(built):

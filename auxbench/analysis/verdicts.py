@@ -163,8 +163,8 @@ CLAIM_COLUMNS = [
     "claim", "claim_text", "experiment", "paper_dataset", "dataset", "a", "b", "comparison",
     "hypothesis",
     "test", "n1", "n2", "n1_failed", "n2_failed", "mean1", "mean2", "sd1", "sd2", "diff",
-    "diff_low", "diff_high", "detectable_pp", "p", "p_holm", "p_opposite", "p_opposite_holm", "mwu_p", "mwu_min_p",
-    "prob_superiority", "effect_size", "effect_measure", "verdict", "note",
+    "diff_low", "diff_high", "detectable_pp", "p", "p_holm", "p_opposite", "p_opposite_holm",
+    "mwu_p", "mwu_min_p", "prob_superiority", "effect_size", "effect_measure", "verdict", "note",
 ]
 
 
@@ -349,7 +349,8 @@ def _detectable(row: dict, claim: Claim, cfg: AnalysisConfig, m: int) -> float:
     inconclusive test with a large one could not have seen an effect of the paper's size."""
     if not m:
         return math.nan
-    groups = [(row["sd1"], row["n1"])] + ([(row["sd2"], row["n2"])] if row["n2"] else [])
+    one_sample = claim.kind == "above_chance"
+    groups = [(row["sd1"], row["n1"])] + ([] if one_sample else [(row["sd2"], row["n2"])])
     sds, ns = zip(*groups)
     return _shift(claim, cfg) + stats.detectable_difference(sds, ns, cfg.alpha / m)
 
@@ -399,6 +400,20 @@ def rollup_claims(detail: pd.DataFrame, cfg: AnalysisConfig,
                 "min_p_holm": float(ph.min()) if len(ph) else math.nan,
             })
     return pd.DataFrame(out, columns=ROLLUP_COLUMNS)
+
+
+def deciding_test(tests: pd.DataFrame) -> pd.Series | None:
+    """Of one claim's tests on one dataset, the one its verdict turns on: the strongest
+    contradiction if a test contradicts it, else the test with the largest Holm p (the weakest
+    support, which a supported claim passed and an inconclusive one did not; a test without a
+    p decides first); None where none ran."""
+    ran = tests[tests["verdict"] != "not run"]
+    if ran.empty:
+        return None
+    against = ran[ran["verdict"] == "contradicted"]
+    if not against.empty:
+        return against.loc[against["p_opposite_holm"].idxmin()]
+    return ran.loc[ran["p_holm"].fillna(math.inf).idxmax()]
 
 
 FAILED_COLUMNS = ["experiment", "dataset", "method", "setting", "seed", "status", "error",

@@ -31,8 +31,9 @@ from auxbench.paths import RunKey
 from auxbench.plan import seeds_text
 from auxbench.versioning import git_state
 
-from .data import Inputs, gather, per_run_compute, write_data_files
+from .data import Inputs, gather, per_run_compute, status_counts, write_data_files
 from .html import Html, badge, esc, inline, num, split_rows, table_html
+from .summary import section_summary
 
 SCALE_TEXT = {
     "embedded": (
@@ -100,21 +101,27 @@ def _links(inp: Inputs, name: str) -> str:
 
 
 def section_header(inp: Inputs) -> str:
-    plan = inp.plan
-    scale = plan["scale"]
+    scale = inp.plan["scale"]
     git = git_state()
     commit = git.get("commit") or "unknown"
     dirty = " (uncommitted changes)" if git.get("dirty") else ""
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    banner_cls = {"paper": "paper", "smoke": "smoke"}.get(scale, "")
     parts = [
         ("<h1>Learning Longer-term Dependencies in RNNs with Auxiliary Losses: "
         "does it hold up?</h1>"),
         (f'<p class="sub">auxbench {__version__} reproduction report of Trinh, Dai, Luong and Le '
         f"(ICML 2018) · scale <strong>{esc(scale)}</strong> · generated {now} · git "
         f"<code>{esc(commit[:12])}</code>{esc(dirty)}</p>"),
-        f'<div class="banner {banner_cls}">{SCALE_TEXT.get(scale, esc(scale))}</div>',
     ]
+    return "\n".join(parts)
+
+
+def section_scale(inp: Inputs) -> str:
+    """What the scale means for the numbers, how the report was built, the config's words."""
+    plan = inp.plan
+    banner_cls = {"paper": "paper", "smoke": "smoke"}.get(plan["scale"], "")
+    parts = [(f'<div class="banner {banner_cls}">'
+             f'{SCALE_TEXT.get(plan["scale"], esc(plan["scale"]))}</div>')]
     if plan["results_only"]:
         parts.append('<div class="banner">Built in <strong>results-only</strong> mode: nothing '
                      "was trained for this report; it reads the run folders found under "
@@ -122,67 +129,6 @@ def section_header(inp: Inputs) -> str:
                      "missing under Run health.</div>")
     if plan.get("description"):
         parts.append(f"<p>{esc(plan['description'])}</p>")
-    return "\n".join(parts)
-
-
-def _status_counts(inp: Inputs) -> dict[str, int]:
-    runs = inp.runs
-    if runs.empty:
-        return {"planned": inp.plan["n_runs"], "completed": 0, "failed": 0, "missing": 0,
-                "resumed": 0}
-    resumed = pd.to_numeric(runs.get("resumed"), errors="coerce").fillna(0)
-    return {"planned": inp.plan["n_runs"],
-            "completed": int((runs["status"] == "completed").sum()),
-            "failed": int((runs["status"] == "failed").sum()),
-            "missing": int((runs["status"] == "missing").sum()),
-            "resumed": int((resumed > 0).sum())}
-
-
-def claim_glance_rows(claims: pd.DataFrame) -> list[list]:
-    """Each claim's overall verdict, then its verdict on every dataset where it ran, so that a
-    test decided on one dataset is not hidden by the merged word."""
-    rows = []
-    for claim, group in claims.groupby("claim", sort=False):
-        for _, r in group.iterrows():
-            ran = int(r["n_comparisons"]) - int(r["n_not_run"])
-            if r["scope"] != "all" and ran == 0:
-                continue
-            counts = (f"{int(r['n_supported'])} supported, {int(r['n_contradicted'])} "
-                      f"contradicted, {int(r['n_inconclusive'])} inconclusive, "
-                      f"{int(r['n_not_run'])} not run")
-            overall = r["scope"] == "all"
-            p = r["min_p_holm"]
-            rows.append([f"({claim})" if overall else "", r["claim_text"] if overall else "",
-                         "all" if overall else r["scope"], r["verdict"], counts,
-                         "" if pd.isna(p) else f"{p:.3g}"])
-    return rows
-
-
-def section_glance(inp: Inputs) -> str:
-    c = _status_counts(inp)
-    cards = [("planned runs", c["planned"], ""), ("completed", c["completed"], "ok"),
-             ("failed", c["failed"], "bad" if c["failed"] else ""),
-             ("missing", c["missing"], "bad" if c["missing"] else ""),
-             ("resumed", c["resumed"], "warn" if c["resumed"] else "")]
-    parts = ['<h2 id="glance">At a glance</h2>', '<div class="cards">']
-    parts += [f'<div class="card {cls}"><div class="num">{n}</div><div class="lbl">{esc(lbl)}'
-              "</div></div>" for lbl, n, cls in cards]
-    parts.append("</div>")
-    claims = inp.a.claims_rollup
-    if not claims.empty:
-        parts.append("<h3>The paper's claims on these runs</h3>")
-        parts.append(_table(["", "Claim", "Dataset", "Verdict", "Comparisons", "Smallest Holm p"],
-                            claim_glance_rows(claims), "lllllr"))
-        parts.append('<p class="muted">Each claim is a set of one-sided tests in the claim\'s '
-                     "direction, Holm-corrected within the claim, with a verdict for every "
-                     "dataset it was run on (a claim decided on one dataset and not on another "
-                     "reads inconclusive overall); details under "
-                     '<a href="#claims">Claims</a>.</p>')
-    vc = inp.a.paper_vs["verdict"].value_counts().to_dict() if not inp.a.paper_vs.empty else {}
-    if vc:
-        txt = ", ".join(f"{badge(k)} {v}" for k, v in sorted(vc.items()))
-        parts.append(f"<p>Paper-versus-reproduced cells: {txt} "
-                     '(<a href="#paper-vs">table</a>).</p>')
     return "\n".join(parts)
 
 
@@ -507,7 +453,7 @@ def section_collapsed(inp: Inputs) -> str:
 
 def section_health(inp: Inputs) -> str:
     parts = ['<h2 id="health">Run health</h2>']
-    c = _status_counts(inp)
+    c = status_counts(inp)
     parts.append(f"<p>{c['planned']} runs planned: {c['completed']} completed, {c['failed']} "
                  f"failed, {c['missing']} missing; {c['resumed']} resumed from a checkpoint "
                  "after an interruption.</p>")
@@ -577,14 +523,14 @@ def section_data(inp: Inputs, files: dict[str, Path]) -> str:
 
 
 def render(inp: Inputs, files: dict[str, Path]) -> str:
-    toc = [("glance", "At a glance"), ("what", "What was run"),
-           ("larger", "Larger scales"), ("paper-vs", "Paper vs reproduced"), ("claims", "Claims"), ("tables", "Tables"),
+    toc = [("summary", "Summary"), ("what", "What was run"), ("larger", "Larger scales"),
+           ("paper-vs", "Paper vs reproduced"), ("claims", "Claims"), ("tables", "Tables"),
            ("figures", "Figures"), ("datasets", "Datasets"), ("compute", "Compute"),
            ("health", "Run health"), ("data", "Raw data")]
     nav = '<nav class="toc">' + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in toc) + \
           "</nav>"
     body = "\n".join([
-        section_header(inp), nav, section_glance(inp), section_what(inp),
+        section_header(inp), section_summary(inp), section_scale(inp), nav, section_what(inp),
         section_larger(inp), section_paper_vs(inp), section_claims(inp), section_tables(inp),
         section_figures(inp), section_datasets(inp), section_compute(inp, files),
         section_health(inp), section_data(inp, files),
