@@ -35,6 +35,13 @@ What the keys mean for the runs is the plan's (``auxbench.plan``); here only the
         exclude: [plstm-full]                     # optional: cells of the grid to leave out
         overrides: {train: {...}}                 # optional
         dataset_overrides: {embedded_mnist: {train: {...}}}   # optional
+      table4:
+        kind: train
+        enabled: false                            # not run at this scale ...
+        left_out: "its runs would double the time"   # ... and why: optional, only with
+        datasets: [embedded_text]                 # enabled: false; the report lists it
+        methods: [lstm, rlstm]
+        settings: [full, t300]
       table3:
         kind: bench
         enabled: true
@@ -58,6 +65,10 @@ from auxbench.errors import ConfigError
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / \
     "config.schema.yaml"
+# The config files of the scales above each scale: where an experiment it leaves out runs.
+LARGER_CONFIGS = {"smoke": ("config/lite.yaml", "config/paper.yaml"),
+                  "embedded": ("config/lite.yaml", "config/paper.yaml"),
+                  "lite": ("config/paper.yaml",), "paper": ()}
 
 
 def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,14 +99,31 @@ def load_schema(path: str | Path | None = None) -> dict:
     return _SCHEMA_CACHE[key]
 
 
+def left_out(cfg: Mapping[str, Any]) -> dict[str, str | None]:
+    """Each disabled experiment and why the config leaves it out (its `left_out`, or None)."""
+    return {name: exp.get("left_out") for name, exp in cfg["experiments"].items()
+            if not exp.get("enabled", True)}
+
+
+def _check_left_out(cfg: Mapping[str, Any]) -> None:
+    """A reason for leaving out an experiment that runs would be false in the report."""
+    for name, exp in cfg["experiments"].items():
+        if exp.get("enabled", True) and "left_out" in exp:
+            raise ConfigError(
+                f"workflow config: experiments.{name}.left_out: only an experiment with "
+                f"enabled: false is left out; remove left_out or set enabled: false")
+
+
 def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None) -> None:
-    """Validate the workflow config's structure; ConfigError names the first wrong key."""
+    """Validate the workflow config's structure, and that only a disabled experiment carries
+    `left_out`; ConfigError names the first wrong key."""
     import jsonschema
 
     schema = schema if isinstance(schema, dict) else load_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = list(validator.iter_errors(dict(cfg)))
     if not errors:
+        _check_left_out(cfg)
         return
 
     def depth_first(e):

@@ -168,3 +168,45 @@ def test_one_sample_against_threshold():
     assert r["effect"] == pytest.approx(16.0)
     flat = stats.one_sample([30.0, 30.0], 20.0)
     assert math.isnan(flat["p"]) and "zero variance" in flat["note"]
+
+
+# --------------------------------------------------------------------------- power
+
+
+def _welch_power(diff, sds, ns, alpha):
+    """Power of the one-sided Welch test at a true difference, written out independently."""
+    v = [s * s / n for s, n in zip(sds, ns)]
+    df = sum(v) ** 2 / sum(x * x / (n - 1) for x, n in zip(v, ns))
+    return sps.nct.sf(sps.t.ppf(1 - alpha, df), df, diff / math.sqrt(sum(v)))
+
+
+@pytest.mark.parametrize("sds, ns, alpha", [
+    ((10.0, 10.0), (5, 5), 0.05),
+    ((12.5, 2.3), (5, 3), 0.05 / 5),     # unequal SDs and sizes, Holm's worst case of 5 tests
+    ((4.0, 0.0), (3, 3), 0.05 / 2),      # one group without spread: df = n - 1 of the other
+    ((3.7,), (3,), 0.05),                # one sample (claim e): the one-sample t
+])
+def test_detectable_difference_has_the_asked_power(sds, ns, alpha):
+    d = stats.detectable_difference(sds, ns, alpha)
+    assert d > 0
+    assert _welch_power(d, sds, ns, alpha) == pytest.approx(0.80, abs=1e-6)
+    assert _welch_power(0.9 * d, sds, ns, alpha) < 0.78  # a smaller difference is missed
+
+
+def test_detectable_difference_tends_to_the_normal_approximation():
+    """Equal n and SD, large n: (z_{1-a} + z_{0.8}) * sd * sqrt(2/n)."""
+    z = sps.norm.ppf(0.95) + sps.norm.ppf(0.80)
+    assert z * 10.0 * math.sqrt(2 / 2000) == pytest.approx(0.7863, abs=1e-4)
+    assert stats.detectable_difference([10.0, 10.0], [2000, 2000], 0.05) == pytest.approx(
+        0.7863, rel=1e-3)
+    # Few seeds detect far less: five per group need about 1.72 SDs, not 1.57.
+    d5 = stats.detectable_difference([10.0, 10.0], [5, 5], 0.05)
+    assert d5 == pytest.approx(17.25, abs=0.01) and d5 > z * 10.0 * math.sqrt(2 / 5)
+    # A stricter level needs a larger difference.
+    assert stats.detectable_difference([10.0, 10.0], [5, 5], 0.01) > d5
+
+
+def test_detectable_difference_undefined_cases():
+    assert math.isnan(stats.detectable_difference([1.0, 1.0], [1, 5], 0.05))
+    assert math.isnan(stats.detectable_difference([0.0, 0.0], [3, 3], 0.05))
+    assert math.isnan(stats.detectable_difference([math.nan, 1.0], [3, 3], 0.05))

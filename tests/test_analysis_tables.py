@@ -89,6 +89,13 @@ def test_paper_vs_reproduced_and_claims_tables(tree):
     assert set(claims["claim"]) == set("abcdef")  # every claim listed, even when not run
     md = (out / "claims.md").read_text()
     assert "(e) With no supervised BPTT" in md and "**not run**" in md
+    # The smallest difference each test detects stands beside its effect
+    c = claims[(claims["claim"] == "c") & (claims["comparison"] == "r-LSTM Full BP > LSTM Full BP")
+               & (claims["dataset"] == "mnist")].iloc[0]
+    assert 0 < c["detectable_pp"] < 1.0  # SDs of 0.1 pp, 3 vs 3 seeds, alpha 0.05 / 3
+    row = next(line for line in md.splitlines() if "r-LSTM Full BP > LSTM Full BP" in line
+               and "| MNIST |" in line)
+    assert f"| {c['detectable_pp']:.1f} |" in row and "Detects Δ ≥" in md
 
 
 def test_failed_runs_resources_and_runs_csv(tree):

@@ -282,3 +282,108 @@ def test_claims_use_the_configured_truncated_setting():
     assert cfg.claim_cell(("rlstm", "t300")) == ("rlstm", "t32")
     assert cfg.claim_cell(("rlstm", "full")) == ("rlstm", "full")
     assert cfg.claim_cell(("rlstm", "t0")) == ("rlstm", "t0")
+
+
+def test_claim_texts_name_the_truncation_that_was_run():
+    """At t20 no claim text or label says Truncate 300 alone: it names Truncate 20 and says
+    which of the paper's settings it plays; at the paper's t300 the texts are the paper's."""
+    from auxbench.analysis.style import played_text
+
+    texts = {c.id: c.text for c in CLAIMS}
+    assert played_text(texts["a"], "t20") == (
+        "r-LSTM Truncate 20 beats LSTM Truncate 20 (the paper's Truncate 300)")
+    assert played_text(texts["b"], "t20") == (
+        "r-LSTM Truncate 20 (the paper's Truncate 300) beats LSTM Full BP on pMNIST and CIFAR-10")
+    assert played_text(texts["d"], "t20") == ("r-LSTM is at least as good as p-LSTM at "
+                                              "Truncate 20 (the paper's Truncate 300) and at "
+                                              "Full BP")
+    assert played_text(texts["a"], "t300") == texts["a"]
+    assert played_text(texts["e"], "t20") == texts["e"]  # Truncate 0 is run as the paper's
+
+    cfg = CFG.replace(truncated_setting="t20")
+    spec = [("table2", "mnist", "rlstm", "t20", [70.0, 71.0, 72.0]),
+            ("table2", "mnist", "lstm", "t20", [50.0, 51.0, 52.0])]
+    detail, roll = verdicts.evaluate_claims(runs_frame(spec), cfg)
+    a = _claim_rows(detail, "a")
+    assert set(a["claim_text"]) == {played_text(texts["a"], "t20")}
+    assert a.iloc[0]["comparison"] == "r-LSTM Truncate 20 > LSTM Truncate 20"
+    assert a.iloc[0]["verdict"] == "supported"
+    assert not roll["claim_text"].str.contains("Truncate 300 beats").any()
+    assert set(roll.loc[roll["claim"] == "a", "claim_text"]) == {played_text(texts["a"], "t20")}
+
+
+def test_paper_truncate_300_numbers_meet_the_truncation_that_plays_them():
+    cfg = AnalysisConfig(n_resamples=500, truncated_setting="t20")
+    runs = runs_frame([("table2", "embedded_mnist", "lstm", "t20", [10.0, 11.0, 12.0])])
+    pv = verdicts.paper_vs_reproduced(summarize_cells(runs, cfg), cfg)
+    row = pv[(pv["paper_dataset"] == "mnist") & (pv["method"] == "lstm")
+             & (pv["paper"] == 11.3)].iloc[0]
+    assert row["label"] == "LSTM Truncate 20 (the paper's Truncate 300)"
+    assert row["setting"] == "t20" and row["n"] == 3
+    assert row["verdict"] == "not comparable (scale)"
+
+
+def test_each_claim_test_says_the_smallest_difference_it_detects():
+    """At Holm's worst case alpha/m, power 0.8, from the cells' SDs and seeds."""
+    from scipy import stats as sps
+
+    def power(diff, row, alpha):
+        v = [row["sd1"] ** 2 / row["n1"], row["sd2"] ** 2 / row["n2"]]
+        df = sum(v) ** 2 / sum(x * x / (n - 1) for x, n in zip(v, (row["n1"], row["n2"])))
+        return sps.nct.sf(sps.t.ppf(1 - alpha, df), df, diff / math.sqrt(sum(v)))
+
+    spec = _table2([70.0, 71.0, 73.0], [50.0, 51.0, 52.0, 55.0])
+    spec += [("table2", "mnist", "plstm", s, [60.0, 64.0, 61.0]) for s in ("t300", "full")]
+    spec += [("table2", "mnist", "rlstm", "full", [75.0, 74.0, 76.0])]
+    detail, _ = verdicts.evaluate_claims(runs_frame(spec), CFG)
+    a = _claim_rows(detail, "a").iloc[0]
+    assert (a["n1"], a["n2"]) == (3, 4) and a["sd1"] == pytest.approx(np.std([70, 71, 73], ddof=1))
+    # Three datasets ran claim (a): each test is read at 0.05 / 3.
+    assert power(a["detectable_pp"], a, 0.05 / 3) == pytest.approx(0.8, abs=1e-6)
+    assert power(a["detectable_pp"], a, 0.05) > 0.9
+    # Non-inferiority (d) detects differences above minus the margin: 1 pp lower.
+    d = _claim_rows(detail, "d")
+    d = d[d["verdict"] != "not run"]
+    assert len(d) == 2  # both on mnist: m = 2
+    for _, row in d.iterrows():
+        assert power(row["detectable_pp"] + 1.0, row, 0.05 / 2) == pytest.approx(0.8, abs=1e-6)
+    assert _claim_rows(detail, "f")["detectable_pp"].isna().all()  # not run
+
+
+def test_claim_e_detectable_is_a_one_sample_test():
+    from auxbench.analysis.stats import detectable_difference
+
+    runs = runs_frame([("fig4", "embedded_cifar", "rlstm", "t0", [25.0, 26.0, 27.0, 25.5], 0,
+                        10)])
+    e = _claim_rows(verdicts.evaluate_claims(runs, CFG)[0], "e").iloc[0]
+    sd = np.std([25.0, 26.0, 27.0, 25.5], ddof=1)
+    assert e["detectable_pp"] == pytest.approx(detectable_difference([sd], [4], 0.05))
+    assert 1.0 < e["detectable_pp"] < 3.0
+
+
+def test_the_deciding_test_of_a_claim_on_a_dataset():
+    """A contradiction decides; else the weakest support (largest Holm p, no p first)."""
+    def tests(*rows):
+        return pd.DataFrame([{"comparison": c, "verdict": v, "p_holm": p, "p_opposite_holm": q}
+                             for c, v, p, q in rows])
+
+    pick = verdicts.deciding_test
+    assert pick(tests(("x", "supported", 0.001, 1.0), ("y", "supported", 0.03, 1.0),
+                      ("z", "not run", math.nan, math.nan)))["comparison"] == "y"
+    assert pick(tests(("x", "supported", 0.001, 1.0), ("y", "inconclusive", 0.4, 0.5),
+                      ("z", "contradicted", 1.0, 0.02), ("w", "contradicted", 1.0, 0.001))
+                )["comparison"] == "w"
+    assert pick(tests(("x", "inconclusive", 0.9, 0.2),
+                      ("y", "inconclusive", math.nan, math.nan)))["comparison"] == "y"
+    assert pick(tests(("z", "not run", math.nan, math.nan))) is None
+
+
+def test_a_cell_without_completed_seeds_detects_nothing():
+    """Not a one-sample test in disguise: the other cell has no seeds to compare with."""
+    spec = [("table2", "mnist", "rlstm", "full", [80.0, 82.0, 81.0]),
+            ("table2", "mnist", "lstm", "full", [], 2),
+            ("table2", "mnist", "lstm", "t300", [50.0, 52.0, 51.0])]
+    c = _claim_rows(verdicts.evaluate_claims(runs_frame(spec), CFG)[0], "c")
+    get = c[c["dataset"] == "mnist"].set_index("comparison")["detectable_pp"]
+    assert math.isnan(get["r-LSTM Full BP > LSTM Full BP"])
+    assert get["r-LSTM Full BP > LSTM Truncate 300"] > 0

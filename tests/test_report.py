@@ -36,9 +36,18 @@ def test_one_html_renderer_for_the_tables():
     assert [r[0] for r in hidden.rows] == ["LSTM <1>"] and shown.bold == {(0, 1)}
 
 
-def _smoke_plan(tmp_path: Path, **changes) -> planmod.Plan:
+# r-LSTM Truncate 32 of Table 2 learns on one seed and stays at chance on the other.
+COLLAPSED, LEARNED = "table2/emb_mnist/rlstm-t32/seed0", "table2/emb_mnist/rlstm-t32/seed1"
+
+
+LEFT_OUT = "its text runs would double the time"
+
+
+def _smoke_plan() -> planmod.Plan:
+    """The smoke config, its Truncate 32 playing the paper's Truncate 300, Table 4 left out."""
     cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
-    cfg.update(changes)
+    cfg["analysis"]["truncated_setting"] = "t32"
+    cfg["experiments"]["table4"].update(enabled=False, left_out=LEFT_OUT)
     return planmod.Plan(cfg)
 
 
@@ -50,7 +59,8 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
         d = run.folder(root / paths.RUNS_DIR)
         d.mkdir(parents=True)
         failed = i < fail
-        acc = 0.1 + 0.05 * (run.method != "lstm") + 0.01 * run.seed
+        acc = {COLLAPSED: 0.10, LEARNED: 0.60}.get(
+            run.rel, 0.1 + 0.05 * (run.method != "lstm") + 0.01 * run.seed)
         m = {"status": "failed" if failed else "completed", "experiment": run.experiment,
              "dataset": run.dataset, "method": run.method, "setting": run.setting,
              "seed": run.seed, "test_accuracy": None if failed else acc,
@@ -88,7 +98,7 @@ def _fake_runs(p: planmod.Plan, root: Path, skip: int = 1, fail: int = 1,
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
-    p = _smoke_plan(root)
+    p = _smoke_plan()
     _fake_runs(p, root)
     from auxbench.analysis import aggregate, analyze, load, make_figures, make_tables
     from auxbench.report import build_report
@@ -124,12 +134,21 @@ def test_report_is_self_contained(built):
 
 def test_report_sections_and_scale(built):
     _, _, _, html = built
-    for anchor in ("glance", "what", "paper-vs", "claims", "tables", "figures", "datasets",
-                   "compute", "health", "data"):
+    for anchor in ("summary", "what", "larger", "paper-vs", "claims", "tables", "figures",
+                   "datasets", "compute", "health", "data"):
         assert f'id="{anchor}"' in html
     assert "smoke-test" in html and "config/lite.yaml" in html and "config/paper.yaml" in html
     assert "Table 2" in html and "Figure 4" in html
     assert "Test CPU" in html and "0123456789ab" in html
+
+
+def test_report_lists_the_experiments_left_out_with_their_reason(built):
+    _, _, _, html = built
+    larger = html[html.index('id="larger"'):html.index('id="paper-vs"')]
+    assert ("<li><code>table4</code> (Table 4: test accuracy (%) on DBpedia (character level)): "
+            f"{LEFT_OUT}.</li>") in larger
+    assert "<code>config/lite.yaml</code> and <code>config/paper.yaml</code> run them" in larger
+    assert "fig5" not in larger  # run at this scale
 
 
 def test_report_run_health(built):
@@ -139,6 +158,16 @@ def test_report_run_health(built):
     assert "Resumed runs" in html
     assert "seed7" in html and "not</strong> used" in html     # unplanned folder left out
     assert 'href="logs/train/' in html                          # link to a job log
+
+
+def test_report_flags_a_run_that_collapsed_while_its_cell_learned(built):
+    _, _, _, html = built
+    health = html[html.index('id="health"'):]
+    row = next(r for r in health.split("<tr>") if COLLAPSED in r)
+    assert ">10.0<" in row
+    assert ("ended at chance (10.0%, chance 10.0%) while other seeds of its cell learned (1 "
+            "above chance + 10 pp, best 60.0%)") in row
+    assert LEARNED not in health.split('id="collapsed"')[1].split("</table>")[0]
 
 
 def test_report_data_files_next_to_report(built):
@@ -181,23 +210,105 @@ def test_report_missing_aggregate_is_a_clear_error(tmp_path, capsys):
     assert "summary.json not found" in capsys.readouterr().err
 
 
-def test_glance_gives_each_claim_a_verdict_per_dataset():
+def test_summary_gives_each_claim_a_verdict_per_dataset_and_its_deciding_test():
     """A claim supported on one dataset and inconclusive on another reads inconclusive overall;
-    the glance still shows the decided dataset, and skips datasets where nothing ran."""
-    from auxbench.report.builder import claim_glance_rows
+    the summary still shows the decided dataset with the test its verdict turns on, and skips
+    datasets (and claims) where nothing ran."""
+    from auxbench.report.summary import claim_rows
 
-    def row(scope, verdict, counts, p):
+    def roll(claim, scope, verdict, counts, dataset=None):
         s, c, i, n = counts
-        return {"claim": "a", "claim_text": "r-LSTM beats LSTM", "source": "", "scope": scope,
-                "paper_dataset": None, "dataset": None if scope == "all" else scope,
+        return {"claim": claim, "claim_text": f"claim {claim}", "source": "", "scope": scope,
+                "paper_dataset": "mnist" if dataset else None, "dataset": dataset,
                 "verdict": verdict, "n_comparisons": s + c + i + n, "n_supported": s,
-                "n_contradicted": c, "n_inconclusive": i, "n_not_run": n, "min_p_holm": p}
+                "n_contradicted": c, "n_inconclusive": i, "n_not_run": n,
+                "min_p_holm": float("nan")}
 
-    claims = pd.DataFrame([row("all", "inconclusive", (1, 0, 1, 1), 0.0042),
-                           row("embedded_mnist", "supported", (1, 0, 0, 0), 0.0042),
-                           row("embedded_cifar", "inconclusive", (0, 0, 1, 0), 0.75),
-                           row("pmnist", "not run", (0, 0, 0, 1), float("nan"))])
-    rows = claim_glance_rows(claims)
-    assert [r[2:4] for r in rows] == [["all", "inconclusive"], ["embedded_mnist", "supported"],
-                                      ["embedded_cifar", "inconclusive"]]
-    assert rows[0][0] == "(a)" and rows[1][0] == "" and rows[1][5] == "0.0042"
+    def test(claim, dataset, comparison, verdict, p, diff, detectable, n2=5):
+        return {"claim": claim, "dataset": dataset, "comparison": comparison,
+                "verdict": verdict, "p_holm": p, "p_opposite_holm": 1.0, "diff": diff,
+                "diff_low": diff - 10, "diff_high": diff + 10, "detectable_pp": detectable,
+                "n1": 5, "n2": n2}
+
+    rollup = pd.DataFrame([
+        roll("a", "all", "inconclusive", (1, 0, 1, 1)),
+        roll("a", "embedded_mnist", "supported", (1, 0, 0, 0), "embedded_mnist"),
+        roll("a", "embedded_cifar", "inconclusive", (0, 0, 1, 0), "embedded_cifar"),
+        roll("a", "pmnist", "not run", (0, 0, 0, 1)),
+        roll("b", "all", "not run", (0, 0, 0, 2)),
+        roll("e", "all", "inconclusive", (0, 0, 1, 0)),
+        roll("e", "embedded_mnist", "inconclusive", (0, 0, 1, 0), "embedded_mnist")])
+    claims = pd.DataFrame([
+        test("a", "embedded_mnist", "r > l", "supported", 0.0042, 31.04, 18.25),
+        test("a", "embedded_cifar", "r > l", "inconclusive", 0.75, -4.87, 40.0),
+        test("a", None, "r > l", "not run", float("nan"), float("nan"), float("nan")),
+        test("e", "embedded_mnist", "r0 > chance", "inconclusive", 0.94, -5.8, 12.0, n2=0)])
+    rows = claim_rows(claims, rollup)
+    assert [r[:4] for r in rows] == [
+        ["(a) claim a", "all datasets", "inconclusive", "1 of 2 supported; 1 not run"],
+        ["", "MNIST (embedded_mnist)", "supported", "1 of 1 supported"],
+        ["", "MNIST (embedded_cifar)", "inconclusive", "0 of 1 supported"],
+        ["(e) claim e", "all datasets", "inconclusive", "0 of 1 supported"],
+        ["", "MNIST (embedded_mnist)", "inconclusive", "0 of 1 supported"]]
+    assert rows[1][4:] == ["r > l", "31.0 [21.0, 41.0]", "0.004", "18.2 pp at 5 vs 5 seeds"]
+    assert rows[2][4:] == ["r > l", "-4.9 [-14.9, 5.1]", "0.750", "40.0 pp at 5 vs 5 seeds"]
+    assert rows[4][7] == "12.0 pp at 5 seeds"  # one sample against chance
+
+
+def test_report_opens_with_the_summary(built):
+    """(i) the claims in scope, (ii) what ran, (iii) the result per claim and dataset, (iv) what
+    was easy and what was hard, before anything else; labels name Truncate 32, not 300."""
+    p, _, _, html = built
+    body = html[html.index("<body>"):]
+    assert body.index('id="summary"') < body.index('class="banner') < body.index('id="what"')
+    summary = body[body.index('id="summary"'):body.index("</section>")]
+    assert "Claims in scope</strong>: " in summary
+    assert "<strong>smoke</strong> scale, whose accuracies are not comparable" in summary
+    assert ("<code>table2</code>: LSTM, r-LSTM, Transformer at Full BP, Truncate 32 on MNIST "
+            "(emb_mnist) with 2 seeds per cell and 1 epoch; <code>fig4</code>: LSTM, r-LSTM at "
+            "Truncate 32, Truncate 0 on CIFAR-10 (emb_cifar) with 1 seed per cell") in summary
+    assert ("(a) r-LSTM Truncate 32 beats LSTM Truncate 32 (the paper&#x27;s Truncate 300)"
+            in summary)
+    assert "Truncate 300 beats" not in html and "LSTM Truncate 300<" not in html
+    assert "r-LSTM Truncate 32 &gt; LSTM Truncate 32" in summary  # the deciding test
+    assert "Detects Δ ≥" in summary and "pp at 2 vs 2 seeds" in summary
+    assert "<td class=\"right\">— [" not in summary and "(no interval)" in summary
+    assert f"{len(p.runs) - 2} of {len(p.runs)} planned runs completed" in summary
+    assert "1 failed, 1 missing; 1 ended at chance while other seeds of their cell learned: " \
+        f"<code>{COLLAPSED}</code>" in summary
+    assert f"<code>table4</code> ({LEFT_OUT})" in summary
+    assert "stayed at chance</strong>" in summary and "The cells by name" in summary
+    assert summary.count("<table>") == 1  # one compact table
+
+
+def test_paper_vs_keeps_a_failed_cell_in_sight(built):
+    """The smoke runs' LSTM Full BP has no completed seed: that row is news, so the section is
+    not folded away though nothing else compares."""
+    _, _, _, html = built
+    sec = html[html.index('id="paper-vs"'):html.index('id="claims"')]
+    assert "None of the paper's" not in sec
+    assert sec.index('class="left v-bad">failed<') < sec.index("<details>")
+
+
+def test_paper_vs_shows_its_rows_when_one_compares(tmp_path):
+    from types import SimpleNamespace
+
+    from auxbench.analysis.tables import Table
+    from auxbench.report.builder import section_paper_vs
+
+    def section(verdicts):
+        t = Table(name="paper_vs_reproduced", title="", header=["Model", "Verdict"],
+                  rows=[[f"m{i}", v] for i, v in enumerate(verdicts)])
+        inp = SimpleNamespace(a=SimpleNamespace(paper_vs=pd.DataFrame({"verdict": verdicts})),
+                              tables={t.name: t}, tables_dir=tmp_path, base=tmp_path)
+        return section_paper_vs(inp)
+
+    shown = section(["reproduced", "not comparable (scale)", "context"])
+    assert "None of the paper's" not in shown and "<details>" not in shown
+    assert ">reproduced<" in shown and ">context<" in shown
+    folded = section(["not comparable (scale)", "not comparable (scale)", "context", "not run"])
+    assert ("None of the paper's 4 numbers can be compared with ours here (2 <span "
+            'class="v-muted">not comparable (scale)</span>, 1 <span class="v-muted">context'
+            '</span>, 1 <span class="v-muted">not run</span>)') in folded
+    assert folded.index("<details><summary>The 4 rows</summary>") < folded.index("<table>")
+    assert "<details open" not in folded and folded.count("<tr>") == 5

@@ -33,3 +33,47 @@ def test_files_merge_in_order_then_overrides(tmp_path):
     assert cfg["experiments"]["table3"] == {**load("smoke")["experiments"]["table3"],
                                            "enabled": False}
     assert cfg["seeds"] == [5] and cfg["results_only"] is True
+
+
+def test_left_out_only_on_a_disabled_experiment():
+    """A disabled experiment may say why it is left out; on an enabled one that would be a
+    false line in the report, so it is a config error naming the key."""
+    import pytest
+
+    from auxbench.errors import ConfigError
+    from auxbench.plan import Plan
+
+    cfg = load("smoke")
+    cfg["experiments"]["table4"].update(enabled=False, left_out="its runs double the time")
+    workflow_config.check_schema(cfg)
+    assert workflow_config.left_out(cfg) == {"table4": "its runs double the time"}
+    assert not [r for r in Plan(cfg).runs if r.experiment == "table4"]
+
+    cfg["experiments"]["table3"]["enabled"] = False  # disabled without a reason: allowed
+    assert workflow_config.left_out(cfg) == {"table4": "its runs double the time",
+                                             "table3": None}
+    cfg["experiments"]["table3"]["left_out"] = ""
+    with pytest.raises(ConfigError, match="experiments.table3.left_out"):
+        workflow_config.check_schema(cfg)
+
+    cfg = load("smoke")
+    cfg["experiments"]["fig5"]["left_out"] = "too slow"
+    with pytest.raises(ConfigError) as err:
+        workflow_config.check_schema(cfg)
+    assert str(err.value) == ("workflow config: experiments.fig5.left_out: only an experiment "
+                              "with enabled: false is left out; remove left_out or set "
+                              "enabled: false")
+
+
+def test_experiments_left_out_say_why_and_run_at_the_larger_scales():
+    """The report sends the reader to the larger scales' configs for each of them."""
+    assert set(workflow_config.LARGER_CONFIGS) == set(
+        workflow_config.load_schema()["properties"]["scale"]["enum"])
+    for name in CONFIGS:
+        cfg = load(name)
+        workflow_config.check_schema(cfg)
+        for exp, reason in workflow_config.left_out(cfg).items():
+            assert reason, f"{name}.yaml: experiments.{exp} is disabled without left_out"
+            for larger in workflow_config.LARGER_CONFIGS[cfg["scale"]]:
+                assert yaml.safe_load((REPO / larger).read_text())["experiments"][exp][
+                    "enabled"], (larger, exp)

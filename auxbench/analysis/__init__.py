@@ -25,7 +25,8 @@ TSVs.
 
 Modules: runs (reading run folders, RUN_COLUMNS), stats (intervals, tests, Holm), options
 (AnalysisConfig), paper (the paper's numbers and claims as data), cells (per-cell summaries and
-comparisons), curves (curve bands), verdicts (numeric verdicts, claims, failed runs), core
+comparisons), curves (curve bands), verdicts (numeric verdicts, claims, failed runs), learning
+(cells that learned or stayed at chance, runs that collapsed while their cell learned), core
 (Analysis, analyze), result (saving and loading it), tables, figures, style (names, colours,
 markers), pipeline (the entry points above), synthetic (run folders in the real formats, for
 tests).

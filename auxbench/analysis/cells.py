@@ -86,6 +86,31 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+SCOPE_COLUMNS = ["experiment", "dataset", "methods", "settings", "min_seeds", "max_seeds",
+                 "epochs", "pretrain_epochs"]
+
+
+def run_scope(runs: pd.DataFrame) -> pd.DataFrame:
+    """What ran, per experiment and dataset in the order of the runs: its methods and
+    settings (in table order), the seeds per cell (fewest and most, as planned: failed and
+    missing seeds count) and the distinct training and nonzero pretraining epochs of its
+    completed runs. A reader weighs a verdict by these before anything else."""
+    rows = []
+    for (experiment, dataset), g in runs.groupby(["experiment", "dataset"], sort=False):
+        seeds = g.groupby(["method", "setting"]).size()
+        done = g[g["status"] == "completed"]
+        pre = done["pretrain_epochs"].dropna()
+        rows.append({
+            "experiment": experiment, "dataset": dataset,
+            "methods": sorted(set(g["method"]), key=lambda m: (method_rank(m), m)),
+            "settings": sorted(set(g["setting"]), key=setting_rank),
+            "min_seeds": int(seeds.min()), "max_seeds": int(seeds.max()),
+            "epochs": sorted(int(e) for e in set(done["epochs"].dropna())),
+            "pretrain_epochs": sorted(int(e) for e in set(pre[pre > 0])),
+        })
+    return pd.DataFrame(rows, columns=SCOPE_COLUMNS)
+
+
 def cell_values(runs: pd.DataFrame, experiment: str, dataset: str, method: str,
                 setting: str) -> np.ndarray:
     m = ((runs["experiment"] == experiment) & (runs["dataset"] == dataset)

@@ -39,6 +39,7 @@ _ALIASES = {
     "stanforddogs": "stanford_dogs",
 }
 PAPER_DATASETS = ("mnist", "pmnist", "cifar10", "dbpedia", "stanford_dogs")
+PAPER_TRUNCATION = "t300"  # the paper's truncated setting, which its claims are written with
 
 
 def default_paper_dataset(key: str) -> str | None:
@@ -61,7 +62,7 @@ class AnalysisConfig:
     chance_margin_pp: float = 10.0
     noninferiority_margin_pp: float = 1.0
     primary_test: str = "welch"
-    truncated_setting: str = "t300"
+    truncated_setting: str = PAPER_TRUNCATION
     scale: str = "default"
     seeds: tuple[int, ...] | None = None
     paper_datasets: Mapping[str, str] = field(default_factory=dict)
@@ -81,7 +82,7 @@ class AnalysisConfig:
     def claim_cell(self, cell: tuple[str, str]) -> tuple[str, str]:
         """The paper's (method, 't300') cell as this run set names it (its truncated setting)."""
         method, setting = cell
-        return (method, self.truncated_setting) if setting == "t300" else cell
+        return (method, self.truncated_setting) if setting == PAPER_TRUNCATION else cell
 
     def replace(self, **kw: Any) -> AnalysisConfig:
         return dataclasses.replace(self, **kw)

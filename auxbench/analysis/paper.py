@@ -103,7 +103,7 @@ CLAIMS: tuple[Claim, ...] = (
           tuple((("rlstm", "full"), other) for other in (
               ("lstm", "full"), ("lstm", "t300"), ("rlstm", "t300"),
               ("plstm", "full"), ("plstm", "t300")))),
-    Claim("d", "r-LSTM is at least as good as p-LSTM (Truncate 300 and Full BP)",
+    Claim("d", "r-LSTM is at least as good as p-LSTM at Truncate 300 and at Full BP",
           "docs/paper.md §5.1 ('r-LSTM >= p-LSTM everywhere')", "noninferior", "table2", _ALL3,
           ((("rlstm", "t300"), ("plstm", "t300")), (("rlstm", "full"), ("plstm", "full")))),
     Claim("e", "With no supervised BPTT (Truncate 0), r-LSTM stays far above chance",

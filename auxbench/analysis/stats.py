@@ -1,7 +1,9 @@
-"""Statistics over seeds: per-cell intervals, two-sample comparisons, Holm correction.
+"""Statistics over seeds: per-cell intervals, two-sample comparisons, Holm correction, and the
+smallest difference a test can detect.
 
 Every p-value comes from `scipy.stats`. Only Holm's step-down adjustment and Hedges' g are
-written here, from their definitions, because scipy has neither.
+written here, from their definitions, because scipy has neither; the detectable difference
+solves the noncentral t's power (scipy.stats.nct) for the difference with scipy's brentq.
 
 Conventions
 - Inputs are 1-D sequences of per-seed scores (percentage points in this package). NaNs are
@@ -20,13 +22,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_RESAMPLES = 9999
 DEFAULT_SEED = 0
 # Exact permutation p-values for Mann-Whitney U up to this many distinct splits.
 EXACT_MWU_MAX_SPLITS = 20_000
+# The power at which `detectable_difference` says what a test would detect.
+DETECTABLE_POWER = 0.8
 
 
 def _clean(values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -337,3 +341,36 @@ def one_sample(
     out.update(t=float(res.statistic), p=float(res.pvalue),
                effect=float((x.mean() - threshold) / sd))
     return out
+
+
+# --------------------------------------------------------------------------- power
+
+
+def detectable_difference(sds: Sequence[float], ns: Sequence[int], alpha: float,
+                          power: float = DETECTABLE_POWER) -> float:
+    """The smallest true difference a one-sided Welch test at level `alpha` detects with
+    probability `power`, given the groups' SDs and sizes (one group: the one-sample t test).
+
+    A test that cannot see the effect it is asked about says nothing by failing; this says how
+    large an effect the seeds could have shown. The standard error and the Welch-Satterthwaite
+    degrees of freedom come from the observed SDs; the power at a true difference d is
+    P(T > t_{1-alpha}) for T noncentral t with noncentrality d / SE. NaN where the test is
+    undefined (a group with n < 2, or every SD zero).
+    """
+    ns = [int(n) for n in ns]
+    if not ns or min(ns) < 2 or not all(np.isfinite(sds)):
+        return math.nan
+    parts = [float(sd) ** 2 / n for sd, n in zip(sds, ns)]
+    var = sum(parts)
+    if var == 0:
+        return math.nan
+    df = var ** 2 / sum(v ** 2 / (n - 1) for v, n in zip(parts, ns))
+    crit = stats.t.ppf(1.0 - alpha, df)
+
+    def short(nc: float) -> float:
+        return float(stats.nct.sf(crit, df, nc)) - power
+
+    high = crit + stats.norm.ppf(power) + 1.0
+    while short(high) < 0:
+        high *= 2.0
+    return float(optimize.brentq(short, 0.0, high, xtol=1e-10)) * math.sqrt(var)

@@ -14,6 +14,8 @@ import matplotlib
 from auxbench.config import PWIN_SUFFIX
 from auxbench.methods import METHODS, NAMES
 
+from .options import PAPER_TRUNCATION
+
 matplotlib.use("Agg")  # before pyplot is imported anywhere in the analysis package
 
 FALLBACK_COLORS: tuple[str, ...] = ("#56B4E9", "#D55E00", "#F0E442", "#999999")
@@ -100,6 +102,17 @@ def cell_label(method: str, setting: str) -> str:
     if method in METHODS and not METHODS[method].truncatable and setting == "full":
         return method_label(method)  # its only setting: nothing to tell apart
     return f"{method_label(method)} {setting_name(setting)}"
+
+
+def played_text(text: str, truncated_setting: str) -> str:
+    """A text written with the paper's Truncate 300 as this run set plays it, so that no label
+    names a truncation that was not run: 'r-LSTM Truncate 300 beats LSTM Truncate 300' at t20
+    reads 'r-LSTM Truncate 20 beats LSTM Truncate 20 (the paper's Truncate 300)'."""
+    paper, ours = setting_name(PAPER_TRUNCATION), setting_name(truncated_setting)
+    if ours == paper or paper not in text:
+        return text
+    head, _, tail = text.rpartition(paper)
+    return f"{head.replace(paper, ours)}{ours} (the paper's {paper}){tail}"
 
 
 def split_series(series: str) -> tuple[str, str | None]:

@@ -20,7 +20,9 @@ import pandas as pd
 from auxbench.atomic import write_csv, write_text
 from auxbench.experiments import EXPERIMENTS, experiment, table_names
 
+from . import stats
 from .core import Analysis
+from .options import PAPER_TRUNCATION
 from .paper import PAPER_VALUES
 from .style import (
     PAPER_DATASET_ORDER,
@@ -278,7 +280,7 @@ def accuracy_table(a: Analysis, experiment: str, title: str, name: str | None = 
         t.notes.append(f"{DAGGER} Some seeds failed or are missing: see failed_runs.")
     if with_paper:
         t.notes.append("Paper values: docs/paper.md §5.1 (literature rows are context only)."
-                       + ("" if a.cfg.truncated_setting == "t300" else
+                       + ("" if a.cfg.truncated_setting == PAPER_TRUNCATION else
                           f" The paper's Truncate 300 values stand on our "
                           f"{setting_name(a.cfg.truncated_setting)} rows, "
                           "the setting that plays it at this scale."))
@@ -371,13 +373,14 @@ def paper_vs_table(a: Analysis) -> Table:
 def claims_table(a: Analysis) -> Table:
     d = a.claims
     t = Table(name="claims", title="The paper's claims, tested on our runs",
-              header=["Claim", "Dataset", "Comparison", "n", "Δ [CI]", "p (Holm)", "Effect",
-                      "Verdict", "Note"], rows=[], tidy=d, align="lllrrrrll")
+              header=["Claim", "Dataset", "Comparison", "n", "Δ [CI]", "Detects Δ ≥",
+                      "p (Holm)", "Effect", "Verdict", "Note"], rows=[], tidy=d,
+              align="lllrrrrrll")
     for _, r in d.iterrows():
         ds = row_dataset_name(r)
         comp = r["comparison"]
         if r["verdict"] == "not run":
-            t.rows.append([f"({r['claim']})", ds, comp, "—", "—", "—", "—", "not run",
+            t.rows.append([f"({r['claim']})", ds, comp, "—", "—", "—", "—", "—", "not run",
                            r["note"]])
             continue
         n = f"{int(r['n1'])} vs {int(r['n2'])}" if r["n2"] else f"{int(r['n1'])}"
@@ -387,8 +390,8 @@ def claims_table(a: Analysis) -> Table:
             eff = ("g=" if r["effect_measure"] == "Hedges' g" else "d=") + eff
         if np.isfinite(r["prob_superiority"]):
             eff += f", PS={r['prob_superiority']:.2f}"
-        t.rows.append([f"({r['claim']})", ds, comp, n, delta, fmt_p(r["p_holm"]), eff,
-                       r["verdict"], r["note"]])
+        t.rows.append([f"({r['claim']})", ds, comp, n, delta, fmt(r["detectable_pp"], 1),
+                       fmt_p(r["p_holm"]), eff, r["verdict"], r["note"]])
     for _, r in a.claims_rollup[a.claims_rollup["scope"] == "all"].iterrows():
         t.notes.append(f"({r['claim']}) {r['claim_text']}: **{r['verdict']}** "
                        f"({r['n_supported']} supported, {r['n_contradicted']} contradicted, "
@@ -398,7 +401,11 @@ def claims_table(a: Analysis) -> Table:
         f"across the comparisons of the claim, α={a.cfg.alpha:g}; 'contradicted' needs the "
         f"opposite one-sided test significant after Holm. (d) is a non-inferiority test with a "
         f"{a.cfg.noninferiority_margin_pp:g} pp margin; (e) tests against chance + "
-        f"{a.cfg.chance_margin_pp:g} pp. PS = probability of superiority U/(n1·n2).")
+        f"{a.cfg.chance_margin_pp:g} pp. PS = probability of superiority U/(n1·n2). "
+        f"Detects Δ ≥: the smallest true difference (pp) the test would find with "
+        f"{stats.DETECTABLE_POWER:.0%} power at Holm's worst-case level α/m (m tests in the "
+        f"claim), from these SDs and seeds (Welch); an inconclusive test whose value is above "
+        f"the difference in question could not have decided it.")
     return t
 
 

@@ -25,6 +25,9 @@ Claims: each comparison is a one-sided test in the claim's direction (Welch's t 
 same way, has p < alpha; `inconclusive` otherwise (including n < 2); `not run` when a cell is
 absent. A claim (or a claim on one dataset) is `supported` only if every comparison in it is
 supported, `contradicted` if any is, `not run` if none ran, and `inconclusive` otherwise.
+Beside each test, `detectable_pp`: the smallest true difference it would detect with 80% power
+at Holm's worst-case level alpha/m (m tests in the family), from the observed SDs and seeds
+(`stats.detectable_difference`; a Welch test, whatever `primary_test` is).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from . import stats
 from .cells import cell_values
 from .options import AnalysisConfig
 from .paper import CLAIMS, PAPER_VALUES, Claim, PaperValue
-from .style import PAPER_DATASET_ORDER, cell_label
+from .style import PAPER_DATASET_ORDER, cell_label, played_text
 
 EPS = 1e-9
 
@@ -95,6 +98,10 @@ def numeric_verdict(
                             f"overlaps the band {paper:g} ± {tolerance:g}") + tail
 
 
+# Verdicts that compare nothing with the paper's number.
+UNCOMPARED = ("not comparable (scale)", "context", "not run")
+
+
 PVR_COLUMNS = [
     "experiment", "paper_dataset", "dataset", "method", "setting", "label", "kind", "paper",
     "source", "n", "n_failed", "n_missing", "mean", "std", "ci_low", "ci_high", "ci_method",
@@ -102,11 +109,12 @@ PVR_COLUMNS = [
 ]
 
 
-def _match_cells(cells: pd.DataFrame, pv: PaperValue) -> pd.DataFrame:
+def _match_cells(cells: pd.DataFrame, pv: PaperValue, cfg: AnalysisConfig) -> pd.DataFrame:
+    """Our cells of a paper number; its Truncate 300 is our truncated setting."""
     m = ((cells["experiment"] == pv.experiment) & (cells["paper_dataset"] == pv.dataset)
          & (cells["method"] == pv.method))
     cand = cells[m]
-    exact = cand[cand["setting"] == pv.setting]
+    exact = cand[cand["setting"] == cfg.claim_cell((pv.method, pv.setting))[1]]
     if exact.empty and not METHODS[pv.method].truncatable and cand["setting"].nunique() == 1:
         return cand  # a method without a BPTT setting: accept the one it ran with
     return exact
@@ -118,10 +126,11 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
     rows = []
     for pv in paper_values:
         base = {"experiment": pv.experiment, "paper_dataset": pv.dataset, "method": pv.method,
-                "setting": pv.setting, "label": pv.label, "kind": pv.kind, "paper": pv.value,
+                "setting": pv.setting, "label": played_text(pv.label, cfg.truncated_setting),
+                "kind": pv.kind, "paper": pv.value,
                 "source": pv.source}
         tol = cfg.approx_tolerance_pp if pv.kind == "approx" else cfg.tolerance_pp
-        matches = (_match_cells(cells, pv) if pv.kind != "literature" and not cells.empty
+        matches = (_match_cells(cells, pv, cfg) if pv.kind != "literature" and not cells.empty
                    else pd.DataFrame())
         if matches.empty:
             verdict, reason = numeric_verdict(pv.value, math.nan, math.nan, math.nan, 0,
@@ -153,9 +162,9 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
 CLAIM_COLUMNS = [
     "claim", "claim_text", "experiment", "paper_dataset", "dataset", "a", "b", "comparison",
     "hypothesis",
-    "test", "n1", "n2", "n1_failed", "n2_failed", "mean1", "mean2", "diff", "diff_low",
-    "diff_high", "p", "p_holm", "p_opposite", "p_opposite_holm", "mwu_p", "mwu_min_p",
-    "prob_superiority", "effect_size", "effect_measure", "verdict", "note",
+    "test", "n1", "n2", "n1_failed", "n2_failed", "mean1", "mean2", "sd1", "sd2", "diff",
+    "diff_low", "diff_high", "detectable_pp", "p", "p_holm", "p_opposite", "p_opposite_holm",
+    "mwu_p", "mwu_min_p", "prob_superiority", "effect_size", "effect_measure", "verdict", "note",
 ]
 
 
@@ -187,9 +196,14 @@ def _claim_datasets(runs: pd.DataFrame, claim: Claim, cfg: AnalysisConfig) -> li
     return sorted(out, key=lambda x: (order.get(x[0], 99), str(x[1])))
 
 
-def _empty_row(claim: Claim, paper_dataset, dataset, a, b) -> dict:
+def claim_text(claim: Claim, cfg: AnalysisConfig) -> str:
+    """The claim as this run set tests it: its Truncate 300 named as the setting that plays it."""
+    return played_text(claim.text, cfg.truncated_setting)
+
+
+def _empty_row(claim: Claim, cfg: AnalysisConfig, paper_dataset, dataset, a, b) -> dict:
     row = {c: math.nan for c in CLAIM_COLUMNS}
-    row.update(claim=claim.id, claim_text=claim.text, experiment=claim.experiment,
+    row.update(claim=claim.id, claim_text=claim_text(claim, cfg), experiment=claim.experiment,
                paper_dataset=paper_dataset, dataset=dataset, a=cell_label(*a),
                b=cell_label(*b) if b else None, n1=0, n2=0, n1_failed=0, n2_failed=0,
                comparison=_comparison_text(claim, a, b),
@@ -205,8 +219,17 @@ def _comparison_text(claim: Claim, a, b, threshold: str | None = None) -> str:
     return f"{cell_label(*a)} > {cell_label(*b)}"
 
 
+def _shift(claim: Claim, cfg: AnalysisConfig) -> float:
+    """What mean(a) - mean(b) is tested against: minus the margin for non-inferiority."""
+    return -cfg.noninferiority_margin_pp if claim.kind == "noninferior" else 0.0
+
+
+def _sd(x: np.ndarray) -> float:
+    return float(np.std(x, ddof=1)) if len(x) >= 2 else math.nan
+
+
 def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
-    row = _empty_row(claim, paper_dataset, dataset, a, b)
+    row = _empty_row(claim, cfg, paper_dataset, dataset, a, b)
     if dataset is None:
         row["note"] = f"no {claim.experiment} runs on {paper_dataset}"
         return row
@@ -237,7 +260,8 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
             comparison=_comparison_text(
                 claim, a, None, f"chance {chance:.1f}% + {cfg.chance_margin_pp:g} pp"),
             hypothesis=f"mean > {thr:.1f}", test="one-sample t, one-sided",
-            n1=fwd["n"], n2=0, mean1=fwd["mean"], mean2=thr, diff=fwd["mean"] - thr,
+            n1=fwd["n"], n2=0, mean1=fwd["mean"], mean2=thr, sd1=_sd(x),
+            diff=fwd["mean"] - thr,
             p=fwd["p"], p_opposite=opp["p"], effect_size=fwd["effect"],
             effect_measure="(mean - threshold) / SD",
         )
@@ -248,7 +272,7 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         notes += _control_note(runs, claim.experiment, dataset, a)
     else:
         y = cell_values(runs, claim.experiment, dataset, *b)
-        shift = -cfg.noninferiority_margin_pp if claim.kind == "noninferior" else 0.0
+        shift = _shift(claim, cfg)
         fwd = stats.compare(x, y, "greater", shift, cfg.confidence, cfg.alpha)
         opp = stats.compare(x, y, "less", shift, cfg.confidence, cfg.alpha)
         pick = (lambda c: c.mwu_p) if cfg.primary_test == "mwu" else (lambda c: c.welch_p)
@@ -258,7 +282,8 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         row.update(
             hypothesis=(f"mean(a) - mean(b) > {shift:g}"),
             test=f"{test_name}, one-sided",
-            n1=fwd.n1, n2=fwd.n2, mean1=fwd.mean1, mean2=fwd.mean2, diff=fwd.diff,
+            n1=fwd.n1, n2=fwd.n2, mean1=fwd.mean1, mean2=fwd.mean2, sd1=_sd(x), sd2=_sd(y),
+            diff=fwd.diff,
             diff_low=fwd.diff_low, diff_high=fwd.diff_high, p=pick(fwd), p_opposite=pick(opp),
             mwu_p=fwd.mwu_p, mwu_min_p=fwd.mwu_min_p, prob_superiority=fwd.prob_superiority,
             effect_size=fwd.hedges_g, effect_measure="Hedges' g",
@@ -296,8 +321,10 @@ def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
         p = np.array([r["p"] for r in family], dtype=float)
         q = np.array([r["p_opposite"] for r in family], dtype=float)
         p_holm, q_holm = stats.holm(p), stats.holm(q)
+        m = int(np.isfinite(p).sum())
         for r, ph, qh in zip(family, p_holm, q_holm):
             r["p_holm"], r["p_opposite_holm"] = ph, qh
+            r["detectable_pp"] = _detectable(r, claim, cfg, m)
             if r["verdict"] != "pending":
                 continue
             if np.isfinite(ph) and ph < cfg.alpha:
@@ -313,7 +340,19 @@ def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
                         x for x in (r["note"], f"not significant after Holm (p={ph:.3g})") if x)
         rows.extend(family)
     detail = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    return detail, rollup_claims(detail, claims)
+    return detail, rollup_claims(detail, cfg, claims)
+
+
+def _detectable(row: dict, claim: Claim, cfg: AnalysisConfig, m: int) -> float:
+    """The smallest true difference (`diff`, pp) the comparison detects with 80% power at
+    Holm's worst-case level alpha/m among the m tests of its family, at its SDs and seeds: an
+    inconclusive test with a large one could not have seen an effect of the paper's size."""
+    if not m:
+        return math.nan
+    one_sample = claim.kind == "above_chance"
+    groups = [(row["sd1"], row["n1"])] + ([] if one_sample else [(row["sd2"], row["n2"])])
+    sds, ns = zip(*groups)
+    return _shift(claim, cfg) + stats.detectable_difference(sds, ns, cfg.alpha / m)
 
 
 def rollup(verdicts: list[str]) -> str:
@@ -337,7 +376,8 @@ def _scope_key(row) -> tuple[str, str | None]:
     return (str(row["paper_dataset"]), ds)
 
 
-def rollup_claims(detail: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
+def rollup_claims(detail: pd.DataFrame, cfg: AnalysisConfig,
+                  claims: tuple[Claim, ...] = CLAIMS) -> pd.DataFrame:
     """One row per claim (scope 'all') and per claim and dataset (scope = the dataset key, or
     the paper's dataset name where nothing ran)."""
     out = []
@@ -352,7 +392,7 @@ def rollup_claims(detail: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> p
             vs = list(g["verdict"])
             ph = g["p_holm"].dropna()
             out.append({
-                "claim": claim.id, "claim_text": claim.text, "source": claim.source,
+                "claim": claim.id, "claim_text": claim_text(claim, cfg), "source": claim.source,
                 "scope": scope, "paper_dataset": pdn, "dataset": ds, "verdict": rollup(vs),
                 "n_comparisons": len(vs), "n_supported": vs.count("supported"),
                 "n_contradicted": vs.count("contradicted"),
@@ -360,6 +400,20 @@ def rollup_claims(detail: pd.DataFrame, claims: tuple[Claim, ...] = CLAIMS) -> p
                 "min_p_holm": float(ph.min()) if len(ph) else math.nan,
             })
     return pd.DataFrame(out, columns=ROLLUP_COLUMNS)
+
+
+def deciding_test(tests: pd.DataFrame) -> pd.Series | None:
+    """Of one claim's tests on one dataset, the one its verdict turns on: the strongest
+    contradiction if a test contradicts it, else the test with the largest Holm p (the weakest
+    support, which a supported claim passed and an inconclusive one did not; a test without a
+    p decides first); None where none ran."""
+    ran = tests[tests["verdict"] != "not run"]
+    if ran.empty:
+        return None
+    against = ran[ran["verdict"] == "contradicted"]
+    if not against.empty:
+        return against.loc[against["p_opposite_holm"].idxmin()]
+    return ran.loc[ran["p_holm"].fillna(math.inf).idxmax()]
 
 
 FAILED_COLUMNS = ["experiment", "dataset", "method", "setting", "seed", "status", "error",

@@ -5,8 +5,8 @@
 
 The folders are what the workflow's aggregate, tables and figures rules wrote (the aggregate's
 result says what was planned); the run folders are read for their as-run records only. Modules:
-builder (the sections), data (what it reads and writes beside the page), html (the one table
-renderer).
+builder (the sections), summary (the summary the page opens with), data (what it reads and
+writes beside the page), html (the one table renderer).
 """
 
 from __future__ import annotations

@@ -20,8 +20,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from auxbench import __version__, paths
+from auxbench import __version__, paths, workflow_config
+from auxbench.analysis.learning import AT_CHANCE_PP, collapsed_runs
 from auxbench.analysis.tables import Table, build_tables
+from auxbench.analysis.verdicts import UNCOMPARED
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
 from auxbench.experiments import SUMMARY_TABLES, experiment, table_names
@@ -29,8 +31,9 @@ from auxbench.paths import RunKey
 from auxbench.plan import seeds_text
 from auxbench.versioning import git_state
 
-from .data import Inputs, gather, per_run_compute, write_data_files
+from .data import Inputs, gather, per_run_compute, status_counts, write_data_files
 from .html import Html, badge, esc, inline, num, split_rows, table_html
+from .summary import section_summary
 
 SCALE_TEXT = {
     "embedded": (
@@ -98,21 +101,27 @@ def _links(inp: Inputs, name: str) -> str:
 
 
 def section_header(inp: Inputs) -> str:
-    plan = inp.plan
-    scale = plan["scale"]
+    scale = inp.plan["scale"]
     git = git_state()
     commit = git.get("commit") or "unknown"
     dirty = " (uncommitted changes)" if git.get("dirty") else ""
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    banner_cls = {"paper": "paper", "smoke": "smoke"}.get(scale, "")
     parts = [
         ("<h1>Learning Longer-term Dependencies in RNNs with Auxiliary Losses: "
         "does it hold up?</h1>"),
         (f'<p class="sub">auxbench {__version__} reproduction report of Trinh, Dai, Luong and Le '
         f"(ICML 2018) · scale <strong>{esc(scale)}</strong> · generated {now} · git "
         f"<code>{esc(commit[:12])}</code>{esc(dirty)}</p>"),
-        f'<div class="banner {banner_cls}">{SCALE_TEXT.get(scale, esc(scale))}</div>',
     ]
+    return "\n".join(parts)
+
+
+def section_scale(inp: Inputs) -> str:
+    """What the scale means for the numbers, how the report was built, the config's words."""
+    plan = inp.plan
+    banner_cls = {"paper": "paper", "smoke": "smoke"}.get(plan["scale"], "")
+    parts = [(f'<div class="banner {banner_cls}">'
+             f'{SCALE_TEXT.get(plan["scale"], esc(plan["scale"]))}</div>')]
     if plan["results_only"]:
         parts.append('<div class="banner">Built in <strong>results-only</strong> mode: nothing '
                      "was trained for this report; it reads the run folders found under "
@@ -120,67 +129,6 @@ def section_header(inp: Inputs) -> str:
                      "missing under Run health.</div>")
     if plan.get("description"):
         parts.append(f"<p>{esc(plan['description'])}</p>")
-    return "\n".join(parts)
-
-
-def _status_counts(inp: Inputs) -> dict[str, int]:
-    runs = inp.runs
-    if runs.empty:
-        return {"planned": inp.plan["n_runs"], "completed": 0, "failed": 0, "missing": 0,
-                "resumed": 0}
-    resumed = pd.to_numeric(runs.get("resumed"), errors="coerce").fillna(0)
-    return {"planned": inp.plan["n_runs"],
-            "completed": int((runs["status"] == "completed").sum()),
-            "failed": int((runs["status"] == "failed").sum()),
-            "missing": int((runs["status"] == "missing").sum()),
-            "resumed": int((resumed > 0).sum())}
-
-
-def claim_glance_rows(claims: pd.DataFrame) -> list[list]:
-    """Each claim's overall verdict, then its verdict on every dataset where it ran, so that a
-    test decided on one dataset is not hidden by the merged word."""
-    rows = []
-    for claim, group in claims.groupby("claim", sort=False):
-        for _, r in group.iterrows():
-            ran = int(r["n_comparisons"]) - int(r["n_not_run"])
-            if r["scope"] != "all" and ran == 0:
-                continue
-            counts = (f"{int(r['n_supported'])} supported, {int(r['n_contradicted'])} "
-                      f"contradicted, {int(r['n_inconclusive'])} inconclusive, "
-                      f"{int(r['n_not_run'])} not run")
-            overall = r["scope"] == "all"
-            p = r["min_p_holm"]
-            rows.append([f"({claim})" if overall else "", r["claim_text"] if overall else "",
-                         "all" if overall else r["scope"], r["verdict"], counts,
-                         "" if pd.isna(p) else f"{p:.3g}"])
-    return rows
-
-
-def section_glance(inp: Inputs) -> str:
-    c = _status_counts(inp)
-    cards = [("planned runs", c["planned"], ""), ("completed", c["completed"], "ok"),
-             ("failed", c["failed"], "bad" if c["failed"] else ""),
-             ("missing", c["missing"], "bad" if c["missing"] else ""),
-             ("resumed", c["resumed"], "warn" if c["resumed"] else "")]
-    parts = ['<h2 id="glance">At a glance</h2>', '<div class="cards">']
-    parts += [f'<div class="card {cls}"><div class="num">{n}</div><div class="lbl">{esc(lbl)}'
-              "</div></div>" for lbl, n, cls in cards]
-    parts.append("</div>")
-    claims = inp.a.claims_rollup
-    if not claims.empty:
-        parts.append("<h3>The paper's claims on these runs</h3>")
-        parts.append(_table(["", "Claim", "Dataset", "Verdict", "Comparisons", "Smallest Holm p"],
-                            claim_glance_rows(claims), "lllllr"))
-        parts.append('<p class="muted">Each claim is a set of one-sided tests in the claim\'s '
-                     "direction, Holm-corrected within the claim, with a verdict for every "
-                     "dataset it was run on (a claim decided on one dataset and not on another "
-                     "reads inconclusive overall); details under "
-                     '<a href="#claims">Claims</a>.</p>')
-    vc = inp.a.paper_vs["verdict"].value_counts().to_dict() if not inp.a.paper_vs.empty else {}
-    if vc:
-        txt = ", ".join(f"{badge(k)} {v}" for k, v in sorted(vc.items()))
-        parts.append(f"<p>Paper-versus-reproduced cells: {txt} "
-                     '(<a href="#paper-vs">table</a>).</p>')
     return "\n".join(parts)
 
 
@@ -258,6 +206,25 @@ def section_what(inp: Inputs) -> str:
     return "\n".join(parts)
 
 
+def section_larger(inp: Inputs) -> str:
+    """The experiments this config leaves out, each with its reason and the configs that run
+    it, so that a missing table reads as a choice of scale and not as a gap."""
+    out = workflow_config.left_out(inp.plan["config"])
+    larger = workflow_config.LARGER_CONFIGS.get(inp.plan["scale"], ())
+    parts = ['<h2 id="larger">Runs at the larger scales</h2>']
+    if not out:
+        parts.append("<p>None left out: this config runs every experiment it names.</p>")
+        return "\n".join(parts)
+    where = " and ".join(f"<code>{esc(c)}</code>" for c in larger)
+    parts.append(f"<p>This config leaves {len(out)} experiment(s) out"
+                 + (f"; {where} run them:" if larger else ":") + "</p>")
+    parts.append("<ul>" + "".join(
+        f"<li><code>{esc(name)}</code> ({esc(experiment(name).title)}): "
+        f"{esc(reason or 'no reason given in the config')}.</li>"
+        for name, reason in out.items()) + "</ul>")
+    return "\n".join(parts)
+
+
 def _table_with_collapsed(t: Table, what: str) -> str:
     main, rest = split_rows(t, "Verdict", ("not run",))
     out = table_html(main)
@@ -275,14 +242,29 @@ def _verdict_section(inp: Inputs, anchor: str, heading: str, intro: str, name: s
                       _table_with_collapsed(inp.tables[name], what), _links(inp, name)])
 
 
+PAPER_VS_INTRO = (
+    "Every number the paper reports that we could verify (docs/paper.md §5), beside our mean "
+    "over seeds with its 95% bootstrap interval and a verdict. A verdict against the paper's "
+    "number is given only at the paper's scale on the real datasets; at other scales the "
+    "cells say <em>not comparable</em> and the orderings are tested as claims instead.")
+
+
 def section_paper_vs(inp: Inputs) -> str:
-    return _verdict_section(
-        inp, "paper-vs", "Paper versus reproduced",
-        "Every number the paper reports that we could verify (docs/paper.md §5), beside our mean "
-        "over seeds with its 95% bootstrap interval and a verdict. A verdict against the paper's "
-        "number is given only at the paper's scale on the real datasets; at other scales the "
-        "cells say <em>not comparable</em> and the orderings are tested as claims instead.",
-        "paper_vs_reproduced", "rows")
+    """The paper's numbers beside ours; where no row can be compared (another scale), one
+    sentence and the rows folded away instead of a screen of 'not comparable'."""
+    name = "paper_vs_reproduced"
+    verdicts = inp.a.paper_vs["verdict"]
+    if verdicts.empty or not verdicts.isin(UNCOMPARED).all():
+        return _verdict_section(inp, "paper-vs", "Paper versus reproduced", PAPER_VS_INTRO,
+                                name, "rows")
+    counts = ", ".join(f"{n} {badge(v)}" for v, n in verdicts.value_counts().items())
+    return "\n".join([
+        '<h2 id="paper-vs">Paper versus reproduced</h2>',
+        (f"<p>None of the paper's {len(verdicts)} numbers can be compared with ours here "
+        f"({counts}): its numbers are judged only at the paper's scale on the real datasets; "
+        '<a href="#claims">the claims</a> test its orderings instead.</p>'),
+        (f"<details><summary>The {len(verdicts)} rows</summary><p>{PAPER_VS_INTRO}</p>"
+        f"{table_html(inp.tables[name])}</details>"), _links(inp, name)])
 
 
 def section_claims(inp: Inputs) -> str:
@@ -450,9 +432,28 @@ def _log_link(inp: Inputs, rel: str) -> str:
     return Html(f'<a href="{esc(_rel(p, inp.base))}">log</a>') if p.is_file() else "—"
 
 
+def section_collapsed(inp: Inputs) -> str:
+    """Completed runs that ended at chance while other seeds of their cell learned: they count
+    in the cell's mean like any seed, so the reader should know them."""
+    flagged = collapsed_runs(inp.runs, inp.a.cfg)
+    parts = ['<h3 id="collapsed">Runs that ended at chance while their cell learned</h3>']
+    if flagged.empty:
+        parts.append("<p>None: no completed run ended within "
+                     f"{AT_CHANCE_PP:g} pp of chance beside a seed that learned.</p>")
+        return "\n".join(parts)
+    rows = [[RunKey.of(r).rel, num(r["test_accuracy_pct"]), num(r["chance_pct"]), r["reason"],
+             _log_link(inp, RunKey.of(r).rel)] for _, r in flagged.iterrows()]
+    parts.append(_table(["Run", "Test accuracy %", "Chance %", "Why", "Log"], rows, "lrrll"))
+    parts.append('<p class="muted">Such a run completed and is averaged into its cell like '
+                 "any seed; its seed's optimisation did not leave chance, which widens the "
+                 "cell's interval. Its curve (report_data/curves.csv) shows whether it ever "
+                 "learned.</p>")
+    return "\n".join(parts)
+
+
 def section_health(inp: Inputs) -> str:
     parts = ['<h2 id="health">Run health</h2>']
-    c = _status_counts(inp)
+    c = status_counts(inp)
     parts.append(f"<p>{c['planned']} runs planned: {c['completed']} completed, {c['failed']} "
                  f"failed, {c['missing']} missing; {c['resumed']} resumed from a checkpoint "
                  "after an interruption.</p>")
@@ -475,6 +476,7 @@ def section_health(inp: Inputs) -> str:
                          "(never run, stopped, or not unpacked): <code>snakemake --cores all "
                          "--rerun-incomplete</code> trains it, resuming from its checkpoint if "
                          "it was interrupted.</p>")
+        parts.append(section_collapsed(inp))
         res = runs[pd.to_numeric(runs["resumed"], errors="coerce").fillna(0) > 0]
         if not res.empty:
             rows = []
@@ -521,15 +523,15 @@ def section_data(inp: Inputs, files: dict[str, Path]) -> str:
 
 
 def render(inp: Inputs, files: dict[str, Path]) -> str:
-    toc = [("glance", "At a glance"), ("what", "What was run"),
+    toc = [("summary", "Summary"), ("what", "What was run"), ("larger", "Larger scales"),
            ("paper-vs", "Paper vs reproduced"), ("claims", "Claims"), ("tables", "Tables"),
            ("figures", "Figures"), ("datasets", "Datasets"), ("compute", "Compute"),
            ("health", "Run health"), ("data", "Raw data")]
     nav = '<nav class="toc">' + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in toc) + \
           "</nav>"
     body = "\n".join([
-        section_header(inp), nav, section_glance(inp), section_what(inp),
-        section_paper_vs(inp), section_claims(inp), section_tables(inp),
+        section_header(inp), section_summary(inp), section_scale(inp), nav, section_what(inp),
+        section_larger(inp), section_paper_vs(inp), section_claims(inp), section_tables(inp),
         section_figures(inp), section_datasets(inp), section_compute(inp, files),
         section_health(inp), section_data(inp, files),
         ('<footer>Generated by <code>auxbench report</code> (workflow rule <code>report</code>). '

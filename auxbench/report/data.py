@@ -69,6 +69,20 @@ def gather(inp: Inputs) -> Inputs:
     return inp
 
 
+def status_counts(inp: Inputs) -> dict[str, int]:
+    """Planned runs, and how many completed, failed, are missing and were resumed."""
+    runs = inp.runs
+    if runs.empty:
+        return {"planned": inp.plan["n_runs"], "completed": 0, "failed": 0, "missing": 0,
+                "resumed": 0}
+    resumed = pd.to_numeric(runs.get("resumed"), errors="coerce").fillna(0)
+    return {"planned": inp.plan["n_runs"],
+            "completed": int((runs["status"] == "completed").sum()),
+            "failed": int((runs["status"] == "failed").sum()),
+            "missing": int((runs["status"] == "missing").sum()),
+            "resumed": int((resumed > 0).sum())}
+
+
 def per_run_compute(inp: Inputs) -> pd.DataFrame:
     """One row per planned run: status, the run's own wall time and peak memory, and what the
     Snakemake recorded of the job (wall s, CPU s, max RSS: its job usage)."""
