@@ -8,7 +8,9 @@ first --n training examples, and for each step fits a logistic regression on the
 standardised per unit (Adam 0.05, 300 full-batch steps) to the first 75% and scores the rest.
 Prints the probe accuracy and the spread of the state across examples (mean per-unit SD) next
 to the run's own test accuracy: a probe far above the head means the head, not the memory,
-limits the run (docs/calibration.md, section 5).
+limits the run (docs/calibration.md, section 5). Then counts the classifier's hidden units that
+are off (ReLU) for every example at the last step: a head with all of them off sends the LSTM no
+supervised gradient at all, the collapse of docs/calibration.md, section 7.
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ def main() -> None:
         print(f"step {step % out.shape[1]:>5}: state SD across examples "
               f"{float(h.std(0).mean()):.2e}, probe accuracy "
               f"{100 * probe_accuracy(h, y, int(0.75 * len(y))):.1f}%")
+    first = model.head.net[0]
+    if isinstance(first, torch.nn.Linear) and isinstance(model.head.net[1], torch.nn.ReLU):
+        with torch.no_grad():
+            on = (first(out[:, -1]) > 0).float().mean(0)
+        print(f"classifier: {int((on == 0).sum())} of {len(on)} hidden units off for every "
+              f"example, {int((on == 1).sum())} on for every example, "
+              f"{int(((on > 0) & (on < 1)).sum())} mixed")
 
 
 if __name__ == "__main__":
