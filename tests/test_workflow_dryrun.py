@@ -70,7 +70,7 @@ def test_configfile_replaces_the_default_config(tmp_path):
                     cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     stats = job_stats(res.stdout + res.stderr)
-    assert stats["train"] == len(planmod.plan_from_files([REPO / "config/smoke.yaml"]).runs)
+    assert stats["train"] == len(planmod.plan_from_files([REPO / "config/smoke.yaml"]).trained_runs)
 
 
 def test_results_only_dry_run_trains_nothing(tmp_path):
