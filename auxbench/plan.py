@@ -273,17 +273,24 @@ class Plan:
         return runs
 
     def _build_trained_from(self) -> dict[RunKey, RunKey]:
-        """Each run -> the run whose training gives its result: itself, or the first run before
-        it (config order) whose run config is the same but for the experiment and setting names.
-        A cell two experiments share (Figure 4's Truncate 20 is Table 2's) is trained once; the
-        results depend on neither name (the engine seeds from `run.seed` alone)."""
-        first: dict[str, RunKey] = {}
-        out = {}
-        for run in self.runs:
+        """Each run -> the run whose training gives its result: itself, or the first run whose
+        run config is the same but for the experiment and setting names, first in the
+        catalogue's order of experiments (auxbench.experiments; others after, by name), never in
+        the config's order, which a saved config need not keep. A cell two experiments share
+        (Figure 4's Truncate 20 is Table 2's) is trained once; the results depend on neither
+        name (the engine seeds from `run.seed` alone)."""
+        def identity(run: RunKey) -> str:
             cfg = self.run_config(run)
             del cfg["run"]["experiment"], cfg["run"]["setting"]
-            out[run] = first.setdefault(json.dumps(cfg, sort_keys=True), run)
-        return out
+            return json.dumps(cfg, sort_keys=True)
+
+        rank = {name: i for i, name in enumerate(EXPERIMENTS)}
+        ids = {run: identity(run) for run in self.runs}
+        first: dict[str, RunKey] = {}
+        for run in sorted(self.runs, key=lambda r: (rank.get(r.experiment, len(rank)),
+                                                    r.experiment)):
+            first.setdefault(ids[run], run)
+        return {run: first[ids[run]] for run in self.runs}
 
     @property
     def trained_runs(self) -> list[RunKey]:

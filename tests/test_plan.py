@@ -215,14 +215,20 @@ def test_a_run_two_experiments_share_trains_once():
     p = planmod.Plan(copy.deepcopy(cfg))
     twin = {a: b for a, b in p.shared_runs.items() if a.experiment == "fig6"}
     assert twin, "smoke's fig6 full_method is the base truncation another experiment runs"
+    order = list(EXPERIMENTS)
     for run, source in twin.items():
-        assert p.runs.index(source) < p.runs.index(run) and source not in p.shared_runs
+        assert order.index(source.experiment) < order.index(run.experiment)
+        assert source not in p.shared_runs
         assert (source.dataset, source.method, source.seed) == (run.dataset, run.method, run.seed)
         strip = lambda c: {**c, "run": {"dataset": c["run"]["dataset"], "seed": c["run"]["seed"]}}
         assert strip(p.run_config(run)) == strip(p.run_config(source))
     assert set(p.trained_runs) == set(p.runs) - set(p.shared_runs)
     assert p.job_counts()["train"] == len(p.trained_runs) < len(p.runs)
     assert p.summary()["n_trained"] == len(p.trained_runs)
+    # the same config with its experiments in another order (a saved workflow_config.json
+    # sorts its keys) shares the same way: the workflow and the aggregate agree
+    shuffled = {**cfg, "experiments": dict(sorted(cfg["experiments"].items(), reverse=True))}
+    assert planmod.Plan(shuffled).shared_runs == p.shared_runs
     cfg["experiments"]["fig6"]["overrides"] = {"train": {"lr": 0.0123}}
     q = planmod.Plan(cfg)
     assert not any(r.experiment == "fig6" for r in q.shared_runs)

@@ -18,6 +18,7 @@ import pytest
 from auxbench import paths
 from auxbench import plan as planmod
 from auxbench.experiments import FIGURE_NAMES, table_names
+from auxbench.paths import RunKey
 from auxbench.versioning import command_version
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,7 +70,10 @@ def skip_if_code_changed(version: str) -> None:
 
 def test_whole_dag_writes_every_output(smoke_run):
     wd, _, plan, _ = smoke_run
-    for run in plan.runs:
+    assert plan.shared_runs, "smoke shares runs between experiments"
+    for run in plan.shared_runs:
+        assert not (wd / run.run_dir).exists()  # trained once, under its twin
+    for run in plan.trained_runs:
         for f in run.outputs():
             assert (wd / f).is_file(), f
         assert (wd / run.job_usage).is_file()
@@ -89,6 +93,9 @@ def test_whole_dag_writes_every_output(smoke_run):
     assert "smoke-test" in html and 'src="data:image/png;base64,' in html
     per_seed = pd.read_csv(wd / "results/report_data/per_seed_runs.csv")
     assert len(per_seed) == len(plan.runs) and (per_seed["status"] == "completed").all()
+    shared = {RunKey.of(r).rel: r["shared_from"] for _, r in per_seed.iterrows()
+              if isinstance(r["shared_from"], str)}
+    assert shared == {a.rel: b.rel for a, b in plan.shared_runs.items()}
     if plan.resource_experiment() is not None:
         assert (wd / paths.RESOURCES_JSON).is_file()
 
@@ -157,7 +164,8 @@ def test_results_only_rebuilds_from_run_folders(smoke_run, tmp_path):
                     configs=configs)
     assert "train" not in job_stats(dry.stdout + dry.stderr)
     # a run folder removed from the archive is reported missing, not silently dropped
-    shutil.rmtree(tmp_path / plan.runs[0].run_dir)
+    alone = next(r for r in plan.trained_runs if r not in set(plan.shared_runs.values()))
+    shutil.rmtree(tmp_path / alone.run_dir)
     res = snakemake(tmp_path, "--config", "results_only=True", configs=configs)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     per_seed = pd.read_csv(tmp_path / "results/report_data/per_seed_runs.csv")

@@ -131,7 +131,8 @@ def compute_summary(runs: pd.DataFrame, job_usage: pd.DataFrame | None) -> pd.Da
                          "cpu_hours": g["cpu_time"].sum() / 3600.0,
                          "max_rss_mb": g["max_rss"].max(), "max_peak_memory_mb": math.nan})
     elif not runs.empty:
-        for exp, g in runs.groupby("experiment"):
+        trained = runs[runs["shared_from"].isna()]  # a shared run's cost is its twin's
+        for exp, g in trained.groupby("experiment"):
             rows.append({"experiment": exp, "source": "metrics.json", "jobs": len(g),
                          "wall_hours": g["wall_time_s"].sum() / 3600.0, "cpu_hours": math.nan,
                          "max_rss_mb": math.nan,

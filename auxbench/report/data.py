@@ -84,11 +84,12 @@ def status_counts(inp: Inputs) -> dict[str, int]:
 
 
 def per_run_compute(inp: Inputs) -> pd.DataFrame:
-    """One row per planned run: status, the run's own wall time and peak memory, and what the
-    Snakemake recorded of the job (wall s, CPU s, max RSS: its job usage)."""
+    """One row per run that trained (a run shared with another experiment's is that run's row):
+    status, the run's own wall time and peak memory, and what the Snakemake recorded of the job
+    (wall s, CPU s, max RSS: its job usage)."""
     cols = [*KEY_FIELDS, "status", "epochs", "pretrain_epochs", "resumed", "wall_time_s",
             "peak_memory_mb"]
-    runs = inp.runs[cols].copy()
+    runs = inp.runs[inp.runs["shared_from"].isna()][cols].reset_index(drop=True)
     if runs.empty:
         return runs
     jobs = inp.a.job_usage
@@ -101,8 +102,8 @@ def per_run_compute(inp: Inputs) -> pd.DataFrame:
         for c in JOB_COLUMNS.values():
             runs[c] = math.nan
     devices = []
-    for key in inp.run_keys():
-        env = (inp.asrun.get(key.rel) or {}).get("environment") or {}
+    for _, row in runs.iterrows():
+        env = (inp.asrun.get(RunKey.of(row).rel) or {}).get("environment") or {}
         devices.append(env.get("device_name") or env.get("device") or "")
     runs["device"] = devices
     return runs
