@@ -387,3 +387,16 @@ def test_a_cell_without_completed_seeds_detects_nothing():
     get = c[c["dataset"] == "mnist"].set_index("comparison")["detectable_pp"]
     assert math.isnan(get["r-LSTM Full BP > LSTM Full BP"])
     assert get["r-LSTM Full BP > LSTM Truncate 300"] > 0
+
+
+def test_a_claim_decided_on_the_one_dataset_that_ran_is_decided_overall():
+    """The default scale runs claim (a) on the MNIST kind only: its other datasets, not run,
+    neither support nor weaken it; a dataset where it is inconclusive does."""
+    spec = [("table2", "mnist", "rlstm", "t300", [80, 81, 82]),
+            ("table2", "mnist", "lstm", "t300", [60, 61, 62])]
+    detail, roll = verdicts.evaluate_claims(runs_frame(spec), CFG)
+    a = roll[roll["claim"] == "a"].set_index("scope")
+    assert a.loc["all", "verdict"] == "supported" and a.loc["all", "n_not_run"] == 2
+    assert verdicts.rollup_datasets(["supported", "inconclusive", "not run"]) == "inconclusive"
+    assert verdicts.rollup_datasets(["supported", "contradicted"]) == "contradicted"
+    assert verdicts.rollup_datasets(["not run", "not run"]) == "not run"

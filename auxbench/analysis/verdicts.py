@@ -23,8 +23,10 @@ Claims: each comparison is a one-sided test in the claim's direction (Welch's t 
 `primary_test`), Holm-adjusted across all the comparisons of the claim (its family).
 `supported` if the adjusted p < alpha; `contradicted` if the opposite one-sided test, adjusted the
 same way, has p < alpha; `inconclusive` otherwise (including n < 2); `not run` when a cell is
-absent. A claim (or a claim on one dataset) is `supported` only if every comparison in it is
-supported, `contradicted` if any is, `not run` if none ran, and `inconclusive` otherwise.
+absent. A claim on one dataset is `supported` only if every comparison in it is supported,
+`contradicted` if any is, `not run` if none ran, and `inconclusive` otherwise (a comparison not
+run leaves it untested in part). Overall, a claim takes the same rule over its verdicts on the
+datasets where it ran; datasets a scale leaves out are counted beside it, not held against it.
 Beside each test, `detectable_pp`: the smallest true difference it would detect with 80% power
 at Holm's worst-case level alpha/m (m tests in the family), from the observed SDs and seeds
 (`stats.detectable_difference`; a Welch test, whatever `primary_test` is).
@@ -356,6 +358,8 @@ def _detectable(row: dict, claim: Claim, cfg: AnalysisConfig, m: int) -> float:
 
 
 def rollup(verdicts: list[str]) -> str:
+    """A claim's verdict on one dataset from its tests there: a test not run leaves it untested
+    in part, so it cannot be supported."""
     vs = list(verdicts)
     if not vs or all(v == "not run" for v in vs):
         return "not run"
@@ -364,6 +368,12 @@ def rollup(verdicts: list[str]) -> str:
     if all(v == "supported" for v in vs):
         return "supported"
     return "inconclusive"
+
+
+def rollup_datasets(verdicts: list[str]) -> str:
+    """A claim's overall verdict from its verdicts per dataset: a dataset this scale does not
+    run neither supports nor weakens it (the counts beside the verdict say so)."""
+    return rollup([v for v in verdicts if v != "not run"] or ["not run"])
 
 
 ROLLUP_COLUMNS = ["claim", "claim_text", "source", "scope", "paper_dataset", "dataset",
@@ -388,12 +398,14 @@ def rollup_claims(detail: pd.DataFrame, cfg: AnalysisConfig,
         for pdn, ds in dict.fromkeys(keys):
             mask = [k == (pdn, ds) for k in keys]
             groups.append((ds or pdn, pdn, ds, d[mask]))
+        per_dataset = [rollup(list(g["verdict"])) for _, _, _, g in groups[1:]]
         for scope, pdn, ds, g in groups:
             vs = list(g["verdict"])
             ph = g["p_holm"].dropna()
+            verdict = rollup_datasets(per_dataset) if scope == "all" else rollup(vs)
             out.append({
                 "claim": claim.id, "claim_text": claim_text(claim, cfg), "source": claim.source,
-                "scope": scope, "paper_dataset": pdn, "dataset": ds, "verdict": rollup(vs),
+                "scope": scope, "paper_dataset": pdn, "dataset": ds, "verdict": verdict,
                 "n_comparisons": len(vs), "n_supported": vs.count("supported"),
                 "n_contradicted": vs.count("contradicted"),
                 "n_inconclusive": vs.count("inconclusive"), "n_not_run": vs.count("not run"),
