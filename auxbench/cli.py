@@ -94,6 +94,31 @@ def cmd_resources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_counts(args: argparse.Namespace) -> int:
+    from auxbench.atomic import write_json
+    from auxbench.resource_benchmark.counts import count_step
+    from auxbench.resource_benchmark.runner import case_config, parse_cases
+    from auxbench.runtime import resolve_device, setup_torch
+
+    base = resolved_config(args)
+    device = resolve_device(base["runtime"]["device"])
+    setup_torch(args.threads or 1, False)
+    records = []
+    print(f"{'case':<18}{'length':>7}{'batch':>6}{'LSTM calls':>11}{'host syncs':>11}"
+          f"{'ops':>8}{'step s':>9}")
+    for method, setting in parse_cases(args.cases):
+        cfg = case_config(base, method, setting, str(device))
+        for length in (int(n) for n in args.lengths.split(",")):
+            r = count_step(cfg, length, args.batch_size or cfg["train"]["batch_size"], device,
+                           args.steps)
+            records.append({"setting": setting, **r})
+            print(f"{method + ':' + setting:<18}{length:>7}{r['batch']:>6}{r['lstm_calls']:>11g}"
+                  f"{r['host_syncs']:>11g}{r['ops']:>8.0f}{r['step_time_s']:>9.3f}")
+    if args.out:
+        write_json(Path(args.out), records)
+    return 0
+
+
 # ------------------------------------------------------------------------ workflow commands
 # plan / aggregate / tables / figures / report: what the Snakemake rules call (workflow/rules).
 
@@ -284,6 +309,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=paths.RESOURCES_JSON,
                    help="JSON output (a .md table is written beside it)")
     p.set_defaults(func=cmd_resources)
+
+    p = sub.add_parser("counts", help="LSTM calls, host syncs and ops of one training step per "
+                                      "method, counted by the profiler (docs/benchmarks.md)")
+    add_config_args(p)
+    p.add_argument("--cases", default="lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,"
+                                      "transformer:full", help="METHOD:SETTING list")
+    p.add_argument("--lengths", default="784", help="sequence lengths")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="examples per step (default: the config's train.batch_size)")
+    p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
+    p.add_argument("--out", default=None, help="also write the records as JSON")
+    p.set_defaults(func=cmd_counts)
 
     add_workflow_commands(sub)
     return parser

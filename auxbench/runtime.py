@@ -100,3 +100,11 @@ def resolve_device(name: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"runtime.device: {name!r} requested but CUDA is not available; use cpu")
     return device
+
+
+def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A host tensor on `device` without making the host wait: to a GPU through pinned memory
+    and an asynchronous copy (a copy from pageable memory waits for the GPU to drain)."""
+    if device.type != "cuda":
+        return tensor.to(device)
+    return tensor.pin_memory().to(device, non_blocking=True)

@@ -37,12 +37,13 @@ def measure(cfg: dict, length: int, batch: int, channels: int, n_classes: int, s
     tokens = torch.randint(0, 256, (batch, length, channels), dtype=torch.uint8, generator=gen)
     labels = torch.randint(0, n_classes, (batch,), generator=gen)
     tokens, labels = tokens.to(device), labels.to(device)
+    first = torch.zeros(batch, dtype=torch.long)  # random tokens hold no padding
 
     def step():
         if METHODS[cfg["method"]].architecture == "transformer":
             out = transformer_step(model, tokens, labels)
         else:
-            out = recurrent_step(model, tokens, labels, cfg["train"], "train", gen)
+            out = recurrent_step(model, tokens, labels, cfg["train"], "train", gen, first)
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
         optimizer.step()
