@@ -108,3 +108,17 @@ def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
     if device.type != "cuda":
         return tensor.to(device)
     return tensor.pin_memory().to(device, non_blocking=True)
+
+
+def set_precision(train: dict) -> dict:
+    """Apply `train.tf32` to matmuls and cuDNN alike (process-wide; a run owns its process) and
+    return what the run computes in, for its as-run record."""
+    torch.backends.cuda.matmul.allow_tf32 = bool(train["tf32"])
+    torch.backends.cudnn.allow_tf32 = bool(train["tf32"])
+    return {"tf32_matmul": torch.backends.cuda.matmul.allow_tf32,
+            "tf32_cudnn": torch.backends.cudnn.allow_tf32, "autocast": train["autocast"]}
+
+
+def autocast(train: dict, device: torch.device):
+    """The forward pass's precision: bf16 autocast when `train.autocast` asks for it."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=train["autocast"] == "bf16")

@@ -20,6 +20,7 @@ from torch.profiler import ProfilerActivity, profile
 
 from auxbench.config import resolve
 from auxbench.models import build_model
+from auxbench.runtime import set_precision
 from auxbench.train.engine import build_optimizer, train_step
 from auxbench.train.tally import StepTally
 
@@ -38,6 +39,7 @@ def count_step(cfg: dict, length: int, batch: int, device: torch.device, steps: 
     """Per-step LSTM calls, host syncs, aten ops and seconds of `steps` training steps (after one
     warm-up) of the run config `cfg` on random tokens of `length` steps."""
     cfg = resolve(cfg)
+    set_precision(cfg["train"])
     torch.manual_seed(0)
     model = build_model(cfg, channels, 256, classes, None).to(device)
     optimizer, _ = build_optimizer(cfg, model, 0)

@@ -27,7 +27,8 @@ from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.paths import RunKey
-from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch, to_device
+from auxbench.runtime import (autocast, peak_memory_mb, resolve_device, set_precision,
+                              setup_torch, to_device)
 from auxbench.train.anchors import first_real_step
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_batches, check_fits
@@ -152,7 +153,8 @@ def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[floa
     order = np.arange(n)
     for start in range(0, n, cfg["train"]["eval_batch_size"]):
         x, y = split.batch(order[start:start + cfg["train"]["eval_batch_size"]], device)
-        logits = predict_logits(model, x, cfg["train"]["scan_chunk"])
+        with autocast(cfg["train"], device):
+            logits = predict_logits(model, x, cfg["train"]["scan_chunk"]).float()
         totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
                                (logits.argmax(1) == y).sum().double()])
     model.train()
@@ -165,10 +167,11 @@ def train_step(model, optimizer, x: torch.Tensor, y: torch.Tensor, train: dict, 
                first: torch.Tensor | None = None) -> None:
     """One optimizer step of a training run; nothing in it waits for the device (the tally
     checks and sums; `first`, each example's first real step, comes from the host batch)."""
-    if isinstance(model, RecurrentClassifier):
-        out = recurrent_step(model, x, y, train, phase, generator, first)
-    else:
-        out = transformer_step(model, x, y)
+    with autocast(train, x.device):
+        if isinstance(model, RecurrentClassifier):
+            out = recurrent_step(model, x, y, train, phase, generator, first)
+        else:
+            out = transformer_step(model, x, y)
     tally.check_loss(out.loss, batch)
     optimizer.zero_grad(set_to_none=True)
     out.loss.backward()
@@ -202,6 +205,7 @@ class TrainingRun:
         started = time.time()
         self.device = resolve_device(cfg["runtime"]["device"])
         self.threads = setup_torch(cfg["runtime"]["threads"], cfg["train"]["deterministic"])
+        self.precision = set_precision(cfg["train"])
         progress_mode = cfg["runtime"]["progress"]
         ds, self.train_split, self.train_subset, self.test_split = open_splits(
             cfg, progress_mode != "none")
@@ -260,6 +264,7 @@ class TrainingRun:
             "config": cfg, "environment": environment(self.device, self.threads),
             "dataset_manifest": manifest,
             "cell_hash": self.cell, "code_version": self.code, "status": status, "error": error,
+            "precision": self.precision,
             "wall_time_s": wall, "peak_memory_mb": metrics["peak_memory_mb"],
             "started": state.started,
             "finished": time.time(), "resumes": state.resumes,
