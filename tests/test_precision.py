@@ -13,7 +13,6 @@ from auxbench.errors import ConfigError
 from auxbench.report.builder import precision_text
 from auxbench.runtime import autocast, set_precision
 from auxbench.train import engine
-
 from tests.test_resume import tiny_config
 
 

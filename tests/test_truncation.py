@@ -11,8 +11,8 @@ import torch
 
 from auxbench.config import resolve
 from auxbench.models import build_model
-from auxbench.train.anchors import first_real_step
 from auxbench.train import objective
+from auxbench.train.anchors import first_real_step
 from auxbench.train.objective import AuxWindow, aux_loss_parts, recurrent_step
 from auxbench.train.windows import scan_states, window_bounds
 

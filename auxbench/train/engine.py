@@ -27,8 +27,14 @@ from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.paths import RunKey
-from auxbench.runtime import (autocast, peak_memory_mb, resolve_device, set_precision,
-                              setup_torch, to_device)
+from auxbench.runtime import (
+    autocast,
+    peak_memory_mb,
+    resolve_device,
+    set_precision,
+    setup_torch,
+    to_device,
+)
 from auxbench.train.anchors import first_real_step
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_batches, check_fits
