@@ -158,6 +158,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from auxbench.plan import seeds_text
 
     wf = workflow_plan(args)
+    if args.estimate:
+        return print_estimate(wf, args.rates)
     counts = wf.job_counts()
     if args.json:
         print(json.dumps({"job_counts": counts, "total_jobs": sum(counts.values()),
@@ -181,6 +183,23 @@ def cmd_plan(args: argparse.Namespace) -> int:
                   + (f"; {len(exp['shared'])} shared" if exp["shared"] else ""))
     print("jobs per rule: " + ", ".join(f"{k} {v}" for k, v in counts.items())
           + f"; total {sum(counts.values())}")
+    return 0
+
+
+def print_estimate(wf, rates_path: str | None) -> int:
+    from auxbench.resource_benchmark.estimate import estimate, load_rates
+
+    records, source = load_rates(rates_path)
+    df = estimate(wf, records)
+    print(f"scale {wf.scale}: cost estimate from {source}; device {records[0].get('device', '?')}")
+    print(f"  {'experiment':<12}{'runs':>6}{'steps':>12}{'EFLOP':>10}{'device-hours':>14}")
+    for _, r in df.iterrows():
+        print(f"  {r['experiment']:<12}{r['runs']:>6}{int(r['steps']):>12,}"
+              f"{r['gflop'] / 1e9:>10.3f}{r['seconds'] / 3600:>14.2f}")
+    print(f"  {'total':<12}{int(df['runs'].sum()):>6}{int(df['steps'].sum()):>12,}"
+          f"{df['gflop'].sum() / 1e9:>10.3f}{df['seconds'].sum() / 3600:>14.2f}")
+    print("  (training and evaluation only; an estimate: seconds per GFLOP measured at the "
+          "nearest size; the resource benchmark and data preparation are extra)")
     return 0
 
 
@@ -228,6 +247,11 @@ def add_workflow_commands(sub) -> None:
     p = sub.add_parser("plan", help="list the runs and jobs a workflow config plans")
     add_workflow_config_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--estimate", action="store_true",
+                   help="steps and device-hours per experiment and in total")
+    p.add_argument("--rates", default=None, metavar="FILE",
+                   help="rate table of your device (auxbench counts --out FILE); default: the "
+                        "shipped 2-core CPU table")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("aggregate", help="the planned runs -> cells, tests, verdicts, claims, "

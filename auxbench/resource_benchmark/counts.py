@@ -20,6 +20,7 @@ from torch.profiler import ProfilerActivity, profile
 
 from auxbench.config import resolve
 from auxbench.models import build_model
+from auxbench.resource_benchmark.flops import step_flops
 from auxbench.runtime import set_precision
 from auxbench.train.engine import build_optimizer, train_step
 from auxbench.train.tally import StepTally
@@ -78,7 +79,8 @@ def count_step(cfg: dict, length: int, batch: int, device: torch.device, steps: 
            "lstm_calls": sum(names[n] for n in LSTM_OPS) / steps,
            "host_syncs": sum(names[n] for n in SYNC_OPS) / steps,
            "ops": sum(v for n, v in names.items() if n.startswith("aten::")) / steps,
-           "step_time_s": seconds}
+           "step_time_s": seconds,
+           "gflop": step_flops(cfg, batch, length, channels) / 1e9}
     if device.type == "cuda":
         out["cuda_syncs"] = sum("synchroniz" in str(w.message) for w in caught) / steps
     tally.read("step {}", "(none)")  # a non-finite step in the benchmark is an error too
