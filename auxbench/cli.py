@@ -94,6 +94,31 @@ def cmd_resources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_counts(args: argparse.Namespace) -> int:
+    from auxbench.atomic import write_json
+    from auxbench.resource_benchmark.counts import count_step
+    from auxbench.resource_benchmark.runner import case_config, parse_cases
+    from auxbench.runtime import resolve_device, setup_torch
+
+    base = resolved_config(args)
+    device = resolve_device(base["runtime"]["device"])
+    setup_torch(args.threads or 1, False)
+    records = []
+    print(f"{'case':<18}{'length':>7}{'batch':>6}{'LSTM calls':>11}{'host syncs':>11}"
+          f"{'ops':>8}{'step s':>9}")
+    for method, setting in parse_cases(args.cases):
+        cfg = case_config(base, method, setting, str(device))
+        for length in (int(n) for n in args.lengths.split(",")):
+            r = count_step(cfg, length, args.batch_size or cfg["train"]["batch_size"], device,
+                           args.steps)
+            records.append({"setting": setting, **r})
+            print(f"{method + ':' + setting:<18}{length:>7}{r['batch']:>6}{r['lstm_calls']:>11g}"
+                  f"{r['host_syncs']:>11g}{r['ops']:>8.0f}{r['step_time_s']:>9.3f}")
+    if args.out:
+        write_json(Path(args.out), records)
+    return 0
+
+
 # ------------------------------------------------------------------------ workflow commands
 # plan / aggregate / tables / figures / report: what the Snakemake rules call (workflow/rules).
 
@@ -133,6 +158,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from auxbench.plan import seeds_text
 
     wf = workflow_plan(args)
+    if args.estimate:
+        return print_estimate(wf, args.rates)
     counts = wf.job_counts()
     if args.json:
         print(json.dumps({"job_counts": counts, "total_jobs": sum(counts.values()),
@@ -156,6 +183,23 @@ def cmd_plan(args: argparse.Namespace) -> int:
                   + (f"; {len(exp['shared'])} shared" if exp["shared"] else ""))
     print("jobs per rule: " + ", ".join(f"{k} {v}" for k, v in counts.items())
           + f"; total {sum(counts.values())}")
+    return 0
+
+
+def print_estimate(wf, rates_path: str | None) -> int:
+    from auxbench.resource_benchmark.estimate import estimate, load_rates
+
+    records, source = load_rates(rates_path)
+    df = estimate(wf, records)
+    print(f"scale {wf.scale}: cost estimate from {source}; device {records[0].get('device', '?')}")
+    print(f"  {'experiment':<12}{'runs':>6}{'steps':>12}{'EFLOP':>10}{'device-hours':>14}")
+    for _, r in df.iterrows():
+        print(f"  {r['experiment']:<12}{r['runs']:>6}{int(r['steps']):>12,}"
+              f"{r['gflop'] / 1e9:>10.3f}{r['seconds'] / 3600:>14.2f}")
+    print(f"  {'total':<12}{int(df['runs'].sum()):>6}{int(df['steps'].sum()):>12,}"
+          f"{df['gflop'].sum() / 1e9:>10.3f}{df['seconds'].sum() / 3600:>14.2f}")
+    print("  (training and evaluation only; an estimate: seconds per GFLOP measured at the "
+          "nearest size; the resource benchmark and data preparation are extra)")
     return 0
 
 
@@ -203,6 +247,11 @@ def add_workflow_commands(sub) -> None:
     p = sub.add_parser("plan", help="list the runs and jobs a workflow config plans")
     add_workflow_config_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--estimate", action="store_true",
+                   help="steps and device-hours per experiment and in total")
+    p.add_argument("--rates", default=None, metavar="FILE",
+                   help="rate table of your device (auxbench counts --out FILE); default: the "
+                        "shipped 2-core CPU table")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("aggregate", help="the planned runs -> cells, tests, verdicts, claims, "
@@ -284,6 +333,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=paths.RESOURCES_JSON,
                    help="JSON output (a .md table is written beside it)")
     p.set_defaults(func=cmd_resources)
+
+    p = sub.add_parser("counts", help="LSTM calls, host syncs and ops of one training step per "
+                                      "method, counted by the profiler (docs/benchmarks.md)")
+    add_config_args(p)
+    p.add_argument("--cases", default="lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,"
+                                      "transformer:full", help="METHOD:SETTING list")
+    p.add_argument("--lengths", default="784", help="sequence lengths")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="examples per step (default: the config's train.batch_size)")
+    p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
+    p.add_argument("--out", default=None, help="also write the records as JSON")
+    p.set_defaults(func=cmd_counts)
 
     add_workflow_commands(sub)
     return parser

@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
         "split_seed": 0,               # subsets are a property of the data, not of the run seed
         "scan_chunk": 512,             # steps per chunk of the no-gradient pass (bounds memory)
         "deterministic": False,
+        "tf32": False,                 # IEEE fp32 matmuls and cuDNN LSTMs on every device, so CPU
+                                       # and GPU agree (torch's own default lets cuDNN use TF32)
+        "autocast": "none",            # "bf16": mixed precision (opt-in, e.g. the Transformer)
     },
     "runtime": {"device": "auto", "threads": None, "data_root": "data", "data_mirror": None,
                 "progress": "auto"},

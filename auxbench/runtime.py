@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
+import itertools
 import os
 import resource
 import sys
+import tempfile
+from pathlib import Path
 
 import torch
 
@@ -93,10 +97,61 @@ def keep_freed_memory(keep: bool = True) -> bool:
 
 def resolve_device(name: str) -> torch.device:
     """`auto` -> CUDA when available, else CPU; a CUDA device asked for on a machine without one
-    is a config error, not a crash later."""
+    is a config error, not a crash later. `cuda` with no index on a machine with several GPUs
+    claims one (`claim_gpu`), so that jobs running side by side spread over the GPUs."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"runtime.device: {name!r} requested but CUDA is not available; use cpu")
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", claim_gpu(torch.cuda.device_count()))
     return device
+
+
+_CLAIMED: list = []  # the open lock files of this process's claim (released when it exits)
+
+
+def claim_gpu(n_gpus: int, lock_dir: str | os.PathLike | None = None) -> int:
+    """The GPU this process runs on: the first free slot in the order (slot 0 of every GPU, then
+    slot 1 of every GPU, ...), taken with an exclusive lock on a file per (GPU, slot) that the
+    operating system releases when the process ends, however it ends. Jobs started together
+    therefore spread evenly, never race for a slot and leave no stale claim; how many share one
+    GPU is set by how many the scheduler runs at once (the profile's gpu resource)."""
+    if n_gpus <= 1:
+        return 0
+    folder = Path(lock_dir or os.environ.get("AUXBENCH_GPU_LOCKS")
+                  or Path(tempfile.gettempdir()) / f"auxbench-gpus-{os.getuid()}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for slot in itertools.count():
+        for gpu in range(n_gpus):
+            fh = open(folder / f"gpu{gpu}-slot{slot}.lock", "a")
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                continue
+            _CLAIMED.append(fh)
+            return gpu
+
+
+def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A host tensor on `device` without making the host wait: to a GPU through pinned memory
+    and an asynchronous copy (a copy from pageable memory waits for the GPU to drain)."""
+    if device.type != "cuda":
+        return tensor.to(device)
+    return tensor.pin_memory().to(device, non_blocking=True)
+
+
+def set_precision(train: dict) -> dict:
+    """Apply `train.tf32` to matmuls and cuDNN alike (process-wide; a run owns its process) and
+    return what the run computes in, for its as-run record."""
+    torch.backends.cuda.matmul.allow_tf32 = bool(train["tf32"])
+    torch.backends.cudnn.allow_tf32 = bool(train["tf32"])
+    return {"tf32_matmul": torch.backends.cuda.matmul.allow_tf32,
+            "tf32_cudnn": torch.backends.cudnn.allow_tf32, "autocast": train["autocast"]}
+
+
+def autocast(train: dict, device: torch.device):
+    """The forward pass's precision: bf16 autocast when `train.autocast` asks for it."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=train["autocast"] == "bf16")

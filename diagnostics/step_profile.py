@@ -69,7 +69,7 @@ def main() -> None:
 
         line = f"batch {batch:>4}: training step {ms_per_call(step, args.steps):7.1f} ms"
         if aux is not None:
-            feed = torch.randn(batch, cfg["train"]["aux_len"], aux.bottom.layers[0].input_size)
+            feed = torch.randn(batch, cfg["train"]["aux_len"], aux.stacks[0].input_size)
             state = (torch.zeros(batch, cfg["model"]["hidden"]),) * 2
             decoder = ms_per_call(lambda f=feed, s=state: aux(f, s).sum().backward(), args.steps)
             line += f", decoder alone {decoder:7.1f} ms"

@@ -16,10 +16,15 @@ def tokens(batch=64, length=100, channels=1):
     return torch.zeros(batch, length, channels, dtype=torch.uint8)
 
 
+def draw(kind, x, n_anchors, aux_len, pad, gen):
+    """Anchors for the batch x, as a training step draws them (from its first real steps)."""
+    return sample_anchors(kind, first_real_step(x, pad), x.shape[1], n_anchors, aux_len, gen)
+
+
 @pytest.mark.parametrize("kind,lo,hi", [("reconstruct", 30, 98), ("predict", 0, 69)])
 def test_anchors_cover_exactly_the_feasible_range(kind, lo, hi):
     gen = torch.Generator().manual_seed(0)
-    seen = torch.cat([sample_anchors(kind, tokens(), 4, 30, None, gen)[0].flatten()
+    seen = torch.cat([draw(kind, tokens(), 4, 30, None, gen)[0].flatten()
                       for _ in range(200)])
     assert int(seen.min()) == lo and int(seen.max()) == hi
     counts = torch.bincount(seen - lo).double()
@@ -29,15 +34,15 @@ def test_anchors_cover_exactly_the_feasible_range(kind, lo, hi):
 
 def test_anchors_differ_across_examples_and_steps():
     gen = torch.Generator().manual_seed(0)
-    first, _ = sample_anchors("reconstruct", tokens(), 1, 30, None, gen)
-    second, _ = sample_anchors("reconstruct", tokens(), 1, 30, None, gen)
+    first, _ = draw("reconstruct", tokens(), 1, 30, None, gen)
+    second, _ = draw("reconstruct", tokens(), 1, 30, None, gen)
     assert first.unique().numel() > 20
     assert not torch.equal(first, second)
 
 
 def test_anchors_are_reproducible_from_the_generator_seed():
-    a, _ = sample_anchors("predict", tokens(), 2, 30, None, torch.Generator().manual_seed(3))
-    b, _ = sample_anchors("predict", tokens(), 2, 30, None, torch.Generator().manual_seed(3))
+    a, _ = draw("predict", tokens(), 2, 30, None, torch.Generator().manual_seed(3))
+    b, _ = draw("predict", tokens(), 2, 30, None, torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
 
 
@@ -53,7 +58,7 @@ def test_text_anchors_start_at_the_first_real_token():
     x[1, :] = 66
     assert first_real_step(x, 0).tolist() == [60, 0]
     gen = torch.Generator().manual_seed(0)
-    a = torch.cat([sample_anchors("reconstruct", x, 1, 10, 0, gen)[0] for _ in range(3000)], 1)
+    a = torch.cat([draw("reconstruct", x, 1, 10, 0, gen)[0] for _ in range(3000)], 1)
     assert int(a[0].min()) == 70 and int(a[1].min()) == 10  # the 10 tokens before it are real
 
 
@@ -83,7 +88,7 @@ def test_anchors_and_subsequences_lie_inside_the_real_document(kind):
     cases = DOCUMENT_ANCHORS[kind]
     x = documents([n for n, *_ in cases])
     gen = torch.Generator().manual_seed(0)
-    drawn = [sample_anchors(kind, x, 8, 600, 0, gen) for _ in range(400)]
+    drawn = [draw(kind, x, 8, 600, 0, gen) for _ in range(400)]
     anchors = torch.cat([a for a, _ in drawn], 1)
     for row, (n, l_eff, lo, hi) in enumerate(cases):
         assert all(int(lengths[row]) == l_eff for _, lengths in drawn)
@@ -102,7 +107,7 @@ def test_anchors_and_subsequences_lie_inside_the_real_document(kind):
 @pytest.mark.parametrize("kind", ["reconstruct", "predict"])
 def test_documents_of_under_two_tokens_hold_no_subsequence(kind):
     x = documents([0, 1, 2, 3], total=50)
-    _, lengths = sample_anchors(kind, x, 1, 20, 0, torch.Generator().manual_seed(0))
+    _, lengths = draw(kind, x, 1, 20, 0, torch.Generator().manual_seed(0))
     expected = [0, 0, 0, 1] if kind == "reconstruct" else [0, 0, 1, 2]
     assert lengths.tolist() == expected
 

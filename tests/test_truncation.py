@@ -12,6 +12,7 @@ import torch
 from auxbench.config import resolve
 from auxbench.models import build_model
 from auxbench.train import objective
+from auxbench.train.anchors import first_real_step
 from auxbench.train.objective import AuxWindow, aux_loss_parts, recurrent_step
 from auxbench.train.windows import scan_states, window_bounds
 
@@ -84,7 +85,7 @@ def aux_window(model, kind, anchors, aux_len, back, through=False):
     anchors = torch.tensor(anchors)
     start, width = window_bounds(anchors, back, aux_len - 1 if through else 0, T)
     return AuxWindow(kind, torch.arange(BATCH), anchors, start, width,
-                     torch.full((BATCH,), aux_len), through)
+                     torch.full((BATCH,), aux_len), anchors.numpy(), start.numpy(), through)
 
 
 def run_aux_loss(model, tokens, window, aux_len):
@@ -279,8 +280,8 @@ def test_padded_documents_count_only_real_targets(monkeypatch, method, kind, cou
     docs = torch.zeros(4, T, 1, dtype=torch.long)
     for row, n in enumerate([1, 2, 5, 40]):
         docs[row, T - n:, 0] = torch.arange(1, n + 1) + 50 * row
-    window = objective.plan_aux_window(kind, model, docs, cfg["train"],
-                                       torch.Generator().manual_seed(1))
+    window = objective.plan_aux_window(kind, model, first_real_step(docs, 0), T, cfg["train"],
+                                       torch.Generator().manual_seed(1), docs.device)
     (hq, cq), _ = scan_states(model, docs, (window.start - 1).view(4, 1), chunk=7)
     seen = capture_targets(monkeypatch)
     aux_loss_parts(model, docs, window, (hq[:, 0], cq[:, 0]), 20)

@@ -113,3 +113,16 @@ def test_unknown_run_target_is_refused(tmp_path):
                     "--configfile", str(REPO / "config/smoke.yaml"), cwd=tmp_path)
     assert res.returncode != 0
     assert "not part of this workflow config" in res.stdout + res.stderr
+
+
+def test_the_gpu_box_profile_plans_the_paper_scale(tmp_path):
+    """workflow/profiles/gpu: every training job still asks for one GPU; the profile's limit
+    runs several at once (they spread themselves over the GPUs, tests/test_gpu_slots.py)."""
+    profile = yaml.safe_load((REPO / "workflow/profiles/gpu/config.yaml").read_text())
+    assert profile["resources"] == ["gpu=2"] and profile["retries"] >= 1
+    config = REPO / "config" / "paper.yaml"
+    res = snakemake("-n", "--quiet", "rules", "--workflow-profile",
+                    str(REPO / "workflow/profiles/gpu"), "--configfile", str(config), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    stats = job_stats(res.stdout + res.stderr)
+    assert stats["train"] == planmod.plan_from_files([config]).job_counts()["train"]

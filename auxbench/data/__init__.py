@@ -4,6 +4,7 @@ Public API::
 
     validate_spec(spec) -> dict              fill defaults; ConfigError on unknown names/keys/values
     sequence_shape(spec) -> (steps, channels) known before preparing
+    split_sizes(spec) -> (training, test) examples known before preparing
     dataset_key(spec) -> str                 e.g. "mnist", "pmnist", "stanford_dogs-s64"
     prepare(spec, data_root, mirror=None, progress=None) -> Path
     load_prepared(path) -> PreparedDataset   memory-mapped, cheap checks
@@ -24,6 +25,7 @@ from .registry import (
     prepare,
     prepared_path,
     sequence_shape,
+    split_sizes,
     validate_spec,
 )
 from .sources import MIRROR_ENV, Member, MirrorCopy, Source
@@ -45,6 +47,7 @@ __all__ = [
     "read_manifest",
     "resolve_mirror",
     "sequence_shape",
+    "split_sizes",
     "subset_indices",
     "validate_spec",
     "verify_prepared",

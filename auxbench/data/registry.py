@@ -28,6 +28,7 @@ from ..errors import ConfigError, DataError
 from . import cifar10, dbpedia, embedded_images, embedded_text, mnist, stanford_dogs
 from .cache import is_prepared, write_prepared
 from .progress import log
+from .sources import DBPEDIA_ROWS
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class DatasetDef:
     description: str
     # (steps, channels) of a validated spec, known before preparing: the planner checks runs with it
     shape: Callable[[dict], tuple[int, int]]
+    # (training, test) examples of a validated spec, known before preparing: the cost estimate
+    sizes: Callable[[dict], tuple[int, int]]
     # real: build(spec, raw_dir, mirror, progress, sources, **fetch_kw); embedded:
     # build(spec, progress); both -> (arrays, manifest info)
     build: Callable[..., tuple[dict, dict]]
@@ -129,6 +132,15 @@ def _fixed_shape(steps: int, channels: int) -> Callable[[dict], tuple[int, int]]
     return lambda s: (steps, channels)
 
 
+def _fixed_sizes(train: int, test: int) -> Callable[[dict], tuple[int, int]]:
+    """The official split of a real dataset."""
+    return lambda s: (train, test)
+
+
+def _spec_sizes(s: dict) -> tuple[int, int]:
+    return s["n_train"], s["n_test"]
+
+
 def _image_shape(channels: int) -> Callable[[dict], tuple[int, int]]:
     """Pixels in raster order, then the tail (if the dataset has one)."""
     return lambda s: (s["side"] ** 2 + s.get("tail", 0), channels)
@@ -156,43 +168,45 @@ def _lengths_ordered(s: dict) -> None:
 
 DATASETS: dict[str, DatasetDef] = {d.name: d for d in (
     DatasetDef("mnist", {}, lambda s: "mnist", "real", "MNIST, 784 greyscale steps",
-               _fixed_shape(784, 1), mnist.build),
+               _fixed_shape(784, 1), _fixed_sizes(60_000, 10_000), mnist.build),
     DatasetDef(
         "pmnist", {"permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
         lambda s: "pmnist" if s["permutation_seed"] == 92916 else f"pmnist-p{s['permutation_seed']}",
         "real", "permuted MNIST, one fixed permutation", _fixed_shape(784, 1),
-        mnist.build_permuted),
+        _fixed_sizes(60_000, 10_000), mnist.build_permuted),
     DatasetDef("cifar10", {}, lambda s: "cifar10", "real", "CIFAR-10, 1024 RGB steps",
-               _fixed_shape(1024, 3), cifar10.build),
+               _fixed_shape(1024, 3), _fixed_sizes(50_000, 10_000), cifar10.build),
     DatasetDef(
         "dbpedia", {"max_len": Option(1024, "int_or_none", 1, 1_000_000)},
         lambda s: "dbpedia-l" + ("max" if s["max_len"] is None else str(s["max_len"])),
-        "real", "DBpedia ontology, UTF-8 bytes, left-padded", _text_shape, dbpedia.build),
+        "real", "DBpedia ontology, UTF-8 bytes, left-padded", _text_shape,
+        _fixed_sizes(DBPEDIA_ROWS["train"], DBPEDIA_ROWS["test"]), dbpedia.build),
     DatasetDef(
         "stanford_dogs", {"side": Option(64, "int", 4, 512)},
         lambda s: f"stanford_dogs-s{s['side']}", "real",
-        "Stanford Dogs, side x side RGB steps", _image_shape(3), stanford_dogs.build),
+        "Stanford Dogs, side x side RGB steps", _image_shape(3), _fixed_sizes(12_000, 8_580),
+        stanford_dogs.build),
     DatasetDef(
         "embedded_mnist", _image_options(16, 10_000, 2_000, ink_min=_INK_MIN),
         _image_key("embedded_mnist"), "embedded", "generated greyscale digit glyphs",
-        _image_shape(1), embedded_images.build_mnist, (_glyph_fits,)),
+        _image_shape(1), _spec_sizes, embedded_images.build_mnist, (_glyph_fits,)),
     DatasetDef(
         "embedded_pmnist",
         _image_options(16, 10_000, 2_000, ink_min=_INK_MIN,
                        permutation_seed=Option(92916, "int", 0, 2**32 - 1)),
         _image_key("embedded_pmnist"), "embedded",
         "generated greyscale digit glyphs, permuted pixels", _image_shape(1),
-        embedded_images.build_pmnist, (_glyph_fits,)),
+        _spec_sizes, embedded_images.build_pmnist, (_glyph_fits,)),
     DatasetDef(
         "embedded_cifar", _image_options(32, 10_000, 2_000), _image_key("embedded_cifar"),
         "embedded", "generated colour glyphs, 10 classes (shape x colour)", _image_shape(3),
-        embedded_images.build_cifar, (_glyph_fits,)),
+        _spec_sizes, embedded_images.build_cifar, (_glyph_fits,)),
     DatasetDef(
         "embedded_dogs", _image_options(32, 2_000, 500, n_classes=Option(10, "int", 2, 120)),
         lambda s: (f"embedded_dogs-s{s['side']}-c{s['n_classes']}-t{s['tail']}-"
                    f"{_short_hash(s)}"), "embedded",
         "generated colour glyphs at growing resolution", _image_shape(3),
-        embedded_images.build_dogs, (_glyph_fits,)),
+        _spec_sizes, embedded_images.build_dogs, (_glyph_fits,)),
     DatasetDef(
         "embedded_text",
         {"max_len": Option(256, "int", 96, 1_000_000),
@@ -201,7 +215,7 @@ DATASETS: dict[str, DatasetDef] = {d.name: d for d in (
          "seed": _SEED},
         lambda s: f"embedded_text-l{s['max_len']}-{_short_hash(s)}", "embedded",
         "generated byte documents, keywords early, neutral filler", _text_shape,
-        embedded_text.build, (_lengths_ordered,)),
+        _spec_sizes, embedded_text.build, (_lengths_ordered,)),
 )}
 
 
@@ -249,6 +263,12 @@ def sequence_shape(spec: dict | str) -> tuple[int, int]:
     """(steps, channels) the prepared dataset will have, known without preparing it."""
     s = validate_spec(spec)
     return DATASETS[s["name"]].shape(s)
+
+
+def split_sizes(spec: dict | str) -> tuple[int, int]:
+    """(training, test) examples the prepared dataset will have, known without preparing it."""
+    s = validate_spec(spec)
+    return DATASETS[s["name"]].sizes(s)
 
 
 def prepared_path(spec: dict | str, data_root: str | os.PathLike) -> Path:

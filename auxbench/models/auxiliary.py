@@ -21,15 +21,16 @@ class AuxiliaryLSTM(nn.Module):
         if state_init == "zero_pad" and main_hidden > hidden:
             raise ValueError(f"aux_state_init zero_pad needs aux_hidden >= hidden ({main_hidden})")
         bottom = main_hidden if state_init == "match" else hidden
-        self.bottom = StackedLSTM(input_size, bottom, 1, forget_bias, backend)
-        self.upper = (StackedLSTM(bottom, hidden, layers - 1, forget_bias, backend)
-                      if layers > 1 else None)
+        # layers of one width run as one call (cuDNN overlaps them); "match" narrows the bottom
+        groups = [(input_size, bottom, 1), (bottom, hidden, layers - 1)] if bottom != hidden \
+            else [(input_size, hidden, layers)]
+        self.stacks = nn.ModuleList(StackedLSTM(i, h, n, forget_bias, backend)
+                                    for i, h, n in groups if n > 0)
         self.state_init, self.main_hidden, self.bottom_hidden = state_init, main_hidden, bottom
         if state_init == "project":
             self.project_h = nn.Linear(main_hidden, bottom)
             self.project_c = nn.Linear(main_hidden, bottom)
-        self.head = TokenHead(hidden if self.upper else bottom, head_hidden, channels, vocab,
-                              dropout)
+        self.head = TokenHead(self.stacks[-1].hidden_size, head_hidden, channels, vocab, dropout)
 
     def initial_state(self, main_state: State) -> State:
         h, c = main_state
@@ -42,7 +43,8 @@ class AuxiliaryLSTM(nn.Module):
 
     def forward(self, inputs: Tensor, main_state: State) -> Tensor:
         """inputs [N, L, input_size], main_state (h, c) [N, main_hidden] -> logits [N, L, C, V]."""
-        out, _ = self.bottom(inputs, [self.initial_state(main_state)])
-        if self.upper is not None:
-            out, _ = self.upper(out, [None] * len(self.upper.layers))
+        out = inputs
+        for k, stack in enumerate(self.stacks):
+            first = [self.initial_state(main_state)] if k == 0 else [None]
+            out, _ = stack.run(out, first + [None] * (stack.num_layers - 1))
         return self.head(out)

@@ -35,54 +35,60 @@ def auto_backend(x: Tensor) -> str:
     return "torch" if (x.dtype == torch.float32 and onednn) else "fused"
 
 
-class LSTMLayer(nn.LSTM):
-    def __init__(self, input_size: int, hidden_size: int, forget_bias: float = 1.0,
-                 backend: str = "auto"):
-        super().__init__(input_size, hidden_size, num_layers=1, batch_first=True)
+class StackedLSTM(nn.LSTM):
+    """`num_layers` LSTM layers of one width as one nn.LSTM (batch first), so that cuDNN runs
+    them as one call and overlaps the layers; each layer's state is given and returned
+    separately, as (h, c) of shape [B, H] (None: zeros). The fused backend runs the same
+    parameters layer by layer."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 forget_bias: float = 1.0, backend: str = "auto"):
+        super().__init__(input_size, hidden_size, num_layers=num_layers, batch_first=True)
         if backend not in BACKENDS:
             raise ConfigError(f"model.lstm_backend: {backend!r} is not one of {list(BACKENDS)}")
         self.backend = backend
+        h = hidden_size
         with torch.no_grad():
-            h = hidden_size
-            self.bias_ih_l0[h:2 * h].fill_(forget_bias)
-            self.bias_hh_l0[h:2 * h].zero_()
+            for k in range(num_layers):
+                getattr(self, f"bias_ih_l{k}")[h:2 * h].fill_(forget_bias)
+                getattr(self, f"bias_hh_l{k}")[h:2 * h].zero_()
 
     def zero_state(self, batch: int, like: Tensor) -> State:
         z = like.new_zeros(batch, self.hidden_size)
         return z, z
+
+    def layer_parameters(self, k: int) -> tuple[Tensor, ...]:
+        return tuple(getattr(self, f"{name}_l{k}")
+                     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+    def run(self, x: Tensor, states: list[State | None]) -> tuple[Tensor, list[State]]:
+        """x: [B, T, I]; one state per layer -> the top layer's outputs [B, T, H] and each
+        layer's final state."""
+        states = [s if s is not None else self.zero_state(x.shape[0], x) for s in states]
+        backend = auto_backend(x) if self.backend == "auto" else self.backend
+        if backend == "fused":
+            final = []
+            for k, (h0, c0) in enumerate(states):
+                x, hn, cn = fused_lstm(x, h0, c0, *self.layer_parameters(k))
+                final.append((hn, cn))
+            return x, final
+        h0 = torch.stack([h for h, _ in states]).contiguous()
+        c0 = torch.stack([c for _, c in states]).contiguous()
+        out, (hn, cn) = super().forward(x, (h0, c0))
+        return out, [(hn[k], cn[k]) for k in range(self.num_layers)]
+
+
+class LSTMLayer(StackedLSTM):
+    """One layer, with one state in and out: the main LSTM."""
+
+    def __init__(self, input_size: int, hidden_size: int, forget_bias: float = 1.0,
+                 backend: str = "auto"):
+        super().__init__(input_size, hidden_size, 1, forget_bias, backend)
 
     def forward(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """x: [B, T, I]; state: (h0, c0) each [B, H] or None for zeros.
 
         Returns the hidden outputs [B, T, H] and the final state (h_T, c_T), each [B, H].
         """
-        if state is None:
-            state = self.zero_state(x.shape[0], x)
-        h0, c0 = state
-        backend = auto_backend(x) if self.backend == "auto" else self.backend
-        if backend == "fused":
-            out, hn, cn = fused_lstm(x, h0, c0, self.weight_ih_l0, self.weight_hh_l0,
-                                     self.bias_ih_l0, self.bias_hh_l0)
-            return out, (hn, cn)
-        out, (hn, cn) = super().forward(x, (h0.unsqueeze(0).contiguous(),
-                                            c0.unsqueeze(0).contiguous()))
-        return out, (hn[0], cn[0])
-
-
-class StackedLSTM(nn.Module):
-    """Several LSTMLayers; each layer's state is given and returned separately."""
-
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int,
-                 forget_bias: float = 1.0, backend: str = "auto"):
-        super().__init__()
-        sizes = [input_size] + [hidden_size] * (num_layers - 1)
-        self.layers = nn.ModuleList(
-            LSTMLayer(s, hidden_size, forget_bias=forget_bias, backend=backend) for s in sizes)
-        self.hidden_size = hidden_size
-
-    def forward(self, x: Tensor, states: list[State | None]) -> tuple[Tensor, list[State]]:
-        new_states = []
-        for layer, state in zip(self.layers, states, strict=True):
-            x, state = layer(x, state)
-            new_states.append(state)
-        return x, new_states
+        out, (final,) = self.run(x, [state])
+        return out, final

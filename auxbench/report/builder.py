@@ -132,6 +132,15 @@ def section_scale(inp: Inputs) -> str:
     return "\n".join(parts)
 
 
+def precision_text(precision: dict | None) -> str:
+    """How a run computed: IEEE fp32, TF32 (matmul, cuDNN) and bf16 autocast (asrun.json)."""
+    if not precision:
+        return "not recorded"
+    tf32 = [k.removeprefix("tf32_") for k in ("tf32_matmul", "tf32_cudnn") if precision.get(k)]
+    text = f"TF32 ({', '.join(tf32)})" if tf32 else "IEEE fp32"
+    return text + (", bf16 autocast" if precision.get("autocast") == "bf16" else "")
+
+
 def _environments(inp: Inputs) -> tuple[list[list[str]], Counter, Counter]:
     envs: Counter = Counter()
     codes: Counter = Counter()
@@ -139,8 +148,9 @@ def _environments(inp: Inputs) -> tuple[list[list[str]], Counter, Counter]:
     for rec in inp.asrun.values():
         env = rec.get("environment") or {}
         key = (env.get("device", "?"), env.get("device_name", "?"), str(env.get("threads", "?")),
-               env.get("hostname", "?"), env.get("platform", "?"), env.get("python", "?"),
-               env.get("torch", "?"), env.get("numpy", "?"), env.get("auxbench", "?"))
+               precision_text(rec.get("precision")), env.get("hostname", "?"),
+               env.get("platform", "?"), env.get("python", "?"), env.get("torch", "?"),
+               env.get("numpy", "?"), env.get("auxbench", "?"))
         envs[key] += 1
         codes[rec.get("code_version", "?")] += 1
         g = env.get("git") or {}
@@ -186,8 +196,9 @@ def section_what(inp: Inputs) -> str:
                                               for k, v in facts) + "</dl>")
     env_rows, codes, commits = _environments(inp)
     parts.append("<h3>Hardware and software of the runs</h3>")
-    parts.append(_table(["Device", "Device name", "Threads", "Host", "Platform", "Python",
-                         "torch", "numpy", "auxbench", "Runs"], env_rows, "lllllllllr"))
+    parts.append(_table(["Device", "Device name", "Threads", "Precision", "Host", "Platform",
+                         "Python", "torch", "numpy", "auxbench", "Runs"], env_rows,
+                        "llllllllllr"))
     commit_txt = ", ".join(f"<code>{esc(k)}</code> ({n} runs)" for k, n in commits.most_common())
     code_txt = ", ".join(f"<code>{esc(k)}</code> ({n} runs)" for k, n in codes.most_common())
     parts.append(f"<p>Git commit of the runs: {commit_txt or 'unknown'}. Training-code version "

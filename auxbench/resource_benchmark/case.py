@@ -18,7 +18,7 @@ from auxbench.errors import AuxbenchError
 from auxbench.methods import METHODS
 from auxbench.models import build_model
 from auxbench.resource_benchmark.flops import step_flops
-from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
+from auxbench.runtime import autocast, peak_memory_mb, resolve_device, set_precision, setup_torch
 from auxbench.train.memory import saved_activation_bytes
 from auxbench.train.objective import recurrent_step, transformer_step
 
@@ -37,12 +37,16 @@ def measure(cfg: dict, length: int, batch: int, channels: int, n_classes: int, s
     tokens = torch.randint(0, 256, (batch, length, channels), dtype=torch.uint8, generator=gen)
     labels = torch.randint(0, n_classes, (batch,), generator=gen)
     tokens, labels = tokens.to(device), labels.to(device)
+    first = torch.zeros(batch, dtype=torch.long)  # random tokens hold no padding
+
+    set_precision(cfg["train"])
 
     def step():
-        if METHODS[cfg["method"]].architecture == "transformer":
-            out = transformer_step(model, tokens, labels)
-        else:
-            out = recurrent_step(model, tokens, labels, cfg["train"], "train", gen)
+        with autocast(cfg["train"], device):
+            if METHODS[cfg["method"]].architecture == "transformer":
+                out = transformer_step(model, tokens, labels)
+            else:
+                out = recurrent_step(model, tokens, labels, cfg["train"], "train", gen, first)
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
         optimizer.step()

@@ -28,20 +28,22 @@ def first_real_step(tokens: Tensor, pad_token: int | None) -> Tensor:
     return torch.where(real.any(1), real.float().argmax(1), length).long()
 
 
-def effective_lengths(kind: str, tokens: Tensor, aux_len: int, pad_token: int | None) -> Tensor:
-    """l_eff [B]: the subsequence length each example's real document holds, at most aux_len
-    (0 when it holds none: the example then contributes no auxiliary loss)."""
-    real = tokens.shape[1] - first_real_step(tokens, pad_token).cpu()
-    return (real - RESERVED_STEPS[kind]).clamp(min=0, max=aux_len)
+def effective_lengths(kind: str, first: Tensor, length: int, aux_len: int) -> Tensor:
+    """l_eff [B]: the subsequence length each example's real document (from step `first` to
+    `length` - 1) holds, at most aux_len (0 when it holds none: the example then contributes no
+    auxiliary loss)."""
+    return (length - first - RESERVED_STEPS[kind]).clamp(min=0, max=aux_len)
 
 
-def sample_anchors(kind: str, tokens: Tensor, n_anchors: int, aux_len: int,
-                   pad_token: int | None, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+def sample_anchors(kind: str, first: Tensor, length: int, n_anchors: int, aux_len: int,
+                   generator: torch.Generator) -> tuple[Tensor, Tensor]:
     """Anchors [B, n_anchors], uniform over the positions where each example's subsequence fits
-    inside its real document, and that subsequence's length l_eff [B]."""
-    batch, length = tokens.shape[:2]
-    first = first_real_step(tokens, pad_token).cpu()
-    lengths = effective_lengths(kind, tokens, aux_len, pad_token)
+    inside its real document (which starts at step `first` [B]), and that subsequence's length
+    l_eff [B]. Everything on the host (`first` is moved there), so the step's LSTM cuts are
+    decided without waiting for the device."""
+    first = first.cpu()
+    batch = first.shape[0]
+    lengths = effective_lengths(kind, first, length, aux_len)
     if kind == "reconstruct":
         low, high = first + lengths, torch.full_like(first, length - 2)
     else:
@@ -50,5 +52,4 @@ def sample_anchors(kind: str, tokens: Tensor, n_anchors: int, aux_len: int,
     u = torch.rand(batch, n_anchors, generator=generator, dtype=torch.float64)
     span = (high - low + 1).unsqueeze(1).double()
     anchors = low.unsqueeze(1) + torch.floor(u * span).long()
-    anchors = torch.minimum(anchors, high.unsqueeze(1))
-    return anchors.to(tokens.device), lengths.to(tokens.device)
+    return torch.minimum(anchors, high.unsqueeze(1)), lengths

@@ -27,12 +27,21 @@ from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.paths import RunKey
-from auxbench.runtime import peak_memory_mb, resolve_device, setup_torch
+from auxbench.runtime import (
+    autocast,
+    peak_memory_mb,
+    resolve_device,
+    set_precision,
+    setup_torch,
+    to_device,
+)
+from auxbench.train.anchors import first_real_step
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import device_name, environment, write_asrun, write_curve, write_metrics
+from auxbench.train.tally import StepTally
 from auxbench.versioning import command_version
 
 
@@ -61,11 +70,14 @@ class Split:
     y: np.ndarray
     index: np.ndarray
 
-    def batch(self, rows: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    def host_batch(self, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         chosen = np.sort(self.index[rows])
-        x = torch.from_numpy(np.ascontiguousarray(self.x[chosen])).to(device)
-        y = torch.from_numpy(np.asarray(self.y[chosen], dtype=np.int64)).to(device)
-        return x, y
+        return (torch.from_numpy(np.ascontiguousarray(self.x[chosen])),
+                torch.from_numpy(np.asarray(self.y[chosen], dtype=np.int64)))
+
+    def batch(self, rows: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = self.host_batch(rows)
+        return to_device(x, device), to_device(y, device)
 
 
 def measured_subset(split: Split, size: int, seed: int) -> Split:
@@ -142,16 +154,37 @@ def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[floa
     """Loss and accuracy in eval mode (no dropout) over every example of the split (none
     dropped)."""
     model.eval()
-    loss_sum, correct = 0.0, 0
+    totals = torch.zeros(2, dtype=torch.float64, device=device)  # loss sum, correct; read once
     n = len(split.index)
     order = np.arange(n)
     for start in range(0, n, cfg["train"]["eval_batch_size"]):
         x, y = split.batch(order[start:start + cfg["train"]["eval_batch_size"]], device)
-        logits = predict_logits(model, x, cfg["train"]["scan_chunk"])
-        loss_sum += float(F.cross_entropy(logits, y, reduction="sum"))
-        correct += int((logits.argmax(1) == y).sum())
+        with autocast(cfg["train"], device):
+            logits = predict_logits(model, x, cfg["train"]["scan_chunk"]).float()
+        totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
+                               (logits.argmax(1) == y).sum().double()])
     model.train()
+    loss_sum, correct = totals.tolist()
     return loss_sum / n, correct / n
+
+
+def train_step(model, optimizer, x: torch.Tensor, y: torch.Tensor, train: dict, phase: str,
+               generator: torch.Generator, tally: StepTally, batch: int,
+               first: torch.Tensor | None = None) -> None:
+    """One optimizer step of a training run; nothing in it waits for the device (the tally
+    checks and sums; `first`, each example's first real step, comes from the host batch)."""
+    with autocast(train, x.device):
+        if isinstance(model, RecurrentClassifier):
+            out = recurrent_step(model, x, y, train, phase, generator, first)
+        else:
+            out = transformer_step(model, x, y)
+    tally.check_loss(out.loss, batch)
+    optimizer.zero_grad(set_to_none=True)
+    out.loss.backward()
+    clip = train["grad_clip"] if train["grad_clip"] is not None else float("inf")
+    tally.check_grad(torch.nn.utils.clip_grad_norm_(model.parameters(), clip), batch)
+    optimizer.step()
+    tally.add(y.shape[0], out.sup_loss, out.logits, y, out.aux_loss, out.aux_lengths)
 
 
 class TrainingRun:
@@ -178,6 +211,7 @@ class TrainingRun:
         started = time.time()
         self.device = resolve_device(cfg["runtime"]["device"])
         self.threads = setup_torch(cfg["runtime"]["threads"], cfg["train"]["deterministic"])
+        self.precision = set_precision(cfg["train"])
         progress_mode = cfg["runtime"]["progress"]
         ds, self.train_split, self.train_subset, self.test_split = open_splits(
             cfg, progress_mode != "none")
@@ -187,6 +221,7 @@ class TrainingRun:
         torch.manual_seed(cfg["run"]["seed"])
         self.model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes,
                                  ds.pad_token).to(self.device)
+        self.pad_token = ds.pad_token
         self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.pretrain_epochs)
         self.anchor_gen = torch.Generator().manual_seed(1_000_003 * cfg["run"]["seed"] + 17)
         state = self.restore()
@@ -235,6 +270,7 @@ class TrainingRun:
             "config": cfg, "environment": environment(self.device, self.threads),
             "dataset_manifest": manifest,
             "cell_hash": self.cell, "code_version": self.code, "status": status, "error": error,
+            "precision": self.precision,
             "wall_time_s": wall, "peak_memory_mb": metrics["peak_memory_mb"],
             "started": state.started,
             "finished": time.time(), "resumes": state.resumes,
@@ -309,26 +345,32 @@ class TrainingRun:
             epoch, phase = state.epoch, self.phase(state.epoch)
             epoch_start = time.time()
             order = np.random.default_rng([cfg["run"]["seed"], epoch]).permutation(n_train)
-            sums = state.sums or {"sup": 0.0, "aux": 0.0, "correct": 0, "n": 0, "time": 0.0}
+            tally = StepTally(self.device, state.sums)
+            where = f"epoch {epoch + 1}, batch {{}}"
             bar = EpochProgress(cfg["runtime"]["progress"], batches, initial=state.step,
                                 desc=f"{self.label} epoch {epoch + 1}/{self.total_epochs}")
             for b in range(state.step, batches):
                 rows = order[b * t["batch_size"]:(b + 1) * t["batch_size"]]
                 loaded = time.perf_counter()
-                x, y = self.train_split.batch(rows, self.device)
+                xh, yh = self.train_split.host_batch(rows)
+                x, y = to_device(xh, self.device), to_device(yh, self.device)
                 stepped = time.perf_counter()
-                self.step(x, y, phase, sums, epoch, b, state)
+                self.step(x, y, phase, tally, b, first_real_step(xh, self.pad_token))
                 state.load_time_s += stepped - loaded
                 state.step_time_s += time.perf_counter() - stepped
-                state.step, state.sums = b + 1, sums
+                state.step = b + 1
                 bar.update()
                 if flag["stop"]:
                     bar.close()
-                    state.sums["time"] = sums["time"] + time.time() - epoch_start
+                    state.sums = tally.read(where, self.ckpt_path)
+                    state.sums["time"] += time.time() - epoch_start
                     self.checkpoint(state, started)
                     raise Preempted(f"stopped by SIGTERM at epoch {epoch + 1}, batch {b + 1}; "
                                     f"checkpoint {self.ckpt_path}; rerun to resume")
             bar.close()
+            sums = tally.read(where, self.ckpt_path)
+            state.aux_len_sum += sums["aux_len"]
+            state.aux_rows += sums["aux_rows"]
             train_loss, train_acc = evaluate(self.model, self.train_subset, cfg, self.device)
             test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device)
             lr = self.optimizer.param_groups[0]["lr"]
@@ -349,36 +391,9 @@ class TrainingRun:
                 f"{k}={v:.4g}" for k, v in row.items()
                 if isinstance(v, float) and k not in ("lr",)) + f" lr={lr:.3g}")
 
-    def step(self, x, y, phase: str, sums: dict, epoch: int, batch: int,
-             state: RunState) -> None:
-        t = self.cfg["train"]
-        if isinstance(self.model, RecurrentClassifier):
-            out = recurrent_step(self.model, x, y, t, phase, self.anchor_gen)
-        else:
-            out = transformer_step(self.model, x, y)
-        where = f"epoch {epoch + 1}, batch {batch + 1}"
-        if not torch.isfinite(out.loss):
-            raise TrainingError(
-                f"non-finite loss ({float(out.loss.detach())}) at {where}; the last good checkpoint "
-                f"{self.ckpt_path} is kept. Lower train.lr or check train.grad_clip.")
-        self.optimizer.zero_grad(set_to_none=True)
-        out.loss.backward()
-        clip = t["grad_clip"] if t["grad_clip"] is not None else float("inf")
-        norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
-        if not torch.isfinite(norm):
-            raise TrainingError(
-                f"non-finite gradient norm at {where}; the last good checkpoint "
-                f"{self.ckpt_path} is kept. Lower train.lr or check train.grad_clip.")
-        self.optimizer.step()
-        n = y.shape[0]
-        sums["n"] += n
-        if out.sup_loss is not None:
-            sums["sup"] += float(out.sup_loss.detach()) * n
-            sums["correct"] += int((out.logits.argmax(1) == y).sum())
-        if out.aux_loss is not None:
-            sums["aux"] += float(out.aux_loss.detach()) * n
-            state.aux_len_sum += float(out.aux_lengths.sum())
-            state.aux_rows += out.aux_lengths.numel()
+    def step(self, x, y, phase: str, tally: StepTally, batch: int, first: torch.Tensor) -> None:
+        train_step(self.model, self.optimizer, x, y, self.cfg["train"], phase, self.anchor_gen,
+                   tally, batch, first)
 
 
 def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False) -> dict:

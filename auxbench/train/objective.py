@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from auxbench.models.recurrent import RecurrentClassifier
-from auxbench.train.anchors import sample_anchors
+from auxbench.runtime import to_device
+from auxbench.train.anchors import first_real_step, sample_anchors
 from auxbench.train.losses import mean_token_loss, token_loss_sum
 from auxbench.train.windows import gather_steps, run_and_collect, scan_states, window_bounds
 
@@ -41,6 +43,8 @@ class AuxWindow:
     start: Tensor      # [N] first step of the gradient window
     width: int
     lengths: Tensor    # [N] l_eff: the subsequence length the row's real document holds
+    host_anchors: np.ndarray  # anchors and start on the host: where the LSTM scans are cut
+    host_start: np.ndarray
     through_window: bool = False  # stacked p-LSTM reads main outputs from the gradient window
 
 
@@ -48,20 +52,21 @@ def truncation_length(bptt, length: int) -> int:
     return length if bptt == "full" else min(int(bptt), length)
 
 
-def plan_aux_window(kind: str, model: RecurrentClassifier, tokens: Tensor, train: dict,
-                    generator: torch.Generator) -> AuxWindow:
-    batch, length = tokens.shape[:2]
+def plan_aux_window(kind: str, model: RecurrentClassifier, first: Tensor, length: int,
+                    train: dict, generator: torch.Generator, device: torch.device) -> AuxWindow:
+    """Anchors, gradient windows and l_eff of one auxiliary loss, drawn on the host."""
     n = train["n_anchors"]
-    anchors, lengths = sample_anchors(kind, tokens, n, train["aux_len"], model.pad_token,
-                                      generator)
-    rows = torch.arange(batch, device=tokens.device).repeat_interleave(n)
+    anchors, lengths = sample_anchors(kind, first, length, n, train["aux_len"], generator)
     back = truncation_length(train["aux_bptt"], length)
     through = (kind == "predict" and model.plstm_wiring == "stacked"
                and train["plstm_gradient"] == "window")
     forward = train["aux_len"] - 1 if through else 0
     start, width = window_bounds(anchors.reshape(-1), back, forward, length)
-    return AuxWindow(kind, rows, anchors.reshape(-1), start, width,
-                     lengths.repeat_interleave(n), through)
+    rows = torch.arange(len(first)).repeat_interleave(n)
+    host = (rows, anchors.reshape(-1), start, lengths.repeat_interleave(n))
+    rows_d, anchors_d, start_d, lengths_d = (to_device(t, device) for t in host)
+    return AuxWindow(kind, rows_d, anchors_d, start_d, width, lengths_d, host[1].numpy(),
+                     start.numpy(), through)
 
 
 def decoder_inputs_targets(model: RecurrentClassifier, tokens: Tensor, rows: Tensor,
@@ -102,10 +107,12 @@ def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow
     tokens are real, so targets past them are not counted."""
     rows, anchors = window.rows, window.anchors
     x = model.embedding(gather_steps(tokens, rows, window.start, window.width))
-    at_anchor = (anchors - window.start).unsqueeze(1)
+    host_at = (window.host_anchors - window.host_start)[:, None]
     state0 = (start_states[0], start_states[1])
     collected = (x.new_zeros(len(rows), 1, model.lstm.hidden_size),) * 2
-    out, _, (ha, ca) = run_and_collect(model.lstm, x, state0, at_anchor, collected)
+    out, _, (ha, ca) = run_and_collect(model.lstm, x, state0,
+                                       to_device(torch.from_numpy(host_at), x.device), collected,
+                                       host_at)
     anchor_state = (ha[:, 0], ca[:, 0])
     if window.kind == "reconstruct":
         net, first = model.reconstructor, anchors - window.lengths
@@ -130,26 +137,34 @@ def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow
 
 
 def recurrent_step(model: RecurrentClassifier, tokens: Tensor, labels: Tensor, train: dict,
-                   phase: str, generator: torch.Generator) -> StepResult:
-    """The loss of one batch: auxiliary only in pretraining, supervised + weighted auxiliary after."""
+                   phase: str, generator: torch.Generator, first: Tensor | None = None
+                   ) -> StepResult:
+    """The loss of one batch: auxiliary only in pretraining, supervised + weighted auxiliary after.
+
+    `first` [B] (host): each example's first real step; the training run passes it from the
+    host batch, so that no step waits for the device (computed from `tokens` when absent)."""
     batch, length = tokens.shape[:2]
+    if first is None:
+        first = first_real_step(tokens, model.pad_token).cpu()
     use_sup = phase == "train"
     use_aux = phase == "pretrain" or train["aux_in_training"]
     windows = []
-    if use_aux and model.reconstructor is not None:
-        windows.append(plan_aux_window("reconstruct", model, tokens, train, generator))
-    if use_aux and model.predictor is not None:
-        windows.append(plan_aux_window("predict", model, tokens, train, generator))
+    for kind, net in (("reconstruct", model.reconstructor), ("predict", model.predictor)):
+        if use_aux and net is not None:
+            windows.append(plan_aux_window(kind, model, first, length, train, generator,
+                                           tokens.device))
     k = truncation_length(train["bptt"], length)
 
     # One no-gradient pass collects every state a window starts from.
-    columns = [(w.start - 1).view(batch, -1) for w in windows]
+    columns = [(w.host_start - 1).reshape(batch, -1) for w in windows]
     if use_sup and 0 < k < length:
-        columns.append(torch.full((batch, 1), length - k - 1, device=tokens.device))
+        columns.append(np.full((batch, 1), length - k - 1))
     final = None
     if columns or (use_sup and k == 0):
-        positions = torch.cat(columns, 1) if columns else tokens.new_zeros(batch, 0, dtype=torch.long)
-        (hq, cq), final = scan_states(model, tokens, positions, train["scan_chunk"])
+        host = np.concatenate(columns, 1) if columns else np.zeros((batch, 0), dtype=np.int64)
+        (hq, cq), final = scan_states(model, tokens,
+                                      to_device(torch.from_numpy(host), tokens.device),
+                                      train["scan_chunk"], host)
 
     result = StepResult(loss=tokens.new_zeros((), dtype=torch.float32))
     if windows:

@@ -5,10 +5,13 @@ window that carries gradient; each window is then re-run with gradient from that
 Only the windows keep activations, so memory does not grow with the sequence length.
 
 Positions are step indices: "the state after step p" (p = -1 is the zero initial state).
+Where a scan is cut is decided on the host, from NumPy copies of the positions: torch tensors are
+the device's data, and reading one back would make the host wait for the device.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -23,24 +26,26 @@ def empty_collection(n: int, q: int, hidden: int, like: Tensor) -> Collected:
 
 
 def run_and_collect(lstm: LSTMLayer, x: Tensor, state: State, positions: Tensor,
-                    collected: Collected) -> tuple[Tensor, State, Collected]:
+                    collected: Collected, host_positions: np.ndarray | None = None
+                    ) -> tuple[Tensor, State, Collected]:
     """Run `lstm` over x [N, L, E] from `state`, collecting the state after each step listed in
     positions [N, Q] (relative to x; entries outside [0, L-1] are left untouched).
 
     The sequence is cut at the requested steps so the states are exact for every backend
-    (cuDNN returns no per-step cell states); gradient flows through the cuts.
+    (cuDNN returns no per-step cell states); gradient flows through the cuts. Where to cut is
+    read from `host_positions` (the same as a NumPy array), so the scan never waits for the device.
     """
+    host = positions.cpu().numpy() if host_positions is None else host_positions
     length = x.shape[1]
-    inside = positions[(positions >= 0) & (positions < length - 1)]
-    ends = sorted({int(p) + 1 for p in torch.unique(inside).tolist()} | {length})
+    inside = host[(host >= 0) & (host < length - 1)]
+    cuts = set((np.unique(inside) + 1).tolist())
     outputs, start = [], 0
     hq, cq = collected
-    for end in ends:
+    for end in sorted(cuts | {length}):
         out, state = lstm(x[:, start:end], state)
         outputs.append(out)
-        hit = positions == end - 1
-        if bool(hit.any()):
-            mask = hit.unsqueeze(-1)
+        if bool((host == end - 1).any()):
+            mask = (positions == end - 1).unsqueeze(-1)
             hq = torch.where(mask, state[0].unsqueeze(1), hq)
             cq = torch.where(mask, state[1].unsqueeze(1), cq)
         start = end
@@ -48,19 +53,23 @@ def run_and_collect(lstm: LSTMLayer, x: Tensor, state: State, positions: Tensor,
 
 
 @torch.no_grad()
-def scan_states(model, tokens: Tensor, positions: Tensor, chunk: int) -> tuple[Collected, State]:
-    """States after the given steps ([N, Q], in [-1, T-1]) and the final state, with no gradient.
+def scan_states(model, tokens: Tensor, positions: Tensor, chunk: int,
+                host_positions: np.ndarray | None = None) -> tuple[Collected, State]:
+    """States after the given steps ([N, Q], in [-1, T-1]; `host_positions`: the same as a NumPy
+    array) and the final state, with no gradient.
 
     The embedding is computed chunk by chunk, so memory is O(N * chunk) whatever T is.
     """
     n, length = tokens.shape[:2]
     hidden = model.lstm.hidden_size
     device = model.embedding.table.weight.device
+    host = positions.cpu().numpy() if host_positions is None else host_positions
     state = model.lstm.zero_state(n, model.embedding.table.weight)
     collected = empty_collection(n, positions.shape[1], hidden, model.embedding.table.weight)
     for start in range(0, length, chunk):
         x = model.embedding(tokens[:, start:start + chunk].to(device, non_blocking=True))
-        _, state, collected = run_and_collect(model.lstm, x, state, positions - start, collected)
+        _, state, collected = run_and_collect(model.lstm, x, state, positions - start, collected,
+                                              host - start)
     return collected, state
 
 

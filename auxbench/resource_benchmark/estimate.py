@@ -1,0 +1,85 @@
+"""What a workflow config will cost, before it runs: training steps and device-hours.
+
+Each run's work is counted exactly from its config: training steps (epochs, pretraining included,
+times batches) and evaluated examples (the test set and an equal training subset after every
+epoch), each weighed by its FLOPs (`flops.step_flops`). Seconds come from a rate table: seconds
+per GFLOP of each method's training step, measured on a device by `auxbench counts --out FILE`
+at one or more sizes; a run takes the rate measured at the size nearest its own (in FLOPs per
+step), since small models use a device less well than large ones. The result is an estimate:
+the rates are one device's, at the sizes measured.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from auxbench import data
+from auxbench.errors import ConfigError
+from auxbench.methods import METHODS
+from auxbench.resource_benchmark.flops import step_flops
+
+SHIPPED_RATES = "cpu_rates.json"  # measured on this project's 2-core CPU (docs/benchmarks.md)
+EVAL_SHARE = 1.0 / 3.0  # a forward pass is about a third of forward + backward
+
+
+def shipped_rates() -> list[dict]:
+    return json.loads(resources.files("auxbench.resource_benchmark")
+                      .joinpath(SHIPPED_RATES).read_text())
+
+
+def load_rates(path: str | Path | None) -> tuple[list[dict], str]:
+    """Rate records (auxbench counts --out) and where they came from."""
+    if path is None:
+        return shipped_rates(), f"shipped table ({SHIPPED_RATES}, 2-core CPU)"
+    try:
+        records = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ConfigError(f"--rates {path}: cannot read a rate table ({err}); write one with "
+                          f"auxbench counts --out {path}") from None
+    return records, str(path)
+
+
+def rate_for(records: list[dict], method: str, gflop: float) -> float:
+    """Seconds per GFLOP of `method`'s step measured at the size nearest `gflop` per step."""
+    mine = [r for r in records if r["method"] == method and r.get("gflop")]
+    if not mine:
+        raise ConfigError(f"the rate table has no measurement of {method}; measure it with "
+                          f"auxbench counts --cases {method}:full --out FILE")
+    best = min(mine, key=lambda r: abs(math.log(r["gflop"] / gflop)))
+    return best["step_time_s"] / best["gflop"]
+
+
+def run_cost(cfg: dict, records: list[dict]) -> dict:
+    """Training steps, GFLOP and device-seconds of one resolved run config."""
+    t = cfg["train"]
+    length, channels = data.sequence_shape(cfg["dataset"])
+    n_train, n_test = data.split_sizes(cfg["dataset"])
+    n_train = min(n_train, t["train_size"] or n_train)
+    n_test = min(n_test, t["test_size"] or n_test)
+    epochs = t["epochs"] + (t["pretrain_epochs"] if METHODS[cfg["method"]].auxiliary else 0)
+    steps = epochs * math.ceil(n_train / t["batch_size"])
+    step_gflop = step_flops(cfg, t["batch_size"], length, channels) / 1e9
+    reader = cfg["method"] if METHODS[cfg["method"]].architecture == "transformer" else "lstm"
+    full = {**cfg, "method": reader, "train": {**t, "bptt": "full"}}
+    eval_gflop = EVAL_SHARE * step_flops(full, 1, length, channels) / 1e9 * 2 * n_test * epochs
+    seconds = (steps * step_gflop * rate_for(records, cfg["method"], step_gflop)
+               + eval_gflop * rate_for(records, reader, step_gflop))
+    return {"steps": steps, "gflop": steps * step_gflop + eval_gflop, "seconds": seconds}
+
+
+def estimate(plan, records: list[dict]) -> pd.DataFrame:
+    """Per experiment: runs that train, their steps, GFLOP and device-seconds."""
+    rows = []
+    for run in plan.trained_runs:
+        cost = run_cost(plan.run_config(run), records)
+        rows.append({"experiment": run.experiment, **cost})
+    df = pd.DataFrame(rows, columns=["experiment", "steps", "gflop", "seconds"])
+    out = df.groupby("experiment", sort=False).agg(
+        runs=("steps", "size"), steps=("steps", "sum"), gflop=("gflop", "sum"),
+        seconds=("seconds", "sum")).reset_index()
+    return out

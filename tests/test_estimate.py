@@ -1,0 +1,73 @@
+"""auxbench plan --estimate: the cost of a config before it runs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auxbench import plan as planmod
+from auxbench.config import resolve
+from auxbench.errors import ConfigError
+from auxbench.resource_benchmark import estimate as est
+from auxbench.resource_benchmark.flops import step_flops
+
+REPO = Path(__file__).resolve().parents[1]
+METHODS = ("lstm", "rlstm", "plstm", "rplstm", "transformer")
+
+
+def rates(seconds_per_gflop: float, gflop: float = 1.0) -> list[dict]:
+    return [{"method": m, "gflop": gflop, "step_time_s": seconds_per_gflop * gflop,
+             "device": "test"} for m in METHODS]
+
+
+def test_a_run_counts_its_steps_and_flops_exactly():
+    cfg = resolve({"method": "rlstm",
+                   "dataset": {"name": "embedded_mnist", "side": 8, "tail": 20, "n_train": 2000,
+                               "n_test": 1000},
+                   "model": {"hidden": 64, "embed_dim": 32, "aux_hidden": 64},
+                   "train": {"epochs": 12, "pretrain_epochs": 2, "batch_size": 32, "bptt": 20,
+                             "aux_bptt": 20, "aux_len": 64}})
+    cost = est.run_cost(cfg, rates(2.0))
+    assert cost["steps"] == 14 * 63  # pretraining counts: 2 + 12 epochs of ceil(2000 / 32)
+    step = step_flops(cfg, 32, 84, 1) / 1e9
+    lstm = {**cfg, "method": "lstm", "train": {**cfg["train"], "bptt": "full"}}
+    evaluation = step_flops(lstm, 1, 84, 1) / 1e9 / 3 * 2 * 1000 * 14
+    assert cost["gflop"] == pytest.approx(cost["steps"] * step + evaluation)
+    assert cost["seconds"] == pytest.approx(2.0 * cost["gflop"])
+    cfg["train"]["train_size"] = 640  # a subset trains fewer steps
+    assert est.run_cost(cfg, rates(2.0))["steps"] == 14 * 20
+
+
+def test_the_rate_of_the_nearest_measured_size_is_used():
+    records = [{"method": "lstm", "gflop": 1.0, "step_time_s": 3.0},
+               {"method": "lstm", "gflop": 100.0, "step_time_s": 10.0}]
+    assert est.rate_for(records, "lstm", 2.0) == pytest.approx(3.0)
+    assert est.rate_for(records, "lstm", 50.0) == pytest.approx(0.1)
+    with pytest.raises(ConfigError, match="no measurement of rlstm"):
+        est.rate_for(records, "rlstm", 1.0)
+
+
+def test_the_estimate_counts_each_trained_run_once():
+    plan = planmod.Plan(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
+    df = est.estimate(plan, rates(1.0))
+    assert df["runs"].sum() == len(plan.trained_runs) < len(plan.runs)
+    total = sum(est.run_cost(plan.run_config(r), rates(1.0))["seconds"]
+                for r in plan.trained_runs)
+    assert df["seconds"].sum() == pytest.approx(total)
+    assert set(df["experiment"]) == {r.experiment for r in plan.trained_runs}
+
+
+def test_the_shipped_rate_table_covers_every_method_and_the_paper_config_has_a_total():
+    records = est.shipped_rates()
+    assert {r["method"] for r in records} == set(METHODS)
+    plan = planmod.Plan(yaml.safe_load((REPO / "config" / "paper.yaml").read_text()))
+    df = est.estimate(plan, records)
+    assert math.isfinite(df["seconds"].sum()) and df["seconds"].sum() > 0
+
+
+def test_a_missing_rate_table_says_how_to_make_one(tmp_path):
+    with pytest.raises(ConfigError, match="auxbench counts --out"):
+        est.load_rates(tmp_path / "nope.json")
