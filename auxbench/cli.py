@@ -114,8 +114,12 @@ def cmd_counts(args: argparse.Namespace) -> int:
             records.append({"setting": setting, **r})
             print(f"{method + ':' + setting:<18}{length:>7}{r['batch']:>6}{r['lstm_calls']:>11g}"
                   f"{r['host_syncs']:>11g}{r['ops']:>8.0f}{r['step_time_s']:>9.3f}")
-    if args.out:
-        write_json(Path(args.out), records)
+    if args.out:  # a rate table: new sizes are added, a size measured again is replaced
+        out = Path(args.out)
+        kept = json.loads(out.read_text()) if out.is_file() else []
+        key = lambda r: (r["method"], r["setting"], r["length"], r["batch"], r["gflop"])
+        mine = {key(r) for r in records}
+        write_json(out, [r for r in kept if key(r) not in mine] + records)
     return 0
 
 
@@ -344,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="examples per step (default: the config's train.batch_size)")
     p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
-    p.add_argument("--out", default=None, help="also write the records as JSON")
+    p.add_argument("--out", default=None,
+                   help="add the records to this JSON rate table (auxbench plan --estimate)")
     p.set_defaults(func=cmd_counts)
 
     add_workflow_commands(sub)
