@@ -190,18 +190,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def flop_text(gflop: float) -> str:
+    """1.2e3 GFLOP -> '1.2 TFLOP'."""
+    for unit, scale in (("EFLOP", 1e9), ("PFLOP", 1e6), ("TFLOP", 1e3)):
+        if gflop >= scale:
+            return f"{gflop / scale:.3g} {unit}"
+    return f"{gflop:.3g} GFLOP"
+
+
 def print_estimate(wf, rates_path: str | None) -> int:
     from auxbench.resource_benchmark.estimate import estimate, load_rates
 
     records, source = load_rates(rates_path)
     df = estimate(wf, records)
     print(f"scale {wf.scale}: cost estimate from {source}; device {records[0].get('device', '?')}")
-    print(f"  {'experiment':<12}{'runs':>6}{'steps':>12}{'EFLOP':>10}{'device-hours':>14}")
+    print(f"  {'experiment':<12}{'runs':>6}{'steps':>12}{'FLOP':>12}{'device-hours':>14}")
     for _, r in df.iterrows():
         print(f"  {r['experiment']:<12}{r['runs']:>6}{int(r['steps']):>12,}"
-              f"{r['gflop'] / 1e9:>10.3f}{r['seconds'] / 3600:>14.2f}")
+              f"{flop_text(r['gflop']):>12}{r['seconds'] / 3600:>14.2f}")
     print(f"  {'total':<12}{int(df['runs'].sum()):>6}{int(df['steps'].sum()):>12,}"
-          f"{df['gflop'].sum() / 1e9:>10.3f}{df['seconds'].sum() / 3600:>14.2f}")
+          f"{flop_text(df['gflop'].sum()):>12}{df['seconds'].sum() / 3600:>14.2f}")
     print("  (training and evaluation only; an estimate: seconds per GFLOP measured at the "
           "nearest size; the resource benchmark and data preparation are extra)")
     return 0

@@ -25,7 +25,8 @@ def rates(seconds_per_gflop: float, gflop: float = 1.0) -> list[dict]:
 
 def test_a_run_counts_its_steps_and_flops_exactly():
     cfg = resolve({"method": "rlstm",
-                   "dataset": {"name": "embedded_mnist", "side": 8, "tail": 20, "n_train": 2000,
+                   "dataset": {"name": "embedded_mnist", "side": 8, "region": 1.0, "tail": 20,
+                               "n_train": 2000,
                                "n_test": 1000},
                    "model": {"hidden": 64, "embed_dim": 32, "aux_hidden": 64},
                    "train": {"epochs": 12, "pretrain_epochs": 2, "batch_size": 32, "bptt": 20,
@@ -71,3 +72,14 @@ def test_the_shipped_rate_table_covers_every_method_and_the_paper_config_has_a_t
 def test_a_missing_rate_table_says_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError, match="auxbench counts --out"):
         est.load_rates(tmp_path / "nope.json")
+
+
+def test_plan_estimate_prints_the_total_of_the_paper_config(capsys, monkeypatch):
+    from auxbench.cli import main
+
+    monkeypatch.chdir(REPO)
+    assert main(["plan", "--estimate", "--configfile", "config/paper.yaml"]) == 0
+    out = capsys.readouterr().out
+    total = [line for line in out.splitlines() if line.strip().startswith("total")]
+    assert len(total) == 1 and "EFLOP" in total[0]
+    assert "shipped table" in out
