@@ -125,7 +125,7 @@ def claim_gpu(n_gpus: int, lock_dir: str | os.PathLike | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     for slot in itertools.count():
         for gpu in range(n_gpus):
-            fh = open(folder / f"gpu{gpu}-slot{slot}.lock", "a")
+            fh = open(folder / f"gpu{gpu}-slot{slot}.lock", "a")  # noqa: SIM115 (held open)
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
