@@ -54,9 +54,11 @@ class StepTally:
         """The sums as numbers (one wait for the device); TrainingError if a step was not
         finite, naming it (`where` formats the step index) and the checkpoint that is kept."""
         text = {"loss": "non-finite loss", "grad": "non-finite gradient norm"}
-        seen = sorted((int(step), what) for what, step in self.bad.items() if int(step) != NOT_SEEN)
+        order = list(text)  # at one step, a bad loss comes before its bad gradient
+        seen = sorted((int(step), order.index(what), what) for what, step in self.bad.items()
+                      if int(step) != NOT_SEEN)
         if seen:
-            step, what = seen[0]  # the earliest; a bad loss comes before its gradient
+            step, _, what = seen[0]
             raise TrainingError(
                 f"{text[what]} at {where.format(step + 1)}; the last good checkpoint "
                 f"{checkpoint} is kept. Lower train.lr or check train.grad_clip.")
