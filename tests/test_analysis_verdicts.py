@@ -394,7 +394,7 @@ def test_a_claim_decided_on_the_one_dataset_that_ran_is_decided_overall():
     neither support nor weaken it; a dataset where it is inconclusive does."""
     spec = [("table2", "mnist", "rlstm", "t300", [80, 81, 82]),
             ("table2", "mnist", "lstm", "t300", [60, 61, 62])]
-    detail, roll = verdicts.evaluate_claims(runs_frame(spec), CFG)
+    _, roll = verdicts.evaluate_claims(runs_frame(spec), CFG)
     a = roll[roll["claim"] == "a"].set_index("scope")
     assert a.loc["all", "verdict"] == "supported" and a.loc["all", "n_not_run"] == 2
     assert verdicts.rollup_datasets(["supported", "inconclusive", "not run"]) == "inconclusive"

@@ -4,7 +4,6 @@ CPU and CUDA losses equal at IEEE fp32, and a SIGTERM on CUDA resumed equal to a
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 
 import pytest
 import torch
@@ -15,7 +14,7 @@ from auxbench.runtime import set_precision
 from auxbench.train import engine
 from auxbench.train.objective import recurrent_step, transformer_step
 from auxbench.train.tally import StepTally
-from tests.test_resume import tiny_config
+from tests.test_resume import sigterm_after_batches, tiny_config
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 CUDA = torch.device("cuda")
@@ -84,18 +83,7 @@ def test_sigterm_on_cuda_resumes_equal_to_a_run_left_alone(tmp_path, monkeypatch
     cfg["model"]["head_dropout"] = cfg["model"]["aux_dropout"] = 0.0
     engine.train_run(cfg, tmp_path / "straight", tmp_path / "ckpt_straight")
 
-    class StopAfter(dict):
-        reads = 0
-
-        def __getitem__(self, key):
-            StopAfter.reads += 1
-            return StopAfter.reads == 5  # second epoch, second batch
-
-    @contextmanager
-    def fake_sigterm():
-        yield StopAfter()
-
-    monkeypatch.setattr(engine, "stop_on_sigterm", fake_sigterm)
+    sigterm_after_batches(monkeypatch, 5)  # the second batch of the second epoch
     with pytest.raises(engine.Preempted):
         engine.train_run(cfg, tmp_path / "resumed", tmp_path / "ckpt")
     monkeypatch.undo()

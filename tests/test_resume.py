@@ -67,23 +67,27 @@ def test_resume_after_an_epoch_equals_uninterrupted(tmp_path, monkeypatch):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def sigterm_after_batches(monkeypatch, batches: int) -> None:
+    """Make the run see SIGTERM once it has trained `batches` batches (counted over epochs)."""
+    reads = {"n": 0}
+
+    class Flag(dict):
+        def __getitem__(self, key):
+            reads["n"] += 1
+            return reads["n"] == batches
+
+    @contextmanager
+    def fake_sigterm():
+        yield Flag()
+
+    monkeypatch.setattr(engine, "stop_on_sigterm", fake_sigterm)
+
+
 def test_sigterm_mid_epoch_checkpoints_and_resume_equals_uninterrupted(tmp_path, monkeypatch):
     cfg = tiny_config(tmp_path, method="plstm")
     engine.train_run(cfg, tmp_path / "straight", tmp_path / "ckpt_straight")
 
-    class StopAfter(dict):
-        """Reports SIGTERM after the second batch of the second epoch."""
-        reads = 0
-
-        def __getitem__(self, key):
-            StopAfter.reads += 1
-            return StopAfter.reads == 3 + 2
-
-    @contextmanager
-    def fake_sigterm():
-        yield StopAfter()
-
-    monkeypatch.setattr(engine, "stop_on_sigterm", fake_sigterm)
+    sigterm_after_batches(monkeypatch, 3 + 2)  # the second batch of the second epoch
     with pytest.raises(engine.Preempted):
         engine.train_run(cfg, tmp_path / "resumed", tmp_path / "ckpt")
     payload = load_checkpoint(tmp_path / "ckpt" / "last.pt")
