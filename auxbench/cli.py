@@ -26,6 +26,14 @@ def add_config_args(p: argparse.ArgumentParser) -> None:
                    dest="overrides", help="override one key, e.g. train.epochs=3 (repeatable)")
 
 
+def add_case_args(p: argparse.ArgumentParser, cases: str, lengths: str) -> None:
+    """The benchmark commands' cases (METHOD:SETTING), sequence lengths and batch size."""
+    p.add_argument("--cases", default=cases, help="METHOD:SETTING list")
+    p.add_argument("--lengths", default=lengths, help="sequence lengths")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="examples per step (default: the config's train.batch_size)")
+
+
 def resolved_config(args: argparse.Namespace) -> dict:
     layers = [config.load_file(f) for f in args.config]
     if args.config_json:
@@ -325,13 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resources", help="Table 3's resource benchmark: time and memory of one "
                                          "training step per method and sequence length")
     add_config_args(p)
-    p.add_argument("--cases", default="lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,"
-                                      "transformer:full", help="METHOD:SETTING list")
-    p.add_argument("--lengths", default="784,1024,4096,9216,16384")
+    add_case_args(p, "lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,transformer:full",
+                  "784,1024,4096,9216,16384")
     p.add_argument("--extend-truncated", default="",
                    help="further lengths for truncated settings only (until something breaks)")
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="examples per step (default: the config's train.batch_size)")
     p.add_argument("--channels", type=int, default=None,
                    help="channels per step (default: the config's dataset's)")
     p.add_argument("--steps", type=int, default=3, help="timed steps per case (median reported)")
@@ -349,11 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("counts", help="LSTM calls, host syncs and ops of one training step per "
                                       "method, counted by the profiler (docs/benchmarks.md)")
     add_config_args(p)
-    p.add_argument("--cases", default="lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,"
-                                      "transformer:full", help="METHOD:SETTING list")
-    p.add_argument("--lengths", default="784", help="sequence lengths")
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="examples per step (default: the config's train.batch_size)")
+    add_case_args(p, "lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,transformer:full", "784")
     p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
     p.add_argument("--out", default=None,
