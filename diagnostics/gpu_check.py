@@ -106,7 +106,7 @@ def agreement_rows(device: torch.device, quick: bool) -> list[dict]:
             else:
                 out = recurrent_step(model, x.to(dev), y.to(dev), cfg["train"], "train",
                                      torch.Generator().manual_seed(3))
-            loss[dev.type] = float(out.loss)
+            loss[dev.type] = float(out.loss.detach())
         rel = abs(loss[device.type] - loss["cpu"]) / abs(loss["cpu"])
         rows.append({"method": method, "cpu": loss["cpu"], "device": loss[device.type],
                      "relative_difference": rel})

@@ -73,7 +73,7 @@ def test_cpu_and_cuda_give_the_same_loss_at_ieee_fp32(method):
         else:
             out = recurrent_step(model, x, y, cfg["train"], "train",
                                  torch.Generator().manual_seed(3))
-        losses[device.type] = float(out.loss)
+        losses[device.type] = float(out.loss.detach())
     assert losses["cuda"] == pytest.approx(losses["cpu"], rel=1e-5, abs=1e-6)
 
 
