@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -21,7 +22,12 @@ class TokenEmbedding(nn.Module):
         self.project = nn.Linear(channels * dim, dim) if mode == "concat" and channels > 1 else None
 
     def forward(self, tokens: Tensor) -> Tensor:
-        vectors = self.table(tokens.long() + self.offsets)  # [B, T, C, dim]
-        if self.project is None:
-            return vectors.sum(dim=-2) if self.channels > 1 else vectors.squeeze(-2)
-        return self.project(vectors.flatten(-2))
+        index = tokens.long() + self.offsets  # [B, T, C] rows of the one table
+        if self.project is not None:
+            return self.project(self.table(index).flatten(-2))
+        if self.channels == 1:
+            return self.table(index).squeeze(-2)
+        # the channels' sum as one embedding_bag: no [B, T, C, dim] tensor is made or kept for
+        # backward (at 16,384 RGB steps and batch 512 it alone would be 12 GiB)
+        flat = F.embedding_bag(index.reshape(-1, self.channels), self.table.weight, mode="sum")
+        return flat.view(*tokens.shape[:-1], self.dim)
