@@ -16,6 +16,7 @@ from auxbench import __version__, config, paths
 from auxbench.errors import AuxbenchError, ConfigError
 
 EXIT_PREEMPTED = 75
+EXIT_RETRY = 76  # out of memory on an attempt that is not the last: run it again
 
 
 def add_config_args(p: argparse.ArgumentParser) -> None:
@@ -67,15 +68,25 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from auxbench.errors import OutOfMemory
     from auxbench.train.engine import Preempted, train_run
 
     cfg = resolved_config(args)
     ckpt = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(args.run_dir) / "checkpoint"
+    last = args.attempt >= args.attempts  # a scheduler that miscounts errs towards recording
     try:
-        metrics = train_run(cfg, Path(args.run_dir), ckpt, record_failure=args.record_failure)
+        metrics = train_run(cfg, Path(args.run_dir), ckpt, record_failure=args.record_failure,
+                            retry_oom=not last)
     except Preempted as stop:
         print(f"auxbench: {stop}", file=sys.stderr)
         return EXIT_PREEMPTED
+    except OutOfMemory as err:
+        if last:
+            raise
+        print(f"auxbench: {err}; attempt {args.attempt} of {args.attempts}: exiting "
+              f"{EXIT_RETRY} so that the scheduler runs it again (it resumes from its last "
+              f"checkpoint)", file=sys.stderr)
+        return EXIT_RETRY
     acc = metrics["test_accuracy"]
     print(f"{metrics['status']}: test accuracy "
           f"{'n/a' if acc is None else f'{100 * acc:.2f}%'}; outputs in {args.run_dir}")
@@ -328,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, help="torch threads (default: runtime.threads)")
     p.add_argument("--record-failure", action="store_true",
                    help="on divergence, write metrics with status 'failed' and exit 0")
+    p.add_argument("--attempt", type=int, default=1,
+                   help="this attempt (Snakemake's attempt); an out-of-memory before the last "
+                        f"of --attempts exits {EXIT_RETRY} instead of being recorded")
+    p.add_argument("--attempts", type=int, default=1, help="attempts the scheduler makes")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resources", help="Table 3's resource benchmark: time and memory of one "

@@ -15,3 +15,8 @@ class DataError(AuxbenchError):
 
 class TrainingError(AuxbenchError):
     """Training cannot go on (non-finite loss, unusable checkpoint)."""
+
+
+class OutOfMemory(TrainingError):
+    """The run ran out of memory: worth another attempt where other jobs share the device
+    (a GPU shared by several jobs may have room later); the last attempt records it."""

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 
+from auxbench import cli
 from auxbench.config import resolve
 from auxbench.errors import TrainingError
 from auxbench.train import engine
@@ -142,16 +143,47 @@ def test_finished_run_is_not_resumed_when_rerun(tmp_path):
     assert again["resumed"] == 0 and again["epochs_completed"] == 1
 
 
+def exhausted(*args, **kwargs):
+    raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+
 def test_out_of_memory_is_a_recorded_failure(tmp_path, monkeypatch):
     cfg = tiny_config(tmp_path, method="lstm", epochs=1, pretrain_epochs=0)
-
-    def exhausted(*args, **kwargs):
-        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-
     monkeypatch.setattr(engine, "recurrent_step", exhausted)
     metrics = engine.train_run(cfg, tmp_path / "run", tmp_path / "ckpt", record_failure=True)
-    assert metrics["status"] == "failed" and "out of memory" in metrics["error"]
-    assert "batch_size" in metrics["error"]
+    assert metrics["status"] == "failed"
+    assert "out of memory in training" in metrics["error"] and "train.batch_size" in metrics["error"]
+    monkeypatch.undo()
+    monkeypatch.setattr(engine, "evaluate", exhausted)
+    metrics = engine.train_run(cfg, tmp_path / "run2", tmp_path / "ckpt2", record_failure=True)
+    assert "out of memory in evaluation" in metrics["error"]
+    assert "train.eval_batch_size" in metrics["error"]
+
+
+def test_out_of_memory_before_the_last_attempt_asks_for_another(tmp_path, monkeypatch, capsys):
+    """Attempt 1 of 3 exits EXIT_RETRY and records nothing (Snakemake runs it again, and it
+    resumes); the last attempt records the failure and exits 0, so the workflow goes on."""
+    cfg = tiny_config(tmp_path, method="lstm", epochs=2, pretrain_epochs=0)
+    real_step = engine.recurrent_step
+    calls = {"n": 0}
+
+    def second_epoch_exhausted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:  # the first epoch (3 batches) trains and is checkpointed
+            exhausted()
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "recurrent_step", second_epoch_exhausted)
+    argv = ["train", "--config-json", json.dumps(cfg), "--run-dir", str(tmp_path / "run"),
+            "--checkpoint-dir", str(tmp_path / "ckpt"), "--record-failure", "--attempts", "3"]
+    assert cli.main(argv + ["--attempt", "1"]) == cli.EXIT_RETRY
+    assert not (tmp_path / "run" / "metrics.json").exists()
+    assert load_checkpoint(tmp_path / "ckpt" / "last.pt")["epoch"] == 1  # kept for the retry
+    assert "attempt 1 of 3" in capsys.readouterr().err
+    assert cli.main(argv + ["--attempt", "3"]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["status"] == "failed" and "out of memory in training" in metrics["error"]
+    assert metrics["resumed"] == 1  # the last attempt resumed from the first one's checkpoint
 
 
 def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tmp_path, monkeypatch):

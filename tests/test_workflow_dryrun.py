@@ -126,3 +126,14 @@ def test_the_gpu_box_profile_plans_the_paper_scale(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     stats = job_stats(res.stdout + res.stderr)
     assert stats["train"] == planmod.plan_from_files([config]).job_counts()["train"]
+
+
+def test_training_jobs_know_their_attempt_and_how_many_there_are(tmp_path):
+    """An out-of-memory exits for a retry only before the last attempt: the job is told both
+    (resources, so that changing --retries retrains nothing)."""
+    config = REPO / "config" / "smoke.yaml"
+    res = snakemake("-n", "-p", "--configfile", str(config), "--retries", "2", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    commands = [line for line in (res.stdout + res.stderr).splitlines()
+                if "auxbench train" in line]
+    assert commands and all("--attempt 1 --attempts 3" in c for c in commands)

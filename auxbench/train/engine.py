@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from auxbench import data
 from auxbench.config import cell_hash
-from auxbench.errors import TrainingError
+from auxbench.errors import OutOfMemory, TrainingError
 from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
@@ -202,11 +202,14 @@ class TrainingRun:
         self.total_epochs = self.pretrain_epochs + t["epochs"]
         self.cell = cell_hash(cfg)
         self.code = command_version("train")  # the train rule's `code` param, too
+        self.doing = "setup"  # what an out-of-memory interrupted: training or evaluation
 
     def phase(self, epoch: int) -> str:
         return "pretrain" if epoch < self.pretrain_epochs else "train"
 
-    def execute(self, record_failure: bool = False) -> dict:
+    def execute(self, record_failure: bool = False, retry_oom: bool = False) -> dict:
+        """Train (or resume) to the end; `record_failure`: a run that cannot go on is recorded as
+        failed, except an out-of-memory when `retry_oom` (an attempt that is not the last)."""
         cfg = self.cfg
         started = time.time()
         self.device = resolve_device(cfg["runtime"]["device"])
@@ -232,11 +235,13 @@ class TrainingRun:
                 try:
                     self.loop(state, flag, started)
                 except (MemoryError, torch.OutOfMemoryError) as err:
-                    raise TrainingError(
-                        f"out of memory at epoch {state.epoch + 1} ({type(err).__name__}); lower "
-                        f"train.batch_size or use a machine with more memory") from None
+                    key = "eval_batch_size" if self.doing == "evaluation" else "batch_size"
+                    raise OutOfMemory(
+                        f"out of memory in {self.doing} at epoch {state.epoch + 1} "
+                        f"({type(err).__name__}); lower train.{key}, run fewer jobs per GPU or "
+                        f"use a machine with more memory") from None
         except TrainingError as err:
-            if not record_failure:
+            if not record_failure or (retry_oom and isinstance(err, OutOfMemory)):
                 raise
             error = str(err)
             self.log(f"[{self.label}] FAILED: {error}")
@@ -345,6 +350,7 @@ class TrainingRun:
             epoch, phase = state.epoch, self.phase(state.epoch)
             epoch_start = time.time()
             order = np.random.default_rng([cfg["run"]["seed"], epoch]).permutation(n_train)
+            self.doing = "training"
             tally = StepTally(self.device, state.sums)
             where = f"epoch {epoch + 1}, batch {{}}"
             bar = EpochProgress(cfg["runtime"]["progress"], batches, initial=state.step,
@@ -371,6 +377,7 @@ class TrainingRun:
             sums = tally.read(where, self.ckpt_path)
             state.aux_len_sum += sums["aux_len"]
             state.aux_rows += sums["aux_rows"]
+            self.doing = "evaluation"
             train_loss, train_acc = evaluate(self.model, self.train_subset, cfg, self.device)
             test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device)
             lr = self.optimizer.param_groups[0]["lr"]
@@ -396,5 +403,6 @@ class TrainingRun:
                    tally, batch, first)
 
 
-def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False) -> dict:
-    return TrainingRun(cfg, run_dir, checkpoint_dir).execute(record_failure=record_failure)
+def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False,
+              retry_oom: bool = False) -> dict:
+    return TrainingRun(cfg, run_dir, checkpoint_dir).execute(record_failure, retry_oom)

@@ -27,13 +27,18 @@ rule train:
         mem_mb=train_mem_mb,
         runtime=train_runtime,
         gpu=train_gpu,
+        # an out-of-memory before the last attempt exits 76 and Snakemake retries (--retries);
+        # resources, not params, so that changing --retries retrains nothing
+        attempt=lambda wildcards, attempt: attempt,
+        attempts=lambda wildcards: workflow.execution_settings.retries + 1,
     conda:
         CONDA_ENV
     shell:
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
         "auxbench train --config-json {params.cfg:q} {params.runtime} "
         "--run-dir {params.run_dir:q} --checkpoint-dir {params.ckpt:q} --threads {threads} "
-        "--record-failure > {log} 2>&1"
+        "--record-failure --attempt {resources.attempt} --attempts {resources.attempts} "
+        "> {log} 2>&1"
 
 
 rule resource_benchmark:
