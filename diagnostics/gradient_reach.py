@@ -31,9 +31,9 @@ def reach(length: int, aux_bptt: int, aux_len: int, option: str, examples: int):
     torch.manual_seed(0)
     model = build_model(cfg, 1, 256, 10, None).double()
     tokens = torch.randint(0, 256, (examples, length, 1))
-    window = plan_aux_window("predict", model, tokens, cfg["train"],
-                             torch.Generator().manual_seed(0))
-    (hq, cq), _ = scan_states(model, tokens, (window.start - 1).view(examples, 1), 512)
+    window = plan_aux_window("predict", model, torch.zeros(examples, dtype=torch.long), length,
+                             cfg["train"], torch.Generator().manual_seed(0), tokens.device)
+    (hq, cq), _ = scan_states(model, tokens, (window.host_start - 1).reshape(examples, 1), 512)
     with_grad = []
     embed = model.embedding.forward
 

@@ -89,7 +89,7 @@ def aux_window(model, kind, anchors, aux_len, back, through=False):
 
 
 def run_aux_loss(model, tokens, window, aux_len):
-    (hq, cq), _ = scan_states(model, tokens, (window.start - 1).view(BATCH, 1), chunk=7)
+    (hq, cq), _ = scan_states(model, tokens, (window.host_start - 1).reshape(BATCH, 1), chunk=7)
     total, count = aux_loss_parts(model, tokens, window, (hq[:, 0], cq[:, 0]), aux_len)
     return total / count
 
@@ -282,7 +282,7 @@ def test_padded_documents_count_only_real_targets(monkeypatch, method, kind, cou
         docs[row, T - n:, 0] = torch.arange(1, n + 1) + 50 * row
     window = objective.plan_aux_window(kind, model, first_real_step(docs, 0), T, cfg["train"],
                                        torch.Generator().manual_seed(1), docs.device)
-    (hq, cq), _ = scan_states(model, docs, (window.start - 1).view(4, 1), chunk=7)
+    (hq, cq), _ = scan_states(model, docs, (window.host_start - 1).reshape(4, 1), chunk=7)
     seen = capture_targets(monkeypatch)
     aux_loss_parts(model, docs, window, (hq[:, 0], cq[:, 0]), 20)
     real = seen["real"]

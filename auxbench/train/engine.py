@@ -361,7 +361,8 @@ class TrainingRun:
                 xh, yh = self.train_split.host_batch(rows)
                 x, y = to_device(xh, self.device), to_device(yh, self.device)
                 stepped = time.perf_counter()
-                self.step(x, y, phase, tally, b, first_real_step(xh, self.pad_token))
+                train_step(self.model, self.optimizer, x, y, t, phase, self.anchor_gen, tally, b,
+                           first_real_step(xh, self.pad_token))
                 state.load_time_s += stepped - loaded
                 state.step_time_s += time.perf_counter() - stepped
                 state.step = b + 1
@@ -397,10 +398,6 @@ class TrainingRun:
             self.log(f"[{self.label}] epoch {epoch + 1}/{self.total_epochs} ({phase}) " + " ".join(
                 f"{k}={v:.4g}" for k, v in row.items()
                 if isinstance(v, float) and k not in ("lr",)) + f" lr={lr:.3g}")
-
-    def step(self, x, y, phase: str, tally: StepTally, batch: int, first: torch.Tensor) -> None:
-        train_step(self.model, self.optimizer, x, y, self.cfg["train"], phase, self.anchor_gen,
-                   tally, batch, first)
 
 
 def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False,

@@ -110,9 +110,7 @@ def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow
     host_at = (window.host_anchors - window.host_start)[:, None]
     state0 = (start_states[0], start_states[1])
     collected = (x.new_zeros(len(rows), 1, model.lstm.hidden_size),) * 2
-    out, _, (ha, ca) = run_and_collect(model.lstm, x, state0,
-                                       to_device(torch.from_numpy(host_at), x.device), collected,
-                                       host_at)
+    out, _, (ha, ca) = run_and_collect(model.lstm, x, state0, host_at, collected)
     anchor_state = (ha[:, 0], ca[:, 0])
     if window.kind == "reconstruct":
         net, first = model.reconstructor, anchors - window.lengths
@@ -162,9 +160,7 @@ def recurrent_step(model: RecurrentClassifier, tokens: Tensor, labels: Tensor, t
     final = None
     if columns or (use_sup and k == 0):
         host = np.concatenate(columns, 1) if columns else np.zeros((batch, 0), dtype=np.int64)
-        (hq, cq), final = scan_states(model, tokens,
-                                      to_device(torch.from_numpy(host), tokens.device),
-                                      train["scan_chunk"], host)
+        (hq, cq), final = scan_states(model, tokens, host, train["scan_chunk"])
 
     result = StepResult(loss=tokens.new_zeros((), dtype=torch.float32))
     if windows:
@@ -204,7 +200,7 @@ def transformer_step(model, tokens: Tensor, labels: Tensor) -> StepResult:
 def predict_logits(model, tokens: Tensor, chunk: int) -> Tensor:
     """Class logits with no gradient; recurrent models scan in chunks (memory flat in T)."""
     if isinstance(model, RecurrentClassifier):
-        empty = tokens.new_zeros(tokens.shape[0], 0, dtype=torch.long)
+        empty = np.zeros((tokens.shape[0], 0), dtype=np.int64)
         _, (h_last, _) = scan_states(model, tokens, empty, chunk)
         return model.head(h_last)
     return model(tokens)

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from auxbench.models.lstm import LSTMLayer, State
+from auxbench.runtime import to_device
 
 Collected = tuple[Tensor, Tensor]
 
@@ -25,27 +26,27 @@ def empty_collection(n: int, q: int, hidden: int, like: Tensor) -> Collected:
     return z, z
 
 
-def run_and_collect(lstm: LSTMLayer, x: Tensor, state: State, positions: Tensor,
-                    collected: Collected, host_positions: np.ndarray | None = None
-                    ) -> tuple[Tensor, State, Collected]:
+def run_and_collect(lstm: LSTMLayer, x: Tensor, state: State, positions: np.ndarray,
+                    collected: Collected) -> tuple[Tensor, State, Collected]:
     """Run `lstm` over x [N, L, E] from `state`, collecting the state after each step listed in
-    positions [N, Q] (relative to x; entries outside [0, L-1] are left untouched).
+    positions [N, Q] (host NumPy, relative to x; entries outside [0, L-1] are left untouched).
 
     The sequence is cut at the requested steps so the states are exact for every backend
-    (cuDNN returns no per-step cell states); gradient flows through the cuts. Where to cut is
-    read from `host_positions` (the same as a NumPy array), so the scan never waits for the device.
+    (cuDNN returns no per-step cell states); gradient flows through the cuts. The cuts are
+    decided from the host positions, so the scan never waits for the device; they reach the
+    device once, for the masks.
     """
-    host = positions.cpu().numpy() if host_positions is None else host_positions
     length = x.shape[1]
-    inside = host[(host >= 0) & (host < length - 1)]
+    inside = positions[(positions >= 0) & (positions < length - 1)]
     cuts = set((np.unique(inside) + 1).tolist())
+    on_device = to_device(torch.from_numpy(positions), x.device)
     outputs, start = [], 0
     hq, cq = collected
     for end in sorted(cuts | {length}):
         out, state = lstm(x[:, start:end], state)
         outputs.append(out)
-        if bool((host == end - 1).any()):
-            mask = (positions == end - 1).unsqueeze(-1)
+        if bool((positions == end - 1).any()):
+            mask = (on_device == end - 1).unsqueeze(-1)
             hq = torch.where(mask, state[0].unsqueeze(1), hq)
             cq = torch.where(mask, state[1].unsqueeze(1), cq)
         start = end
@@ -53,23 +54,21 @@ def run_and_collect(lstm: LSTMLayer, x: Tensor, state: State, positions: Tensor,
 
 
 @torch.no_grad()
-def scan_states(model, tokens: Tensor, positions: Tensor, chunk: int,
-                host_positions: np.ndarray | None = None) -> tuple[Collected, State]:
-    """States after the given steps ([N, Q], in [-1, T-1]; `host_positions`: the same as a NumPy
-    array) and the final state, with no gradient.
+def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int
+                ) -> tuple[Collected, State]:
+    """States after the given steps ([N, Q] host NumPy, in [-1, T-1]) and the final state, with
+    no gradient.
 
     The embedding is computed chunk by chunk, so memory is O(N * chunk) whatever T is.
     """
     n, length = tokens.shape[:2]
     hidden = model.lstm.hidden_size
     device = model.embedding.table.weight.device
-    host = positions.cpu().numpy() if host_positions is None else host_positions
     state = model.lstm.zero_state(n, model.embedding.table.weight)
     collected = empty_collection(n, positions.shape[1], hidden, model.embedding.table.weight)
     for start in range(0, length, chunk):
         x = model.embedding(tokens[:, start:start + chunk].to(device, non_blocking=True))
-        _, state, collected = run_and_collect(model.lstm, x, state, positions - start, collected,
-                                              host - start)
+        _, state, collected = run_and_collect(model.lstm, x, state, positions - start, collected)
     return collected, state
 
 
