@@ -69,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
         "epochs": 10,
         "batch_size": 128,             # §8.12
         "eval_batch_size": 256,
+        "eval_tokens": 2**21,          # at most this many steps x examples held by one evaluation
+                                       # batch (the Transformer holds all T, a scan `scan_chunk`)
         "optimizer": "rmsprop",        # §8.12
         "lr": 1.0e-3,
         "lr_schedule": "constant",
@@ -212,7 +214,7 @@ def describe_schema_error(err: jsonschema.ValidationError) -> str:
 
 
 # Settings that change how a run computes, not what it computes.
-NOT_IN_CELL = {"train": ("scan_chunk", "eval_batch_size"), "model": ("lstm_backend",)}
+NOT_IN_CELL = {"train": ("scan_chunk", "eval_batch_size", "eval_tokens"), "model": ("lstm_backend",)}
 
 
 def cell_hash(cfg: dict[str, Any]) -> str:

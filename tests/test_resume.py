@@ -157,7 +157,7 @@ def test_out_of_memory_is_a_recorded_failure(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "evaluate", exhausted)
     metrics = engine.train_run(cfg, tmp_path / "run2", tmp_path / "ckpt2", record_failure=True)
     assert "out of memory in evaluation" in metrics["error"]
-    assert "train.eval_batch_size" in metrics["error"]
+    assert "train.eval_tokens" in metrics["error"]
 
 
 def test_out_of_memory_before_the_last_attempt_asks_for_another(tmp_path, monkeypatch, capsys):

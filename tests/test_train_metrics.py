@@ -121,3 +121,28 @@ def test_metrics_record_the_mean_effective_subsequence_length(tmp_path, method):
     assert 96 - 2 <= metrics["aux_len_mean"] < 150
     lstm = engine.train_run({**cfg, "method": "lstm"}, tmp_path / "lstm", tmp_path / "ck2")
     assert lstm["aux_len_mean"] is None
+
+
+def test_long_sequences_evaluate_in_smaller_batches_where_the_model_holds_every_step():
+    """The Transformer holds all T steps of a batch at once, a scan `scan_chunk` of them: at the
+    paper's 16,384 steps and 2**21 tokens the Transformer evaluates 128 examples at a time, the
+    LSTM the configured 512."""
+    train = {"eval_batch_size": 512, "eval_tokens": 2**21, "scan_chunk": 512}
+    assert engine.evaluation_batch(train, 16_384, recurrent=False) == 128
+    assert engine.evaluation_batch(train, 16_384, recurrent=True) == 512
+    assert engine.evaluation_batch(train, 784, recurrent=False) == 512
+    assert engine.evaluation_batch({**train, "eval_tokens": 1000}, 16_384, recurrent=False) == 1
+
+
+@pytest.mark.parametrize("method", ["lstm", "transformer"])
+def test_evaluation_is_the_same_in_any_batch_size(tmp_path, method):
+    cfg = tiny_config(tmp_path, method=method, epochs=1, pretrain_epochs=0, bptt="full")
+    ds = data.load_prepared(data.prepare(data.validate_spec(cfg["dataset"]),
+                                         cfg["runtime"]["data_root"]))
+    torch.manual_seed(0)
+    model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes, ds.pad_token)
+    split = engine.Split(ds.test_x, ds.test_y, np.arange(len(ds.test_y)))
+    whole = engine.evaluate(model, split, cfg, torch.device("cpu"))
+    one_by_one = {**cfg, "train": {**cfg["train"], "eval_tokens": 1}}
+    assert engine.evaluate(model, split, one_by_one, torch.device("cpu")) == \
+        pytest.approx(whole, rel=1e-5)

@@ -9,11 +9,14 @@ float32 tolerance in outputs and gradients. `auto` resolves per call with `auto_
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence
 
 from auxbench.errors import ConfigError
 from auxbench.models.fused_lstm import fused_lstm
+from auxbench.runtime import to_device
 
 BACKENDS = ("auto", "torch", "fused")
 
@@ -92,3 +95,18 @@ class LSTMLayer(StackedLSTM):
         """
         out, (final,) = self.run(x, [state])
         return out, final
+
+    def states_after(self, x: Tensor, lengths: np.ndarray, state: State) -> State:
+        """The state after the first lengths[i] steps of row i of x [N, T, I] (lengths: host
+        NumPy, each in [1, T]) from `state`, in one call whatever the lengths: a packed sequence,
+        which the backend stops row by row (a plain call where every row runs all T steps).
+        Packed input always runs as nn.LSTM."""
+        if (lengths == x.shape[1]).all():
+            return self(x, state)[1]
+        order = np.argsort(-lengths, kind="stable")  # packing wants the longest first
+        index = to_device(torch.from_numpy(np.stack([order, np.argsort(order)])), x.device)
+        sort, unsort = index
+        packed = pack_padded_sequence(x[sort], torch.from_numpy(lengths[order]), batch_first=True)
+        hx = (state[0][sort][None], state[1][sort][None])
+        _, (hn, cn) = nn.LSTM.forward(self, packed, hx)
+        return hn[0][unsort], cn[0][unsort]

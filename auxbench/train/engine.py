@@ -150,6 +150,14 @@ def stop_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
+def evaluation_batch(train: dict, length: int, recurrent: bool) -> int:
+    """Examples per evaluation batch: eval_batch_size, fewer where a batch would hold more than
+    eval_tokens examples x steps at once (the Transformer holds all T steps; a recurrent scan
+    holds `scan_chunk`), so that long sequences evaluate within the card's memory."""
+    held = min(length, train["scan_chunk"]) if recurrent else length
+    return max(1, min(train["eval_batch_size"], train["eval_tokens"] // held))
+
+
 def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[float, float]:
     """Loss and accuracy in eval mode (no dropout) over every example of the split (none
     dropped)."""
@@ -157,8 +165,9 @@ def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[floa
     totals = torch.zeros(2, dtype=torch.float64, device=device)  # loss sum, correct; read once
     n = len(split.index)
     order = np.arange(n)
-    for start in range(0, n, cfg["train"]["eval_batch_size"]):
-        x, y = split.batch(order[start:start + cfg["train"]["eval_batch_size"]], device)
+    size = evaluation_batch(cfg["train"], split.x.shape[1], isinstance(model, RecurrentClassifier))
+    for start in range(0, n, size):
+        x, y = split.batch(order[start:start + size], device)
         with autocast(cfg["train"], device):
             logits = predict_logits(model, x, cfg["train"]["scan_chunk"]).float()
         totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
@@ -235,7 +244,8 @@ class TrainingRun:
                 try:
                     self.loop(state, flag, started)
                 except (MemoryError, torch.OutOfMemoryError) as err:
-                    key = "eval_batch_size" if self.doing == "evaluation" else "batch_size"
+                    key = ("eval_tokens (or eval_batch_size)" if self.doing == "evaluation"
+                           else "batch_size")
                     raise OutOfMemory(
                         f"out of memory in {self.doing} at epoch {state.epoch + 1} "
                         f"({type(err).__name__}); lower train.{key}, run fewer jobs per GPU or "

@@ -23,7 +23,7 @@ from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.runtime import to_device
 from auxbench.train.anchors import first_real_step, sample_anchors
 from auxbench.train.losses import mean_token_loss, token_loss_sum
-from auxbench.train.windows import gather_steps, run_and_collect, scan_states, window_bounds
+from auxbench.train.windows import gather_steps, scan_states, window_bounds
 
 
 @dataclass
@@ -107,22 +107,21 @@ def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow
     tokens are real, so targets past them are not counted."""
     rows, anchors = window.rows, window.anchors
     x = model.embedding(gather_steps(tokens, rows, window.start, window.width))
-    host_at = (window.host_anchors - window.host_start)[:, None]
     state0 = (start_states[0], start_states[1])
-    collected = (x.new_zeros(len(rows), 1, model.lstm.hidden_size),) * 2
-    out, _, (ha, ca) = run_and_collect(model.lstm, x, state0, host_at, collected)
-    anchor_state = (ha[:, 0], ca[:, 0])
+    # the anchor state: each row run from its window's start to its anchor, in one call
+    anchor_state = model.lstm.states_after(x, window.host_anchors - window.host_start + 1, state0)
     if window.kind == "reconstruct":
         net, first = model.reconstructor, anchors - window.lengths
         inputs, targets = decoder_inputs_targets(model, tokens, rows, first, aux_len)
     elif model.plstm_wiring == "stacked":
         net, first = model.predictor, anchors + 1
         if window.through_window:
+            out = model.lstm(x, state0)[0]
             inputs = gather_steps(out, torch.arange(len(rows), device=out.device),
                                   anchors - window.start, aux_len)
         else:
             after = main_outputs_after_anchor(model, tokens, window, anchor_state, aux_len - 1)
-            inputs = torch.cat([ha, after], dim=1)
+            inputs = torch.cat([anchor_state[0].unsqueeze(1), after], dim=1)
         targets = gather_steps(tokens, rows, first, aux_len)
     else:  # a decoder like r-LSTM's, over the l tokens after the anchor
         net, first = model.predictor, anchors + 1

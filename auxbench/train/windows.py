@@ -11,6 +11,8 @@ the device's data, and reading one back would make the host wait for the device.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -19,57 +21,104 @@ from auxbench.models.lstm import LSTMLayer, State
 from auxbench.runtime import to_device
 
 Collected = tuple[Tensor, Tensor]
+Inputs = Callable[[int, int], Tensor]           # (first step, end step) -> [N, end - first, E]
+LaneInputs = Callable[[Tensor, Tensor, int], Tensor]  # (rows, first steps, count) -> [K, count, E]
+
+SCAN_SEGMENTS = 4
+"""The no-gradient scan, which must stop at steps the anchors choose, runs in this many equal
+segments; the state after each requested step then comes from one packed call that restarts
+each row at its segment's start. So a step makes a bounded number of LSTM calls whatever the
+anchors (on a GPU each call is a launch sequence; cuDNN returns no per-step cell state), at the
+price of re-running on average half a segment per anchor (docs/benchmarks.md)."""
 
 
-def empty_collection(n: int, q: int, hidden: int, like: Tensor) -> Collected:
-    z = like.new_zeros(n, q, hidden)
-    return z, z
+def scan_segment(length: int, chunk: int) -> int:
+    """Steps per segment: 1/SCAN_SEGMENTS of the sequence, at most `chunk` (bounds memory)."""
+    return max(1, min(chunk, -(-length // SCAN_SEGMENTS)))
 
 
-def run_and_collect(lstm: LSTMLayer, x: Tensor, state: State, positions: np.ndarray,
-                    collected: Collected) -> tuple[Tensor, State, Collected]:
-    """Run `lstm` over x [N, L, E] from `state`, collecting the state after each step listed in
-    positions [N, Q] (host NumPy, relative to x; entries outside [0, L-1] are left untouched).
+def segment_ends(positions: np.ndarray, length: int, segment: int) -> np.ndarray:
+    """Where a scan of `length` steps ends its calls, given the steps [N, Q] whose states it
+    collects: after each step every row asks for (the supervised window's start), and, only if
+    some rows ask for other steps, every `segment` steps (those states come from packed lanes)."""
+    inside = (positions >= 0) & (positions < length)
+    shared = inside.all(0) & (positions == positions[:1]).all(0)
+    ends = set((positions[0][shared] + 1).tolist()) | {length}
+    if not np.isin(positions[inside] + 1, list(ends)).all():
+        ends |= set(range(segment, length, segment))
+    return np.array(sorted(ends))
 
-    The sequence is cut at the requested steps so the states are exact for every backend
-    (cuDNN returns no per-step cell states); gradient flows through the cuts. The cuts are
-    decided from the host positions, so the scan never waits for the device; they reach the
-    device once, for the masks.
-    """
-    length = x.shape[1]
-    inside = positions[(positions >= 0) & (positions < length - 1)]
-    cuts = set((np.unique(inside) + 1).tolist())
-    on_device = to_device(torch.from_numpy(positions), x.device)
-    outputs, start = [], 0
-    hq, cq = collected
-    for end in sorted(cuts | {length}):
-        out, state = lstm(x[:, start:end], state)
-        outputs.append(out)
-        if bool((positions == end - 1).any()):
-            mask = (on_device == end - 1).unsqueeze(-1)
-            hq = torch.where(mask, state[0].unsqueeze(1), hq)
-            cq = torch.where(mask, state[1].unsqueeze(1), cq)
+
+def run_segments(lstm: LSTMLayer, inputs: Inputs, ends: np.ndarray, state: State
+                 ) -> list[State]:
+    """Run `lstm` from `state` over each segment [previous end, end), one call each, and return
+    the state after each (outputs are dropped: they would hold memory O(T))."""
+    finals, start = [], 0
+    for end in ends.tolist():
+        state = lstm(inputs(start, end), state)[1]
+        finals.append(state)
         start = end
-    return torch.cat(outputs, dim=1), state, (hq, cq)
+    return finals
+
+
+def pick_states(lstm: LSTMLayer, ends: np.ndarray, initial: State, finals: list[State],
+                lanes: LaneInputs, positions: np.ndarray, collected: Collected) -> Collected:
+    """Write the state after step positions[n, q] into collected[n, q] for each position inside
+    the scan (others are left untouched): a segment's final state where the step ends one, else
+    from one packed call (`lstm.states_after`) that re-runs each such row from its segment's
+    start. Index bookkeeping is host NumPy; it reaches the device once."""
+    rows, cols = np.nonzero((positions >= 0) & (positions < ends[-1]))
+    if rows.size == 0:
+        return collected
+    step = positions[rows, cols]
+    seg = np.searchsorted(ends, step, side="right")
+    first = np.concatenate([[0], ends[:-1]])[seg]
+    count = step - first + 1
+    on_end = step == ends[seg] - 1
+    order = np.argsort(on_end, kind="stable")  # the rows that need a lane first
+    lane = int((~on_end).sum())
+    index = to_device(torch.from_numpy(np.stack([rows, cols, seg, first])[:, order]),
+                      initial[0].device)
+    r, c, s, f = index
+    end_h = torch.stack([h for h, _ in finals])
+    end_c = torch.stack([c_ for _, c_ in finals])
+    values_h, values_c = [end_h[s[lane:], r[lane:]]], [end_c[s[lane:], r[lane:]]]
+    if lane:
+        start_h = torch.cat([initial[0][None], end_h[:-1]])
+        start_c = torch.cat([initial[1][None], end_c[:-1]])
+        counts = count[order[:lane]]
+        h, c_ = lstm.states_after(lanes(r[:lane], f[:lane], int(counts.max())), counts,
+                                  (start_h[s[:lane], r[:lane]], start_c[s[:lane], r[:lane]]))
+        values_h.insert(0, h)
+        values_c.insert(0, c_)
+    hq, cq = collected  # (under autocast the LSTM's states may be narrower than these)
+    return (hq.index_put((r, c), torch.cat(values_h).to(hq.dtype)),
+            cq.index_put((r, c), torch.cat(values_c).to(cq.dtype)))
 
 
 @torch.no_grad()
 def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int
                 ) -> tuple[Collected, State]:
-    """States after the given steps ([N, Q] host NumPy, in [-1, T-1]) and the final state, with
-    no gradient.
+    """States after the given steps ([N, Q] host NumPy, in [-1, T-1]; -1 is the zero initial
+    state) and the final state, with no gradient, from a bounded number of LSTM calls.
 
-    The embedding is computed chunk by chunk, so memory is O(N * chunk) whatever T is.
-    """
+    The embedding is computed segment by segment (at most `chunk` steps), so memory is
+    O(N * chunk) whatever T is. Tokens on the host are moved a segment at a time; tokens for
+    which states are collected must be on the model's device (training batches are)."""
     n, length = tokens.shape[:2]
-    hidden = model.lstm.hidden_size
-    device = model.embedding.table.weight.device
-    state = model.lstm.zero_state(n, model.embedding.table.weight)
-    collected = empty_collection(n, positions.shape[1], hidden, model.embedding.table.weight)
-    for start in range(0, length, chunk):
-        x = model.embedding(tokens[:, start:start + chunk].to(device, non_blocking=True))
-        _, state, collected = run_and_collect(model.lstm, x, state, positions - start, collected)
-    return collected, state
+    table = model.embedding.table.weight
+    ends = np.union1d(segment_ends(positions, length, scan_segment(length, chunk)),
+                      np.arange(chunk, length, chunk))
+    state = model.lstm.zero_state(n, table)
+    finals = run_segments(
+        model.lstm,
+        lambda a, b: model.embedding(tokens[:, a:b].to(table.device, non_blocking=True)),
+        ends, state)
+    z = table.new_zeros(n, positions.shape[1], model.lstm.hidden_size)
+    collected = pick_states(
+        model.lstm, ends, state, finals,
+        lambda r, f, count: model.embedding(gather_steps(tokens, r, f, count)), positions, (z, z))
+    return collected, finals[-1]
 
 
 def window_bounds(anchors: Tensor, back: int, forward: int, length: int) -> tuple[Tensor, int]:
