@@ -281,8 +281,8 @@ def add_workflow_commands(sub) -> None:
     p.add_argument("--estimate", action="store_true",
                    help="steps and device-hours per experiment and in total")
     p.add_argument("--rates", default=None, metavar="FILE",
-                   help="rate table of your device (auxbench counts --out FILE); default: the "
-                        "shipped 2-core CPU table")
+                   help="rate table of your device (auxbench counts --out FILE), or a shipped "
+                        "one: cpu (2-core CPU, the default) or h200 (one NVIDIA H200)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("aggregate", help="the planned runs -> cells, tests, verdicts, claims, "

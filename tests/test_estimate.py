@@ -61,12 +61,21 @@ def test_the_estimate_counts_each_trained_run_once():
     assert set(df["experiment"]) == {r.experiment for r in plan.trained_runs}
 
 
-def test_the_shipped_rate_table_covers_every_method_and_the_paper_config_has_a_total():
-    records = est.shipped_rates()
+@pytest.mark.parametrize("name", list(est.SHIPPED_RATES))
+def test_each_shipped_rate_table_covers_every_method_and_the_paper_config_has_a_total(name):
+    records, source = est.load_rates(name)
     assert {r["method"] for r in records} == set(METHODS)
+    assert est.SHIPPED_RATES[name][0] in source
     plan = planmod.Plan(yaml.safe_load((REPO / "config" / "paper.yaml").read_text()))
     df = est.estimate(plan, records)
     assert math.isfinite(df["seconds"].sum()) and df["seconds"].sum() > 0
+
+
+def test_the_h200_table_was_measured_on_cuda_with_no_host_sync():
+    """diagnostics/gpu_check.py's rate table, IEEE fp32."""
+    records = est.shipped_rates("h200")
+    assert {r["device"] for r in records} == {"cuda"}
+    assert all(r["host_syncs"] == 0 and r["precision"] == "ieee" for r in records)
 
 
 def test_a_missing_rate_table_says_how_to_make_one(tmp_path):

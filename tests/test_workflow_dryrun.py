@@ -119,7 +119,7 @@ def test_the_gpu_box_profile_plans_the_paper_scale(tmp_path):
     """workflow/profiles/gpu: every training job still asks for one GPU; the profile's limit
     runs several at once (they spread themselves over the GPUs, tests/test_gpu_slots.py)."""
     profile = yaml.safe_load((REPO / "workflow/profiles/gpu/config.yaml").read_text())
-    assert profile["resources"] == ["gpu=2"] and profile["retries"] >= 1
+    assert profile["resources"] == ["gpu=4"] and profile["retries"] >= 1
     config = REPO / "config" / "paper.yaml"
     res = snakemake("-n", "--quiet", "rules", "--workflow-profile",
                     str(REPO / "workflow/profiles/gpu"), "--configfile", str(config), cwd=tmp_path)

@@ -23,24 +23,31 @@ from auxbench.errors import ConfigError
 from auxbench.methods import METHODS
 from auxbench.resource_benchmark.flops import step_flops
 
-SHIPPED_RATES = "cpu_rates.json"  # measured on this project's 2-core CPU (docs/benchmarks.md)
+SHIPPED_RATES = {  # measured by this project (docs/benchmarks.md); --rates NAME picks one
+    "cpu": ("cpu_rates.json", "2-core CPU, one thread per job"),
+    "h200": ("h200_rates.json", "one NVIDIA H200, IEEE fp32, one job per GPU"),
+}
 EVAL_SHARE = 1.0 / 3.0  # a forward pass is about a third of forward + backward
 
 
-def shipped_rates() -> list[dict]:
+def shipped_rates(name: str = "cpu") -> list[dict]:
     return json.loads(resources.files("auxbench.resource_benchmark")
-                      .joinpath(SHIPPED_RATES).read_text())
+                      .joinpath(SHIPPED_RATES[name][0]).read_text())
 
 
 def load_rates(path: str | Path | None) -> tuple[list[dict], str]:
-    """Rate records (auxbench counts --out) and where they came from."""
-    if path is None:
-        return shipped_rates(), f"shipped table ({SHIPPED_RATES}, 2-core CPU)"
+    """Rate records (auxbench counts --out, or a shipped table's name) and where they came
+    from."""
+    name = "cpu" if path is None else str(path)
+    if name in SHIPPED_RATES:
+        file, device = SHIPPED_RATES[name]
+        return shipped_rates(name), f"shipped table ({file}, {device})"
     try:
         records = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise ConfigError(f"--rates {path}: cannot read a rate table ({err}); write one with "
-                          f"auxbench counts --out {path}") from None
+                          f"auxbench counts --out {path}, or name a shipped one: "
+                          f"{', '.join(SHIPPED_RATES)}") from None
     return records, str(path)
 
 
