@@ -56,6 +56,18 @@ localrules:
     report,
 
 
+# Submitting to SLURM: the cluster, the jobs' accounts and partitions are checked once, before
+# any job is queued (auxbench/cluster.py), so a wrong setting is one message, not one per job.
+onstart:
+    if workflow.executor_plugin is not None and workflow.executor_plugin.name == "slurm":
+        slurm_jobs = [job for job in workflow.dag.needrun_jobs() if not job.is_local]
+        try:
+            check_slurm({job.resources.get("slurm_account") for job in slurm_jobs},
+                        {job.resources.get("slurm_partition") for job in slurm_jobs})
+        except ConfigError as err:
+            raise WorkflowError(str(err)) from None
+
+
 rule all:
     """The report and everything it needs (default target)."""
     default_target: True

@@ -68,20 +68,34 @@ def test_resume_after_an_epoch_equals_uninterrupted(tmp_path, monkeypatch):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def sigterm_after_batches(monkeypatch, batches: int) -> None:
-    """Make the run see SIGTERM once it has trained `batches` batches (counted over epochs)."""
-    reads = {"n": 0}
+def sigterm_when(monkeypatch, due) -> None:
+    """Make the run see SIGTERM, like stop_on_sigterm's flag, from the moment `due()` is true
+    (once raised, the flag stays raised)."""
+    raised = {"stop": False}
 
     class Flag(dict):
         def __getitem__(self, key):
-            reads["n"] += 1
-            return reads["n"] == batches
+            raised["stop"] = raised["stop"] or due()
+            return raised["stop"]
 
     @contextmanager
     def fake_sigterm():
         yield Flag()
 
     monkeypatch.setattr(engine, "stop_on_sigterm", fake_sigterm)
+
+
+def sigterm_after_batches(monkeypatch, batches: int) -> None:
+    """SIGTERM once the run has trained `batches` batches (counted over epochs)."""
+    trained = {"n": 0}
+    real = engine.train_step
+
+    def counting(*args, **kwargs):
+        trained["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "train_step", counting)
+    sigterm_when(monkeypatch, lambda: trained["n"] >= batches)
 
 
 def test_sigterm_mid_epoch_checkpoints_and_resume_equals_uninterrupted(tmp_path, monkeypatch):
@@ -93,6 +107,39 @@ def test_sigterm_mid_epoch_checkpoints_and_resume_equals_uninterrupted(tmp_path,
         engine.train_run(cfg, tmp_path / "resumed", tmp_path / "ckpt")
     payload = load_checkpoint(tmp_path / "ckpt" / "last.pt")
     assert (payload["epoch"], payload["step"]) == (1, 2)
+    monkeypatch.undo()
+    engine.train_run(cfg, tmp_path / "resumed", tmp_path / "ckpt")
+    assert outputs(tmp_path / "resumed") == outputs(tmp_path / "straight")
+
+
+def test_sigterm_during_an_evaluation_stops_it_and_resume_equals_uninterrupted(tmp_path,
+                                                                               monkeypatch):
+    """The signal arrives during the first evaluation batch after epoch 2's training: the
+    evaluation stops before its next batch, the epoch's training is kept (epoch 1 done, all 3
+    batches of epoch 2), and the resumed run evaluates epoch 2 again, ending where the
+    uninterrupted run ends."""
+    cfg = tiny_config(tmp_path, method="rlstm")
+    engine.train_run(cfg, tmp_path / "straight", tmp_path / "ckpt_straight")
+
+    calls = {"train": 0, "eval": 0}
+    real_step, real_predict = engine.train_step, engine.predict_logits
+
+    def step(*args, **kwargs):
+        calls["train"] += 1
+        return real_step(*args, **kwargs)
+
+    def predict(*args, **kwargs):
+        calls["eval"] += calls["train"] == 6  # evaluation batches after epoch 2's training
+        return real_predict(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "train_step", step)
+    monkeypatch.setattr(engine, "predict_logits", predict)
+    sigterm_when(monkeypatch, lambda: calls["eval"] >= 1)
+    with pytest.raises(engine.Preempted, match="evaluation after epoch 2"):
+        engine.train_run(cfg, tmp_path / "resumed", tmp_path / "ckpt")
+    assert calls["eval"] == 1
+    payload = load_checkpoint(tmp_path / "ckpt" / "last.pt")
+    assert (payload["epoch"], payload["step"]) == (1, 3)
     monkeypatch.undo()
     engine.train_run(cfg, tmp_path / "resumed", tmp_path / "ckpt")
     assert outputs(tmp_path / "resumed") == outputs(tmp_path / "straight")

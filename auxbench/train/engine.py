@@ -49,6 +49,10 @@ class Preempted(Exception):
     """SIGTERM arrived; a checkpoint was written and the run can be resumed."""
 
 
+class EvaluationStopped(Exception):
+    """SIGTERM arrived during an evaluation, which is dropped and runs again on resume."""
+
+
 @dataclass
 class RunState:
     epoch: int = 0                 # epochs completed
@@ -158,15 +162,20 @@ def evaluation_batch(train: dict, length: int, recurrent: bool) -> int:
     return max(1, min(train["eval_batch_size"], train["eval_tokens"] // held))
 
 
-def evaluate(model, split: Split, cfg: dict, device: torch.device) -> tuple[float, float]:
+def evaluate(model, split: Split, cfg: dict, device: torch.device, stop: dict | None = None
+             ) -> tuple[float, float]:
     """Loss and accuracy in eval mode (no dropout) over every example of the split (none
-    dropped)."""
+    dropped). `stop`: the SIGTERM flag, checked between batches (EvaluationStopped), so that a
+    long evaluation does not outlast a scheduler's grace time."""
     model.eval()
     totals = torch.zeros(2, dtype=torch.float64, device=device)  # loss sum, correct; read once
     n = len(split.index)
     order = np.arange(n)
     size = evaluation_batch(cfg["train"], split.x.shape[1], isinstance(model, RecurrentClassifier))
     for start in range(0, n, size):
+        if stop is not None and stop["stop"]:
+            model.train()
+            raise EvaluationStopped
         x, y = split.batch(order[start:start + size], device)
         with autocast(cfg["train"], device):
             logits = predict_logits(model, x, cfg["train"]["scan_chunk"]).float()
@@ -386,11 +395,19 @@ class TrainingRun:
                                     f"checkpoint {self.ckpt_path}; rerun to resume")
             bar.close()
             sums = tally.read(where, self.ckpt_path)
+            self.doing = "evaluation"
+            try:
+                train_loss, train_acc = evaluate(self.model, self.train_subset, cfg,
+                                                 self.device, flag)
+                test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device,
+                                               flag)
+            except EvaluationStopped:  # the epoch's training is kept; its evaluation reruns
+                state.sums = {**sums, "time": sums["time"] + time.time() - epoch_start}
+                self.checkpoint(state, started)
+                raise Preempted(f"stopped by SIGTERM in the evaluation after epoch {epoch + 1}; "
+                                f"checkpoint {self.ckpt_path}; rerun to resume") from None
             state.aux_len_sum += sums["aux_len"]
             state.aux_rows += sums["aux_rows"]
-            self.doing = "evaluation"
-            train_loss, train_acc = evaluate(self.model, self.train_subset, cfg, self.device)
-            test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device)
             lr = self.optimizer.param_groups[0]["lr"]
             self.scheduler.step()
             n = max(sums["n"], 1)

@@ -12,6 +12,7 @@ from snakemake.utils import validate
 
 from auxbench import experiments, paths, workflow_config
 from auxbench import plan as planmod
+from auxbench.cluster import check_slurm, job_attempts
 from auxbench.errors import ConfigError
 from auxbench.versioning import command_version
 
@@ -118,6 +119,10 @@ def train_checkpoint_dir(wildcards):
 
 def train_threads(wildcards):
     return PLAN.compute("train", run_of(wildcards))["threads"]
+
+
+def train_attempts(wildcards) -> int:
+    return job_attempts(workflow.is_main_process, workflow.execution_settings.retries)
 
 
 def train_mem_mb(wildcards):

@@ -30,7 +30,7 @@ rule train:
         # an out-of-memory before the last attempt exits 76 and Snakemake retries (--retries);
         # resources, not params, so that changing --retries retrains nothing
         attempt=lambda wildcards, attempt: attempt,
-        attempts=lambda wildcards: workflow.execution_settings.retries + 1,
+        attempts=train_attempts,
     conda:
         CONDA_ENV
     shell:
