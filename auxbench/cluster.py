@@ -35,9 +35,10 @@ def _listed(run: Runner, cmd: list[str]) -> tuple[set[str] | None, str]:
 
 
 def slurm_problems(accounts: Iterable[str | None], partitions: Iterable[str | None],
-                   run: Runner = run_command) -> list[str]:
+                   run: Runner | None = None) -> list[str]:
     """What stops the jobs with these accounts and partitions (None: not given) from being
-    submitted; empty when nothing does."""
+    submitted; empty when nothing does. `run` runs a SLURM command (default: run_command)."""
+    run = run or run_command
     ping, why = _listed(run, ["scontrol", "ping"])
     if ping is None or not any("UP" in line for line in ping):
         return [(f"SLURM is not reachable: {why or ' '.join(sorted(ping))}. Run on a machine "
