@@ -129,15 +129,15 @@ def test_the_smoke_dag_runs_as_slurm_jobs(slurm_env, tmp_path):
 
 
 def preempt_config(tmp: Path) -> tuple[list[str], str]:
-    """One r-LSTM run of the smoke scale, long enough (12 epochs of 2,048 examples) to be
-    signalled mid-run; returns the config and its metrics.json."""
+    """One r-LSTM run of the smoke scale, long enough (1 + 8 epochs of 1,024 examples) to be
+    signalled mid-run; returns the config and the run."""
     cfg = yaml.safe_load(SMOKE.read_text())
     for name, experiment in cfg["experiments"].items():
         experiment["enabled"] = name == "table2"
     cfg["experiments"]["table2"].update(methods=["rlstm"], settings=["t32"])
     cfg["seeds"] = [0]
-    cfg["base"]["train"]["epochs"] = 12
-    cfg["datasets"]["emb_mnist"]["spec"]["n_train"] = 2048
+    cfg["base"]["train"]["epochs"] = 8
+    cfg["datasets"]["emb_mnist"]["spec"]["n_train"] = 1024
     path = tmp / "preempt.yaml"
     path.write_text(yaml.safe_dump(cfg))
     run = planmod.plan_from_files([str(path)]).find_run("table2", "emb_mnist", "rlstm", "t32", 0)
@@ -188,7 +188,7 @@ def test_a_signalled_job_resumes_and_ends_equal_to_an_uninterrupted_run(slurm_en
     metrics = json.loads((wd / run.run_dir / "metrics.json").read_text())
     assert metrics["status"] == "completed" and metrics["resumed"] == 1
     resume = json.loads((wd / run.run_dir / "asrun.json").read_text())["resumes"][0]
-    assert 1 <= resume["epoch"] < 12
+    assert 1 <= resume["epoch"] < 9
     assert {k: v for k, v in metrics.items() if k not in VOLATILE} == \
         {k: v for k, v in uninterrupted.items() if k not in VOLATILE}
     states = [state for comment, state in sacct(slurm_env, wd, "Comment", "State")
@@ -199,11 +199,12 @@ def test_a_signalled_job_resumes_and_ends_equal_to_an_uninterrupted_run(slurm_en
 
 
 def slurm_conf_with_dead_controller(env: dict, tmp: Path) -> dict:
-    """SLURM_CONF of a copy whose controller port nothing listens on."""
+    """SLURM_CONF of a copy whose controller port nothing listens on (and that gives up
+    sooner than the default 10 s per try)."""
     text = Path(env["SLURM_CONF"]).read_text()
     port = next(line for line in text.splitlines() if line.startswith("SlurmctldPort="))
     dead = tmp / "slurm.conf"
-    dead.write_text(text.replace(port, "SlurmctldPort=9"))
+    dead.write_text(text.replace(port, "SlurmctldPort=9") + "MessageTimeout=2\n")
     return {**env, "SLURM_CONF": str(dead)}
 
 

@@ -55,10 +55,10 @@ def test_train_subset_is_fixed_across_epochs_and_seeds_and_stratified(tmp_path, 
     measured = []  # (run seed, indices) of every evaluation on training examples
     real_evaluate = engine.evaluate
 
-    def recording(model, split, cfg, device):
+    def recording(model, split, cfg, device, stop=None):
         if len(split.x) == cfg["dataset"]["n_train"]:
             measured.append((cfg["run"]["seed"], split.index.copy()))
-        return real_evaluate(model, split, cfg, device)
+        return real_evaluate(model, split, cfg, device, stop)
 
     monkeypatch.setattr(engine, "evaluate", recording)
     for seed in (0, 1):
