@@ -62,14 +62,15 @@ def run_segments(lstm: LSTMLayer, inputs: Inputs, ends: np.ndarray, state: State
 
 
 def pick_states(lstm: LSTMLayer, ends: np.ndarray, initial: State, finals: list[State],
-                lanes: LaneInputs, positions: np.ndarray, collected: Collected) -> Collected:
-    """Write the state after step positions[n, q] into collected[n, q] for each position inside
-    the scan (others are left untouched): a segment's final state where the step ends one, else
-    from one packed call (`lstm.states_after`) that re-runs each such row from its segment's
-    start. Index bookkeeping is host NumPy; it reaches the device once."""
+                lanes: LaneInputs, positions: np.ndarray) -> Collected:
+    """The state after step positions[n, q] at [n, q] for each position inside the scan (zeros
+    elsewhere): a segment's final state where the step ends one, else from one packed call
+    (`lstm.states_after`) that re-runs each such row from its segment's start. Index
+    bookkeeping is host NumPy; it reaches the device once."""
+    zeros = initial[0].new_zeros(*positions.shape, lstm.hidden_size)
     rows, cols = np.nonzero((positions >= 0) & (positions < ends[-1]))
     if rows.size == 0:
-        return collected
+        return zeros, zeros
     step = positions[rows, cols]
     seg = np.searchsorted(ends, step, side="right")
     first = np.concatenate([[0], ends[:-1]])[seg]
@@ -91,9 +92,9 @@ def pick_states(lstm: LSTMLayer, ends: np.ndarray, initial: State, finals: list[
                                   (start_h[s[:lane], r[:lane]], start_c[s[:lane], r[:lane]]))
         values_h.insert(0, h)
         values_c.insert(0, c_)
-    hq, cq = collected  # (under autocast the LSTM's states may be narrower than these)
-    return (hq.index_put((r, c), torch.cat(values_h).to(hq.dtype)),
-            cq.index_put((r, c), torch.cat(values_c).to(cq.dtype)))
+    # (under autocast the LSTM's states may be narrower than the zeros)
+    return (zeros.index_put((r, c), torch.cat(values_h).to(zeros.dtype)),
+            zeros.index_put((r, c), torch.cat(values_c).to(zeros.dtype)))
 
 
 @torch.no_grad()
@@ -114,10 +115,9 @@ def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int
         model.lstm,
         lambda a, b: model.embedding(tokens[:, a:b].to(table.device, non_blocking=True)),
         ends, state)
-    z = table.new_zeros(n, positions.shape[1], model.lstm.hidden_size)
     collected = pick_states(
         model.lstm, ends, state, finals,
-        lambda r, f, count: model.embedding(gather_steps(tokens, r, f, count)), positions, (z, z))
+        lambda r, f, count: model.embedding(gather_steps(tokens, r, f, count)), positions)
     return collected, finals[-1]
 
 
