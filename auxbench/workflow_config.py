@@ -99,6 +99,14 @@ def load_schema(path: str | Path | None = None) -> dict:
     return _SCHEMA_CACHE[key]
 
 
+def configs_that_run(scale: str, experiment: str) -> tuple[str, ...]:
+    """The larger scales' configs (repository paths) in which ``experiment`` is enabled."""
+    repo = DEFAULT_SCHEMA.parents[2]
+    return tuple(c for c in LARGER_CONFIGS.get(scale, ())
+                 if yaml.safe_load((repo / c).read_text())["experiments"][experiment]
+                 .get("enabled", True))
+
+
 def left_out(cfg: Mapping[str, Any]) -> dict[str, str | None]:
     """Each disabled experiment and why the config leaves it out (its `left_out`, or None)."""
     return {name: exp.get("left_out") for name, exp in cfg["experiments"].items()

@@ -50,7 +50,8 @@ def test_validate_fills_defaults():
 @pytest.mark.parametrize("spec,match", [
     ({"name": "mnits"}, r"dataset.name = 'mnits': allowed values are mnist, pmnist"),
     ({}, "dataset.name = None"),
-    ({"name": "mnist", "side": 3}, r"dataset.side is not an option of mnist; its options are: none"),
+    ({"name": "mnist", "sid": 14}, r"dataset.sid is not an option of mnist; its options are: side\."),
+    ({"name": "cifar10", "side": 33}, r"dataset.side = 33 for cifar10: expected an integer in 4..32"),
     ({"name": "stanford_dogs", "sid": 3}, r"dataset.sid .*options are: side\."),
     ({"name": "stanford_dogs", "side": "64"}, r"dataset.side = '64'.*an integer in 4..512"),
     ({"name": "stanford_dogs", "side": True}, r"dataset.side = True"),

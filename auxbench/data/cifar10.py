@@ -9,7 +9,8 @@ arbitrary code).
 Record format: 10,000 records of 3073 bytes: ``<1 label byte><1024 R><1024 G><1024 B>``, each
 colour plane 32x32 row-major. Prepared: ``x[n, t, c] = plane_c[t]`` with ``t = 32 * row + col``,
 i.e. uint8 ``[N, 1024, 3]`` (RGB, *not* the 3072-step channel-major sequence), labels 0..9.
-Train = data_batch_1..5 in order (50,000), test = test_batch (10,000).
+Train = data_batch_1..5 in order (50,000), test = test_batch (10,000). A ``side`` below 32 is the
+image area-downsampled per channel first (:mod:`auxbench.data.resize`; 16: 256 steps, lite).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import numpy as np
 from ..errors import DataError
 from .download import read_member
 from .progress import Progress
+from .resize import area_downsample, describe
 from .sources import CIFAR10_CLASSES, CIFAR10_MEMBERS, Member
 
+SIDE = 32
 RECORD = 3073
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCHES = ("test_batch",)
@@ -65,11 +68,13 @@ def build(spec: dict, raw_dir: Path, mirror: Any = None, progress: Any = None,
                 xs.append(x)
                 ys.append(y)
                 bar.update()
-            arrays[f"{split}_x"] = np.concatenate(xs)
+            x = np.concatenate(xs).reshape(-1, SIDE, SIDE, 3)
+            arrays[f"{split}_x"] = area_downsample(x, spec["side"]).reshape(-1, spec["side"] ** 2, 3)
             arrays[f"{split}_y"] = np.concatenate(ys)
     info = {
         "n_classes": 10, "pad_token": None, "class_names": list(CIFAR10_CLASSES),
         "sources": [members[n].record() for n in TRAIN_BATCHES + TEST_BATCHES],
-        "pixel_order": "raster, RGB per step",
+        "pixel_order": "raster, RGB per step", "side": spec["side"],
+        "resize": describe(SIDE, spec["side"]),
     }
     return arrays, info

@@ -5,12 +5,14 @@ IDX: a big-endian header ``00 00 <dtype> <ndim>`` (magic 2051 = ``0x00000803`` f
 file, 2049 = ``0x00000801`` for labels; dtype ``0x08`` = unsigned byte), then ``ndim`` 32-bit
 sizes, then the data in C order. Magic numbers, sizes and the exact file length are checked.
 
-Prepared: ``x`` uint8 ``[N, 784, 1]`` in raster order (row by row, left to right), labels 0..9,
-the standard 60,000 / 10,000 split.
+Prepared: ``x`` uint8 ``[N, side*side, 1]`` in raster order (row by row, left to right), labels
+0..9, the standard 60,000 / 10,000 split. ``side`` 28 is the original; a smaller side is the
+image area-downsampled first (:mod:`auxbench.data.resize`; 14: 196 steps, the lite scale).
 
-pMNIST: one fixed permutation of the 784 positions, a property of the *dataset* (never of a run):
-``perm = numpy.random.RandomState(permutation_seed).permutation(784)`` with the common default
-seed 92916; step ``t`` of a permuted sequence is pixel ``perm[t]`` of the raster sequence
+pMNIST: one fixed permutation of the ``side*side`` positions, a property of the *dataset* (never
+of a run): ``perm = numpy.random.RandomState(permutation_seed).permutation(side*side)`` with the
+common default seed 92916, drawn over the reduced length (downsample, then permute); step ``t`` of
+a permuted sequence is pixel ``perm[t]`` of the raster sequence
 (``x_perm = x[:, perm, :]``), the same for train and test. The permutation is stored in the cache
 as ``permutation.npy`` (int64) and its SHA-256 (of the little-endian int64 bytes) in the manifest
 as ``permutation_sha256``.
@@ -30,8 +32,10 @@ from ..errors import DataError
 from .download import fetch
 from .hashing import sha256_bytes
 from .progress import log
+from .resize import area_downsample, describe
 from .sources import MNIST_SOURCES, Source
 
+SIDE = 28
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 DEFAULT_PERMUTATION_SEED = 92916
@@ -108,11 +112,16 @@ def load_mnist(raw_dir: Path, mirror: Any = None, progress: Any = None,
 def build(spec: dict, raw_dir: Path, mirror: Any = None, progress: Any = None,
           sources: dict[str, Source] | None = None, **fetch_kw
           ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Arrays and manifest info for ``mnist``."""
+    """Arrays and manifest info for ``mnist`` at ``spec["side"]``."""
     arrays, records = load_mnist(raw_dir, mirror, progress, sources, **fetch_kw)
+    side = spec["side"]
+    for split in ("train", "test"):
+        x = arrays[f"{split}_x"].reshape(-1, SIDE, SIDE, 1)
+        arrays[f"{split}_x"] = area_downsample(x, side).reshape(-1, side * side, 1)
     info: dict[str, Any] = {
         "n_classes": 10, "pad_token": None, "class_names": list(CLASS_NAMES),
-        "sources": records, "pixel_order": "raster",
+        "sources": records, "pixel_order": "raster", "side": side,
+        "resize": describe(SIDE, side),
     }
     return arrays, info
 
@@ -122,7 +131,7 @@ def build_permuted(spec: dict, raw_dir: Path, mirror: Any = None, progress: Any 
                    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Arrays and manifest info for ``pmnist``: MNIST with one fixed pixel permutation."""
     arrays, info = build(spec, raw_dir, mirror, progress, sources, **fetch_kw)
-    perm = permutation(spec["permutation_seed"])
+    perm = permutation(spec["permutation_seed"], spec["side"] ** 2)
     for split in ("train", "test"):
         arrays[f"{split}_x"] = np.ascontiguousarray(arrays[f"{split}_x"][:, perm, :])
     arrays["permutation"] = perm

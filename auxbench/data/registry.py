@@ -1,6 +1,7 @@
 """The datasets: each one's options, cache key, sequence shape, builder; and ``prepare``.
 
 A spec is a small dict, e.g. ``{"name": "pmnist", "permutation_seed": 92916}``,
+``{"name": "mnist", "side": 14}`` (area-downsampled: 196 steps),
 ``{"name": "stanford_dogs", "side": 64}``, ``{"name": "dbpedia", "max_len": 1024}``,
 ``{"name": "embedded_mnist", "side": 16, "tail": 200}``. :func:`validate_spec` fills the
 defaults and refuses unknown names, keys and values with a :class:`ConfigError` naming the key
@@ -128,8 +129,14 @@ def _image_key(name: str) -> Callable[[dict], str]:
     return lambda s: f"{name}-s{s['side']}-t{s['tail']}-{_short_hash(s)}"
 
 
-def _fixed_shape(steps: int, channels: int) -> Callable[[dict], tuple[int, int]]:
-    return lambda s: (steps, channels)
+def _side(original: int) -> Option:
+    return Option(original, "int", 4, original,
+                  help=f"image side after area downsampling (the original {original})")
+
+
+def _side_suffix(s: dict, original: int) -> str:
+    """Nothing at the original side, so the paper-scale keys stay as they were."""
+    return "" if s["side"] == original else f"-s{s['side']}"
 
 
 def _fixed_sizes(train: int, test: int) -> Callable[[dict], tuple[int, int]]:
@@ -167,15 +174,19 @@ def _lengths_ordered(s: dict) -> None:
 
 
 DATASETS: dict[str, DatasetDef] = {d.name: d for d in (
-    DatasetDef("mnist", {}, lambda s: "mnist", "real", "MNIST, 784 greyscale steps",
-               _fixed_shape(784, 1), _fixed_sizes(60_000, 10_000), mnist.build),
+    DatasetDef("mnist", {"side": _side(mnist.SIDE)}, lambda s: "mnist" + _side_suffix(s, mnist.SIDE),
+               "real", "MNIST, side x side greyscale steps (784 at the original 28)",
+               _image_shape(1), _fixed_sizes(60_000, 10_000), mnist.build),
     DatasetDef(
-        "pmnist", {"permutation_seed": Option(92916, "int", 0, 2**32 - 1)},
-        lambda s: "pmnist" if s["permutation_seed"] == 92916 else f"pmnist-p{s['permutation_seed']}",
-        "real", "permuted MNIST, one fixed permutation", _fixed_shape(784, 1),
+        "pmnist", {"permutation_seed": Option(92916, "int", 0, 2**32 - 1), "side": _side(mnist.SIDE)},
+        lambda s: ("pmnist" if s["permutation_seed"] == 92916 else f"pmnist-p{s['permutation_seed']}")
+        + _side_suffix(s, mnist.SIDE),
+        "real", "permuted MNIST, one fixed permutation of the side x side steps", _image_shape(1),
         _fixed_sizes(60_000, 10_000), mnist.build_permuted),
-    DatasetDef("cifar10", {}, lambda s: "cifar10", "real", "CIFAR-10, 1024 RGB steps",
-               _fixed_shape(1024, 3), _fixed_sizes(50_000, 10_000), cifar10.build),
+    DatasetDef("cifar10", {"side": _side(cifar10.SIDE)},
+               lambda s: "cifar10" + _side_suffix(s, cifar10.SIDE), "real",
+               "CIFAR-10, side x side RGB steps (1024 at the original 32)", _image_shape(3),
+               _fixed_sizes(50_000, 10_000), cifar10.build),
     DatasetDef(
         "dbpedia", {"max_len": Option(1024, "int_or_none", 1, 1_000_000)},
         lambda s: "dbpedia-l" + ("max" if s["max_len"] is None else str(s["max_len"])),

@@ -221,18 +221,19 @@ def section_larger(inp: Inputs) -> str:
     """The experiments this config leaves out, each with its reason and the configs that run
     it, so that a missing table reads as a choice of scale and not as a gap."""
     out = workflow_config.left_out(inp.plan["config"])
-    larger = workflow_config.LARGER_CONFIGS.get(inp.plan["scale"], ())
     parts = ['<h2 id="larger">Runs at the larger scales</h2>']
     if not out:
         parts.append("<p>None left out: this config runs every experiment it names.</p>")
         return "\n".join(parts)
-    where = " and ".join(f"<code>{esc(c)}</code>" for c in larger)
-    parts.append(f"<p>This config leaves {len(out)} experiment(s) out"
-                 + (f"; {where} run them:" if larger else ":") + "</p>")
-    parts.append("<ul>" + "".join(
-        f"<li><code>{esc(name)}</code> ({esc(experiment(name).title)}): "
-        f"{esc(reason or 'no reason given in the config')}.</li>"
-        for name, reason in out.items()) + "</ul>")
+    parts.append(f"<p>This config leaves {len(out)} experiment(s) out:</p>")
+    items = []
+    for name, reason in out.items():
+        where = " and ".join(f"<code>{esc(c)}</code>"
+                             for c in workflow_config.configs_that_run(inp.plan["scale"], name))
+        items.append(f"<li><code>{esc(name)}</code> ({esc(experiment(name).title)}): "
+                     f"{esc(reason or 'no reason given in the config')}"
+                     + (f"; {where} run it" if where else "") + ".</li>")
+    parts.append("<ul>" + "".join(items) + "</ul>")
     return "\n".join(parts)
 
 
