@@ -21,7 +21,8 @@ analysis:                 # the workflow config's `analysis` section
 
 A dataset id without a paper dataset is matched by its name (`embedded_cifar` -> `cifar10`). A
 dataset is comparable with the paper's number when the scale is `paper`, its id is not an
-embedded stand-in (`embedded_*`), and it stands for one of the paper's datasets.
+embedded stand-in (`embedded_*`), and it stands for one of the paper's datasets. At any other
+scale such a real dataset is `reduced`: its distance to the paper's number is shown, not judged.
 """
 
 from __future__ import annotations
@@ -72,12 +73,16 @@ class AnalysisConfig:
             return self.paper_datasets[key]
         return default_paper_dataset(key)
 
+    def is_real(self, key: str) -> bool:
+        """One of the paper's real datasets (at whatever size), not a generated stand-in."""
+        return not str(key).startswith("embedded_") and self.paper_dataset(key) in PAPER_DATASETS
+
     def is_comparable(self, key: str) -> bool:
-        return (
-            self.scale == "paper"
-            and not str(key).startswith("embedded_")
-            and self.paper_dataset(key) in PAPER_DATASETS
-        )
+        return self.scale == "paper" and self.is_real(key)
+
+    def is_reduced(self, key: str) -> bool:
+        """A real dataset below the paper's scale (lite): numbers near the paper's, not its."""
+        return self.scale != "paper" and self.is_real(key)
 
     def claim_cell(self, cell: tuple[str, str]) -> tuple[str, str]:
         """The paper's (method, 't300') cell as this run set names it (its truncated setting)."""

@@ -7,7 +7,9 @@ checked in this order:
 1. `context`                 the paper's number is a literature baseline (iRNN, uRNN).
 2. `not run`                 no run folder for the cell.
 3. `failed`                  runs exist but no seed completed.
-4. `not comparable (scale)`  the dataset is not the paper's real dataset at the paper's scale.
+4. `reduced scale`           the paper's real dataset at a reduced scale (lite): the distance to
+                             the paper's number is given in the reason, not judged.
+   `not comparable (scale)`  a generated stand-in (or a smoke-test dataset).
 5. `inconclusive`            n < 2 completed seeds (no interval).
 6. `better`                  lo > P + tol (the whole interval above the tolerance band).
 7. `worse`                   hi < P - tol (the whole interval below the tolerance band).
@@ -61,6 +63,7 @@ def numeric_verdict(
     tolerance: float = 1.0,
     max_halfwidth: float = 5.0,
     comparable: bool = True,
+    reduced: bool = False,
     n_failed: int = 0,
     n_missing: int = 0,
     kind: str = "paper",
@@ -76,6 +79,10 @@ def numeric_verdict(
     tail = ""
     if n_failed or n_missing:
         tail = f"; on {n} of {total} seeds ({n_failed} failed, {n_missing} missing)"
+    if not comparable and reduced:
+        return ("reduced scale",
+                f"the real dataset at a reduced scale: {mean - paper:+.1f} pp from the paper's "
+                f"{paper:g}, shown and not judged" + tail)
     if not comparable:
         return ("not comparable (scale)",
                 "dataset is a stand-in or a reduced scale, not the paper's setup" + tail)
@@ -100,7 +107,7 @@ def numeric_verdict(
                             f"overlaps the band {paper:g} ± {tolerance:g}") + tail
 
 
-# Verdicts that compare nothing with the paper's number.
+# Verdicts that compare nothing with the paper's number ("reduced scale" shows the distance).
 UNCOMPARED = ("not comparable (scale)", "context", "not run")
 
 
@@ -147,7 +154,8 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
             verdict, reason = numeric_verdict(
                 pv.value, c["mean"], c["ci_low"], c["ci_high"], int(c["n"]),
                 tolerance=tol, max_halfwidth=cfg.max_halfwidth_pp,
-                comparable=bool(c["comparable"]), n_failed=int(c["n_failed"]),
+                comparable=bool(c["comparable"]), reduced=cfg.is_reduced(c["dataset"]),
+                n_failed=int(c["n_failed"]),
                 n_missing=int(c["n_missing"]), kind=pv.kind)
             rows.append({**base, "dataset": c["dataset"], "setting": c["setting"],
                          "n": int(c["n"]), "n_failed": int(c["n_failed"]),

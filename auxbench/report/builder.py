@@ -228,11 +228,12 @@ def section_larger(inp: Inputs) -> str:
     parts.append(f"<p>This config leaves {len(out)} experiment(s) out:</p>")
     items = []
     for name, reason in out.items():
-        where = " and ".join(f"<code>{esc(c)}</code>"
-                             for c in workflow_config.configs_that_run(inp.plan["scale"], name))
+        running = workflow_config.configs_that_run(inp.plan["scale"], name)
+        where = " and ".join(f"<code>{esc(c)}</code>" for c in running)
+        verb = "runs" if len(running) == 1 else "run"
         items.append(f"<li><code>{esc(name)}</code> ({esc(experiment(name).title)}): "
                      f"{esc(reason or 'no reason given in the config')}"
-                     + (f"; {where} run it" if where else "") + ".</li>")
+                     + (f"; {where} {verb} it" if running else "") + ".</li>")
     parts.append("<ul>" + "".join(items) + "</ul>")
     return "\n".join(parts)
 
@@ -257,8 +258,10 @@ def _verdict_section(inp: Inputs, anchor: str, heading: str, intro: str, name: s
 PAPER_VS_INTRO = (
     "Every number the paper reports that we could verify (docs/paper.md §5), beside our mean "
     "over seeds with its 95% bootstrap interval and a verdict. A verdict against the paper's "
-    "number is given only at the paper's scale on the real datasets; at other scales the "
-    "cells say <em>not comparable</em> and the orderings are tested as claims instead.")
+    "number is given only at the paper's scale on the real datasets. On the real datasets at a "
+    "reduced scale (lite) the cells say <em>reduced scale</em> and the reason gives their "
+    "distance to the paper's number, which is shown and not judged; on generated stand-ins they "
+    "say <em>not comparable</em>. There the orderings are tested as claims instead.")
 
 
 def section_paper_vs(inp: Inputs) -> str:

@@ -23,7 +23,7 @@ VERDICT_CLASSES = {
     "reproduced": "ok", "supported": "ok", "better": "ok", "completed": "ok",
     "worse": "bad", "contradicted": "bad", "failed": "bad", "missing": "bad",
     "inconclusive": "warn", "not run": "muted", "context": "muted",
-    "not comparable (scale)": "muted", "not comparable": "muted",
+    "not comparable (scale)": "muted", "not comparable": "muted", "reduced scale": "muted",
 }
 
 

@@ -84,8 +84,9 @@ def _scope_text(inp: Inputs) -> str:
     ran = overall.apply(_ran, axis=1).astype(bool)
     tested = [f"({c})" for c in overall.loc[ran, "claim"]]
     untested = [f"({c})" for c in overall.loc[~ran, "claim"]]
-    return (f"<p><strong>Claims in scope</strong>: {len(tested)} of the paper's "
-            f"{len(overall)} claims were tested here: {', '.join(tested) or 'none'} (below)"
+    return (f"<p><strong>Claims in scope</strong>: {len(tested)} of the {len(overall)} "
+            "claims (the precondition (p) the paper's question rests on, and the paper's own) "
+            "were tested here: {', '.join(tested) or 'none'} (below)"
             + (f"; not tested, none of their cells ran: {', '.join(untested)}" if untested
                else "") + ".</p>")
 
