@@ -218,10 +218,12 @@ def flop_text(gflop: float) -> str:
 
 
 def print_estimate(wf, rates_path: str | None) -> int:
-    from auxbench.resource_benchmark.estimate import estimate, load_rates
+    from auxbench.resource_benchmark.estimate import estimate, load_rates, stand_in
 
     records, source = load_rates(rates_path)
     df = estimate(wf, records)
+    proxied = sorted({m for m in (r.method for r in wf.trained_runs)
+                      if stand_in(records, m) != m})
     print(f"scale {wf.scale}: cost estimate from {source}; device {records[0].get('device', '?')}")
     print(f"  {'experiment':<12}{'runs':>6}{'steps':>12}{'FLOP':>12}{'device-hours':>14}")
     for _, r in df.iterrows():
@@ -231,6 +233,9 @@ def print_estimate(wf, rates_path: str | None) -> int:
           f"{flop_text(df['gflop'].sum()):>12}{df['seconds'].sum() / 3600:>14.2f}")
     print("  (training and evaluation only; an estimate: seconds per GFLOP measured at the "
           "nearest size; the resource benchmark and data preparation are extra)")
+    if proxied:
+        print(f"  (not measured on this device: {', '.join(proxied)}; the same loss on the LSTM "
+              "stands in for their seconds per GFLOP)")
     return 0
 
 
@@ -348,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resources", help="Table 3's resource benchmark: time and memory of one "
                                          "training step per method and sequence length")
     add_config_args(p)
-    add_case_args(p, "lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,transformer:full",
+    add_case_args(p, "lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,gru:t300,rgru:t300,"
+                     "lru:t300,rlru:t300,transformer:full",
                   "784,1024,4096,9216,16384")
     p.add_argument("--extend-truncated", default="",
                    help="further lengths for truncated settings only (until something breaks)")
@@ -369,7 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("counts", help="LSTM calls, host syncs and ops of one training step per "
                                       "method, counted by the profiler (docs/benchmarks.md)")
     add_config_args(p)
-    add_case_args(p, "lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,transformer:full", "784")
+    add_case_args(p, "lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,gru:t300,rgru:t300,lru:t300,"
+                     "rlru:t300,transformer:full", "784")
     p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
     p.add_argument("--out", default=None,

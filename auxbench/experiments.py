@@ -22,7 +22,9 @@ class Experiment:
     compares: str | None = None  # besides the best cell per column (tables' bold):
     #                               "pairs": every pair of cells of a dataset, Holm per table;
     #                               "reference": every cell against REFERENCE_SETTINGS;
-    #                               "methods": METHOD_PAIR at each setting, Holm across all
+    #                               "methods": each of `method_pairs` at each setting, Holm
+    #                               across all
+    method_pairs: tuple[tuple[str, str], ...] = ()
     curves: bool = False        # its training curves are summarised per epoch
     paper_values: bool = False  # the paper's numbers stand beside ours in its table
     always: bool = False        # its table is written even when the experiment did not run
@@ -48,7 +50,8 @@ CATALOGUE = (
                table="table4", compares="pairs",
                note="The paper's Table 4 numbers are unknown (docs/paper.md §5.2)."),
     Experiment("fig4", "Figure 4: test accuracy against supervised BPTT length",
-               table="fig4_data", figure="fig4_shrinking_bptt", compares="methods"),
+               table="fig4_data", figure="fig4_shrinking_bptt", compares="methods",
+               method_pairs=(("rlstm", "lstm"),)),
     Experiment("table6", "Table 6: several anchors at a fixed total reconstruction length",
                table="table6", compares="pairs",
                note="The paper's Table 6 numbers are unknown (docs/paper.md §5.2)."),
@@ -56,16 +59,19 @@ CATALOGUE = (
                figure="fig5_curves", curves=True),
     Experiment("fig6", "Figure 6: ablation of r-LSTM", table="fig6_data",
                figure="fig6_ablation", compares="reference"),
+    Experiment("cells", "Beyond the paper: the reconstruction loss on other recurrent cells "
+               "(LSTM, GRU, LRU), test accuracy (%)", table="cells", compares="methods",
+               method_pairs=(("rlstm", "lstm"), ("rgru", "gru"), ("rlru", "lru")),
+               note="Not in the paper: its method on a GRU and a linear recurrent unit (LRU, "
+                    "Orvieto et al. 2023), docs/method.md \"Recurrent cells\"."),
 )
 EXPERIMENTS = {e.name: e for e in CATALOGUE}
 
 # The cell an ablation is compared with: the first of these settings that ran.
 REFERENCE_SETTINGS = ("full_method", "full_model", "reference", "full")
-# The paper's method against the plain LSTM (Figure 4: at each truncation length).
-METHOD_PAIR = ("rlstm", "lstm")
 
 # Outputs about every experiment at once.
-SUMMARY_TABLES = ("paper_vs_reproduced", "claims", "failed_runs", "compute")
+SUMMARY_TABLES = ("paper_vs_reproduced", "claims", "failed_runs", "compute", "published")
 FOREST = "forest_paper_vs_reproduced"
 FIGURE_NAMES = tuple(e.figure for e in CATALOGUE if e.figure) + (FOREST,)
 

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from auxbench.errors import ConfigError
@@ -141,6 +142,13 @@ def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
     if device.type != "cuda":
         return tensor.to(device)
     return tensor.pin_memory().to(device, non_blocking=True)
+
+
+def last_steps(lengths: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(rows, steps) indexing each row's step lengths[i] - 1 (host NumPy lengths in [1, T]):
+    where a cell whose outputs carry its state reads a different step per row."""
+    index = to_device(torch.from_numpy(np.stack([np.arange(len(lengths)), lengths - 1])), device)
+    return index[0], index[1]
 
 
 def set_precision(train: dict) -> dict:

@@ -33,7 +33,7 @@ def reach(length: int, aux_bptt: int, aux_len: int, option: str, examples: int):
     tokens = torch.randint(0, 256, (examples, length, 1))
     window = plan_aux_window("predict", model, torch.zeros(examples, dtype=torch.long), length,
                              cfg["train"], torch.Generator().manual_seed(0), tokens.device)
-    (hq, cq), _ = scan_states(model, tokens, (window.host_start - 1).reshape(examples, 1), 512)
+    collected, _ = scan_states(model, tokens, (window.host_start - 1).reshape(examples, 1), 512)
     with_grad = []
     embed = model.embedding.forward
 
@@ -45,7 +45,8 @@ def reach(length: int, aux_bptt: int, aux_len: int, option: str, examples: int):
         return e
 
     model.embedding.forward = recording
-    total, count = aux_loss_parts(model, tokens, window, (hq[:, 0], cq[:, 0]), aux_len)
+    total, count = aux_loss_parts(model, tokens, window, tuple(q[:, 0] for q in collected),
+                                  aux_len)
     (total / count).backward()
     steps = (with_grad[0].grad.abs().sum(-1) > 0).sum(1)
     return int(steps.min()), int(steps.max()), window.anchors

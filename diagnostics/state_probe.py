@@ -59,7 +59,7 @@ def main() -> None:
     x = torch.from_numpy(np.array(ds.train_x[:args.n])).long()
     y = torch.from_numpy(np.asarray(ds.train_y[:args.n])).long()
     with torch.no_grad():
-        out, _ = model.lstm(model.embedding(x))
+        out, _ = model.rnn(model.embedding(x))
     metrics = json.loads((args.run_dir / "metrics.json").read_text())
     print(f"{args.run_dir}: test accuracy {100 * metrics['test_accuracy']:.1f}%")
     for step in (int(s) for s in args.steps.split(",")):

@@ -14,7 +14,7 @@ from auxbench import config, methods
 from auxbench.analysis.paper import CLAIMS
 from auxbench.cli import build_parser
 from auxbench.errors import ConfigError
-from auxbench.resource_benchmark.flops import step_flops
+from auxbench.resource_benchmark.flops import cell_fwd, step_flops
 from auxbench.resource_benchmark.runner import parse_cases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +37,15 @@ def test_workflow_schema_enum_and_patterns_are_the_table():
         assert tuple(alt.split("|")) == methods.NAMES
 
 
-def test_cli_default_bench_cases_cover_every_method_in_a_setting_it_has():
-    default = build_parser().parse_args(["resources", "--out", "x.json"]).cases
+@pytest.mark.parametrize("command", ["resources", "counts"])
+def test_cli_default_bench_cases_cover_every_loss_and_every_cell_in_a_setting_it_has(command):
+    default = build_parser().parse_args([command, "--out", "x.json"]).cases
     cases = parse_cases(default)
-    assert {m for m, _ in cases} == set(methods.NAMES)
+    named = {methods.METHODS[m] for m, _ in cases}
+    assert {m.name for m in named if m.cell == "lstm"} == {"lstm", "rlstm", "plstm", "rplstm"}
+    assert {(m.cell, m.loss) for m in named if m.cell not in (None, "lstm")} == {
+        (cell, loss) for cell in ("gru", "lru") for loss in ("", "r")}
+    assert "transformer" in {m.name for m in named}
     for name, setting in cases:
         assert methods.METHODS[name].truncatable or setting == "full"
 
@@ -54,7 +59,19 @@ def test_claims_name_only_methods_we_run():
 
 
 def test_auxiliary_is_reconstruct_or_predict():
-    assert [m.name for m in methods.METHODS.values() if m.auxiliary] == ["rlstm", "plstm", "rplstm"]
+    assert [m.name for m in methods.METHODS.values() if m.auxiliary] == [
+        "rlstm", "plstm", "rplstm", "rgru", "pgru", "rpgru", "rlru", "plru", "rplru"]
+    for cell in methods.CELLS:
+        for loss, (reconstructs, predicts) in methods.LOSSES.items():
+            m = methods.METHODS[methods.variant(loss, cell)]
+            assert (m.cell, m.loss, m.reconstructs, m.predicts) == (cell, loss, reconstructs,
+                                                                    predicts)
+
+
+def test_every_method_has_its_own_look_in_grey():
+    looks = [(m.marker, m.linestyle) for m in methods.METHODS.values()]
+    assert len(set(looks)) == len(looks)
+    assert len({m.marker for m in methods.METHODS.values()}) == len(methods.NAMES)
 
 
 @pytest.mark.parametrize("name", methods.NAMES)
@@ -71,5 +88,8 @@ def test_flops_grow_with_each_auxiliary_loss():
     def flops(name: str) -> float:
         return step_flops(config.resolve({"method": name}), 8, 784, 1)
 
-    assert flops("lstm") < flops("rlstm") < flops("rplstm")
-    assert flops("lstm") < flops("plstm") < flops("rplstm")
+    for cell in methods.CELLS:
+        plain, r, p, rp = (flops(methods.variant(loss, cell)) for loss in ("", "r", "p", "rp"))
+        assert plain < r < rp and plain < p < rp, cell
+    gru, lstm = (cell_fwd(config.resolve({"method": m}), 8, 784, 128) for m in ("gru", "lstm"))
+    assert gru == pytest.approx(0.75 * lstm)  # three gates against four

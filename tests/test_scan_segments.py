@@ -1,6 +1,6 @@
-"""States at anchor-chosen steps from a bounded number of LSTM calls (train/windows.py,
-models/lstm.py `states_after`): equal to running each row alone up to its step, whatever the
-steps, and the auxiliary window's anchor state in gradient too."""
+"""States at anchor-chosen steps from a bounded number of recurrent calls (train/windows.py,
+each cell's `states_after`): equal to running each row alone up to its step, whatever the steps,
+and the auxiliary window's anchor state in gradient too; for every cell."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ import pytest
 import torch
 
 from auxbench.config import resolve
+from auxbench.methods import CELLS
 from auxbench.models import build_model
-from auxbench.models.lstm import LSTMLayer
 from auxbench.resource_benchmark.counts import count_step
 from auxbench.train.windows import scan_states, segment_ends
 
 N, L = 5, 23
+LRU = {"state_size": 5, "r_min": 0.9, "r_max": 0.999, "max_phase": 0.314, "mode": "scan"}
 
 
-def small_model():
-    cfg = resolve({"method": "lstm", "model": {"embed_dim": 3, "hidden": 4, "head_hidden": 4}})
+def small_model(cell: str = "lstm"):
+    cfg = resolve({"method": cell, "model": {"embed_dim": 3, "hidden": 4, "head_hidden": 4,
+                                             "lru": LRU}})
     torch.manual_seed(0)
     return build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=None).double()
 
@@ -30,44 +32,50 @@ POSITIONS = {
 }
 
 
+@pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("chunk", [1, 6, 23, 40])
 @pytest.mark.parametrize("case", list(POSITIONS))
-def test_scanned_states_equal_each_row_run_alone(case, chunk):
+def test_scanned_states_equal_each_row_run_alone(case, chunk, cell):
     """Chunk 1: every step a segment; 40: one segment (the grid is a quarter of T = 6)."""
     positions = POSITIONS[case]
-    model = small_model()
+    model = small_model(cell)
     tokens = torch.randint(0, 256, (N, L, 1), generator=torch.Generator().manual_seed(1))
-    (hq, cq), final = scan_states(model, tokens, positions, chunk)
+    collected, final = scan_states(model, tokens, positions, chunk)
     x = model.embedding(tokens).detach()
     for n in range(N):
         for q, p in enumerate(positions[n]):
             if 0 <= p < L:
-                _, (h, c) = model.lstm(x[n:n + 1, :p + 1])
+                want = model.rnn(x[n:n + 1, :p + 1])[1]
             else:  # -1 (the zero initial state) and steps beyond the sequence: untouched zeros
-                h = c = x.new_zeros(1, 4)
-            torch.testing.assert_close(hq[n, q], h[0])
-            torch.testing.assert_close(cq[n, q], c[0])
-    torch.testing.assert_close(final[1], model.lstm(x)[1][1])
+                want = model.rnn.zero_state(1, x)
+            for got, part in zip(collected, want, strict=True):
+                torch.testing.assert_close(got[n, q], part[0])
+    for got, part in zip(final, model.rnn(x)[1], strict=True):
+        torch.testing.assert_close(got, part)
 
 
+@pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("lengths", [[23, 1, 9, 23, 12], [23] * 5])
-def test_states_after_any_lengths_equal_each_row_run_alone_in_value_and_gradient(lengths):
-    torch.manual_seed(0)
-    lstm = LSTMLayer(3, 4).double()
+def test_states_after_any_lengths_equal_each_row_run_alone_in_value_and_gradient(lengths, cell):
+    rnn = small_model(cell).rnn
     x = torch.randn(N, L, 3, dtype=torch.float64, requires_grad=True)
-    state = tuple(torch.randn(N, 4, dtype=torch.float64, requires_grad=True) for _ in range(2))
-    h, c = lstm.states_after(x, np.array(lengths), state)
-    rows = [lstm(x[n:n + 1, :k], (state[0][n:n + 1], state[1][n:n + 1]))[1]
+    state = tuple(torch.randn(N, part.shape[-1], dtype=torch.float64, requires_grad=True)
+                  for part in rnn.zero_state(N, x))
+    got = rnn.states_after(x, np.array(lengths), state)
+    rows = [rnn(x[n:n + 1, :k], tuple(part[n:n + 1] for part in state))[1]
             for n, k in enumerate(lengths)]
-    ref_h, ref_c = torch.cat([r[0] for r in rows]), torch.cat([r[1] for r in rows])
-    torch.testing.assert_close(h, ref_h)
-    torch.testing.assert_close(c, ref_c)
-    weight = torch.randn(N, 4, dtype=torch.float64)
-    wrt = [x, *state, *lstm.parameters()]
-    got = torch.autograd.grad(((h + 2 * c) * weight).sum(), wrt)
-    want = torch.autograd.grad(((ref_h + 2 * ref_c) * weight).sum(), wrt)
-    for g, w in zip(got, want):
+    want = [torch.cat(parts) for parts in zip(*rows)]
+    for g, w in zip(got, want, strict=True):
         torch.testing.assert_close(g, w)
+    weights = [torch.randn_like(w) for w in want]
+    wrt = [x, *state, *rnn.parameters()]
+    grads = [torch.autograd.grad(sum((v * k).sum() for v, k in zip(values, weights)), wrt,
+                                 allow_unused=True) for values in (got, want)]
+    for g, w in zip(*grads):
+        if w is None:  # the LRU's output h of the starting state is not read by its next step
+            assert g is None or not g.any()
+        else:
+            torch.testing.assert_close(g, w)
 
 
 def test_the_scan_stops_at_shared_steps_exactly_and_on_the_grid_only_for_the_others():

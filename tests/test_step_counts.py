@@ -10,7 +10,9 @@ from auxbench.resource_benchmark.counts import count_step
 SMALL = {"model": {"hidden": 16, "embed_dim": 8, "head_hidden": 8, "aux_hidden": 16,
                    "aux_head_hidden": 8,
                    "transformer": {"d_model": 8, "ff": 16, "heads": 2, "layers": 1,
-                                   "dropout": 0.1, "attn_dropout": 0.0}},
+                                   "dropout": 0.1, "attn_dropout": 0.0},
+                   "lru": {"state_size": 8, "r_min": 0.9, "r_max": 0.999, "max_phase": 0.314,
+                           "mode": "scan"}},
          "train": {"bptt": 30, "aux_bptt": 30, "aux_len": 60, "scan_chunk": 512}}
 
 
@@ -19,7 +21,7 @@ def counts(method: str, **train) -> dict:
     return count_step(cfg, 100, 8, torch.device("cpu"), steps=2)
 
 
-@pytest.mark.parametrize("method", ["lstm", "rlstm", "plstm", "rplstm"])
+@pytest.mark.parametrize("method", ["lstm", "rlstm", "plstm", "rplstm", "rpgru", "rplru"])
 def test_no_training_step_reads_a_device_value_back(method):
     """Loss sums, accuracy and the finiteness checks stay on the device until the epoch ends,
     and where the scans are cut is decided from host copies of the anchors."""

@@ -2,6 +2,8 @@
 
 Each step t of example b reads a token unique to (b, t), so the gradient that lands on row
 `b * T + t` of the embedding table is exactly the gradient reaching input step t of example b.
+Every test runs for each recurrent cell (LSTM, GRU, LRU): the methods named here as the paper's
+LSTM rows stand for the same loss on the cell under test.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import pytest
 import torch
 
 from auxbench.config import resolve
+from auxbench.methods import CELLS, METHODS, variant
 from auxbench.models import build_model
 from auxbench.train import objective
 from auxbench.train.anchors import first_real_step
@@ -18,13 +21,33 @@ from auxbench.train.windows import scan_states, window_bounds
 
 T = 60
 BATCH = 2
+CELL = {"name": "lstm"}
+
+
+@pytest.fixture(autouse=True, params=CELLS)
+def cell(request):
+    CELL["name"] = request.param
+    return request.param
+
+
+def on_cell(method: str) -> str:
+    """The method with `method`'s auxiliary loss on the cell under test ("rlstm" -> "rgru")."""
+    return variant(method.removesuffix("lstm"), CELL["name"])
+
+
+def start_states(model):
+    return model.rnn.zero_state(BATCH, model.embedding.table.weight)
 
 
 def make(method: str, model: dict | None = None, **train):
+    method = on_cell(method)
+    assert METHODS[method].cell == CELL["name"]
     cfg = resolve({"method": method,
                    "model": {"embed_dim": 8, "hidden": 8, "head_hidden": 16, "aux_hidden": 16,
                              "aux_head_hidden": 16, "head_dropout": 0.0, "aux_dropout": 0.0,
-                             "share_embedding": False, **(model or {})},
+                             "share_embedding": False,
+                             "lru": {"state_size": 6, "r_min": 0.9, "r_max": 0.999,
+                                     "max_phase": 0.314, "mode": "scan"}, **(model or {})},
                    "train": {"aux_len": 20, "aux_bptt": 10, "scan_chunk": 7, **train}})
     torch.manual_seed(0)
     model = build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=None).double()
@@ -68,7 +91,7 @@ def test_bptt_zero_trains_only_the_classifier_head():
     cfg, model, tokens, labels = make("lstm", bptt=0)
     recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator()).loss.backward()
     assert grad_steps(model) == [set()] * BATCH
-    assert all(p.grad is None for p in model.lstm.parameters())
+    assert all(p.grad is None for p in model.rnn.parameters())
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.head.parameters())
 
 
@@ -76,8 +99,8 @@ def test_truncated_supervised_output_equals_the_untruncated_forward():
     cfg, model, tokens, labels = make("lstm", bptt=10)
     out = recurrent_step(model, tokens, labels, cfg["train"], "train", torch.Generator())
     model.eval()
-    _, (h, _) = model.lstm(model.embedding(tokens))
-    torch.testing.assert_close(out.logits, model.head(h))
+    _, last = model.rnn(model.embedding(tokens))
+    torch.testing.assert_close(out.logits, model.head(model.rnn.output(last)))
 
 
 def aux_window(model, kind, anchors, aux_len, back, through=False):
@@ -89,8 +112,9 @@ def aux_window(model, kind, anchors, aux_len, back, through=False):
 
 
 def run_aux_loss(model, tokens, window, aux_len):
-    (hq, cq), _ = scan_states(model, tokens, (window.host_start - 1).reshape(BATCH, 1), chunk=7)
-    total, count = aux_loss_parts(model, tokens, window, (hq[:, 0], cq[:, 0]), aux_len)
+    collected, _ = scan_states(model, tokens, (window.host_start - 1).reshape(BATCH, 1), chunk=7)
+    total, count = aux_loss_parts(model, tokens, window, tuple(q[:, 0] for q in collected),
+                                  aux_len)
     return total / count
 
 
@@ -162,7 +186,7 @@ def seen_targets(monkeypatch, method, kind, anchors, *, bos=False, wiring="stack
         model.bos = torch.nn.Parameter(torch.zeros(8, dtype=torch.double))
     seen = capture_targets(monkeypatch)
     window = aux_window(model, kind, anchors, 20, 10)
-    aux_loss_parts(model, tokens, window, (torch.zeros(2, 8).double(),) * 2, 20)
+    aux_loss_parts(model, tokens, window, start_states(model), 20)
     return tokens, seen["targets"]
 
 
@@ -259,8 +283,7 @@ def test_reconstruction_without_teacher_forcing_feeds_no_tokens(monkeypatch):
     model.teacher_forcing = False
     seen = capture_targets(monkeypatch)
     window = aux_window(model, "reconstruct", [30, 45], 20, 10)
-    state = (torch.zeros(2, 8).double(),) * 2
-    aux_loss_parts(model, tokens, window, state, 20)
+    aux_loss_parts(model, tokens, window, start_states(model), 20)
     assert seen["targets"][0, :, 0].tolist() == tokens[0, 10:30, 0].tolist()
     inputs, _ = objective.decoder_inputs_targets(model, tokens, torch.arange(BATCH),
                                                  torch.tensor([10, 25]), 20)
@@ -282,9 +305,9 @@ def test_padded_documents_count_only_real_targets(monkeypatch, method, kind, cou
         docs[row, T - n:, 0] = torch.arange(1, n + 1) + 50 * row
     window = objective.plan_aux_window(kind, model, first_real_step(docs, 0), T, cfg["train"],
                                        torch.Generator().manual_seed(1), docs.device)
-    (hq, cq), _ = scan_states(model, docs, (window.host_start - 1).reshape(4, 1), chunk=7)
+    collected, _ = scan_states(model, docs, (window.host_start - 1).reshape(4, 1), chunk=7)
     seen = capture_targets(monkeypatch)
-    aux_loss_parts(model, docs, window, (hq[:, 0], cq[:, 0]), 20)
+    aux_loss_parts(model, docs, window, tuple(q[:, 0] for q in collected), 20)
     real = seen["real"]
     assert real.sum(1).tolist() == counted
     assert (seen["targets"][..., 0][real] > 0).all()  # no padding among the counted targets

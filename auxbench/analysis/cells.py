@@ -223,11 +223,15 @@ def reference_comparisons(runs: pd.DataFrame, cells: pd.DataFrame, experiment: s
 
 
 def method_comparisons(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str,
-                       pair: tuple[str, str], cfg: AnalysisConfig) -> pd.DataFrame:
-    """One method against another at each setting both ran on a dataset (e.g. r-LSTM against
-    LSTM at each truncation)."""
+                       method_pairs: tuple[tuple[str, str], ...], cfg: AnalysisConfig
+                       ) -> pd.DataFrame:
+    """Each method of a pair against the other at each setting both ran on a dataset (e.g.
+    r-LSTM against LSTM at each truncation), Holm across them all."""
     def pairs(keys):
-        both = {s for m, s in keys if m == pair[0]} & {s for m, s in keys if m == pair[1]}
-        return [((pair[0], s), (pair[1], s)) for s in sorted(both, key=setting_rank)]
+        out = []
+        for a, b in method_pairs:
+            both = {s for m, s in keys if m == a} & {s for m, s in keys if m == b}
+            out += [((a, s), (b, s)) for s in sorted(both, key=setting_rank)]
+        return out
 
     return _family(runs, cells, experiment, cfg, pairs)

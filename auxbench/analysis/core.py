@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from auxbench.experiments import METHOD_PAIR, REFERENCE_SETTINGS, experiment
+from auxbench.experiments import REFERENCE_SETTINGS, experiment
 from auxbench.paths import RunKey
 
 from . import cells as cells_mod
@@ -103,8 +103,8 @@ def analyze_frames(runs: pd.DataFrame, cfg: AnalysisConfig,
         if ref is not None:
             a.comparisons[exp] = cells_mod.reference_comparisons(runs, cells, exp, ref, cfg)
         if compares == "methods":
-            a.comparisons[exp] = cells_mod.method_comparisons(runs, cells, exp, METHOD_PAIR,
-                                                              cfg)
+            a.comparisons[exp] = cells_mod.method_comparisons(
+                runs, cells, exp, experiment(exp).method_pairs, cfg)
     a.paper_vs = verdicts.paper_vs_reproduced(cells, cfg)
     a.claims, a.claims_rollup = verdicts.evaluate_claims(runs, cfg)
     a.failed = verdicts.failed_runs(runs)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from auxbench.atomic import atomic_path
-from auxbench.experiments import CATALOGUE, EXPERIMENTS, FOREST, METHOD_PAIR
+from auxbench.experiments import CATALOGUE, EXPERIMENTS, FOREST
 
 from . import (
     style,  # noqa: F401  (selects the Agg backend before pyplot)
@@ -272,7 +272,7 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
     _legend(fig, axes_used)
     n_txt = _n_text(cells[cells["n"] > 0])
     interval = _interval_text(a, cells)
-    pair = " vs ".join(method_label(m) for m in METHOD_PAIR)
+    pair = " vs ".join(method_label(m) for m in EXPERIMENTS["fig4"].method_pairs[0])
     test = (f"{pair} at each K: {tests['test'].iloc[0]}, Holm across {len(tests)} "
             f"comparisons, α={a.cfg.alpha:g}" if not tests.empty else "none")
     caption = (f"{title}. K = 0: no supervised gradient reaches the LSTM (only the classifier "

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auxbench.methods import CELLS, variant
+
 from .style import cell_label
 
 
@@ -119,4 +121,10 @@ CLAIMS: tuple[Claim, ...] = (
           _ALL3,
           tuple((("rplstm", s), (other, s)) for s in ("t300", "full")
                 for other in ("rlstm", "plstm"))),
+    Claim("g", "Beyond the paper: the reconstruction loss improves truncated training for "
+          "every cell (LSTM, GRU, LRU)",
+          "issue [13]; the paper calls its loss independent of the architecture", "greater",
+          "cells", _ALL3,
+          tuple(((variant("r", cell), "t300"), (cell, "t300")) for cell in CELLS),
+          any_dataset=True),
 )

@@ -24,6 +24,7 @@ from . import stats
 from .core import Analysis
 from .options import PAPER_TRUNCATION
 from .paper import PAPER_VALUES
+from .published import OURS, PUBLISHED
 from .style import (
     PAPER_DATASET_ORDER,
     cell_label,
@@ -437,10 +438,36 @@ def compute_table(a: Analysis) -> Table:
     return t
 
 
+def published_table(a: Analysis) -> Table:
+    """Later models' published numbers on Table 2's tasks, with the convention that decides
+    whether each is our task: context printed beside Table 2, never a cell of ours."""
+    rows, tidy = [], []
+    for p in sorted(PUBLISHED, key=lambda p: (PAPER_DATASET_ORDER.index(p.dataset), p.value)):
+        if not p.same_task:
+            same = f"no: ours is {OURS[p.dataset]}"
+        elif a.cfg.scale != "paper":
+            same = f"at the paper scale only (this report: {a.cfg.scale})"
+        else:
+            same = "yes"
+        rows.append([dataset_name(p.dataset), p.model, f"{p.value:.2f} {p.spread}".strip(),
+                     p.convention, same, p.source])
+        tidy.append({"dataset": p.dataset, "model": p.model, "value": p.value,
+                     "spread": p.spread, "convention": p.convention, "same_task": p.same_task,
+                     "source": p.source})
+    return Table(name="published", title="Published results of later models (not run here)",
+                 header=["Dataset", "Model", "Published (%)", "Convention", "Our task?",
+                         "Source"],
+                 rows=rows, align="llrlll", tidy=pd.DataFrame(tidy),
+                 notes=[("Published numbers, not runs of this suite: never tested, averaged or "
+                         "mixed with our cells. [secondary]: copied from another paper's "
+                         "table.")])
+
+
 def build_tables(a: Analysis) -> list[Table]:
     """Every table the experiments that ran call for (auxbench.experiments.table_names)."""
     summary = {"table3": resources_table, "paper_vs_reproduced": paper_vs_table,
-               "claims": claims_table, "failed_runs": failed_table, "compute": compute_table}
+               "claims": claims_table, "failed_runs": failed_table, "compute": compute_table,
+               "published": published_table}
     by_table = {experiment(n).table: experiment(n) for n in (*EXPERIMENTS, *a.experiments)}
     tables = []
     for name in table_names(a.experiments):

@@ -1,5 +1,6 @@
 """The auxiliary network of r-LSTM and p-LSTM (docs/paper.md §1.3-1.4): a 2x256 LSTM whose bottom
-layer starts from the main LSTM's state at the anchor, then a token head.
+layer starts from the main network's state at the anchor (as (h, c): the main cell's
+`decoder_state`), then a token head.
 
 r-LSTM feeds it embedded tokens of the past subsequence (teacher forcing); p-LSTM feeds it the
 main LSTM's hidden states after the anchor ("stacked on top"). The network is the same.

@@ -82,7 +82,9 @@ class StackedLSTM(nn.LSTM):
 
 
 class LSTMLayer(StackedLSTM):
-    """One layer, with one state in and out: the main LSTM."""
+    """One layer, with one state in and out: the main LSTM. Its state is (h, c); h is what the
+    classifier reads and, with c, what an auxiliary decoder starts from (the cell interface,
+    docs/method.md "Recurrent cells")."""
 
     def __init__(self, input_size: int, hidden_size: int, forget_bias: float = 1.0,
                  backend: str = "auto"):
@@ -95,6 +97,14 @@ class LSTMLayer(StackedLSTM):
         """
         out, (final,) = self.run(x, [state])
         return out, final
+
+    @staticmethod
+    def output(state: State) -> Tensor:
+        return state[0]
+
+    @staticmethod
+    def decoder_state(state: State) -> State:
+        return state
 
     def states_after(self, x: Tensor, lengths: np.ndarray, state: State) -> State:
         """The state after the first lengths[i] steps of row i of x [N, T, I] (lengths: host

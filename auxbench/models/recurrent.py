@@ -1,6 +1,6 @@
 """The paper's main network (embedding -> 1-layer LSTM -> FFN on the last state) together with
-the auxiliary networks its method needs. How gradient flows through it is decided by
-`auxbench.train.objective`, not here."""
+the auxiliary networks its method needs; the LSTM may be another cell (GRU, LRU: the method's
+`cell`). How gradient flows through it is decided by `auxbench.train.objective`, not here."""
 
 from __future__ import annotations
 
@@ -10,8 +10,22 @@ from torch import nn
 from auxbench.methods import METHODS
 from auxbench.models.auxiliary import AuxiliaryLSTM
 from auxbench.models.embedding import TokenEmbedding
+from auxbench.models.gru import GRULayer
 from auxbench.models.heads import FFN
+from auxbench.models.lru import LRULayer
 from auxbench.models.lstm import LSTMLayer
+
+
+def build_cell(cell: str, m: dict) -> nn.Module:
+    """The main network's recurrent layer; each has the interface of `LSTMLayer`
+    (docs/architecture.md "Recurrent cells")."""
+    if cell == "gru":
+        return GRULayer(m["embed_dim"], m["hidden"])
+    if cell == "lru":
+        lru = m["lru"]
+        return LRULayer(m["embed_dim"], m["hidden"], lru["state_size"], lru["r_min"],
+                        lru["r_max"], lru["max_phase"], lru["mode"])
+    return LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])
 
 
 class RecurrentClassifier(nn.Module):
@@ -21,7 +35,7 @@ class RecurrentClassifier(nn.Module):
         m = model_cfg
         self.method, self.channels, self.vocab, self.pad_token = method, channels, vocab, pad_token
         self.embedding = TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"])
-        self.lstm = LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])
+        self.rnn = build_cell(METHODS[method].cell, m)
         self.head = FFN(m["hidden"], m["head_hidden"], n_classes, m["head_dropout"],
                         m["head_layers"], m["dropconnect"], m["head_norm"],
                         m["head_activation"])

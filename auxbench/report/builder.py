@@ -303,7 +303,20 @@ def section_tables(inp: Inputs) -> str:
         parts.append(f'<h3 id="t-{esc(name)}">{inline(t.title or name)}</h3>')
         parts.append(table_html(t))
         parts.append(_links(inp, name))
+        if name == "table2":
+            parts.append(section_published(inp))
     return "\n".join(parts)
+
+
+def section_published(inp: Inputs) -> str:
+    """Table 2's page: later models' published numbers, in a block of their own."""
+    t = inp.tables["published"]
+    return "\n".join([
+        f'<div class="published"><h4 id="t-published">{inline(t.title)}</h4>',
+        ("<p>For orientation only: numbers reported by later papers, with the conventions that "
+         "decide whether they measure our task (which permutation for pMNIST; RGB or grey for "
+         "CIFAR-10; how a number was selected). Nothing here was run by this suite.</p>"),
+        table_html(t), _links(inp, "published"), "</div>"])
 
 
 def section_figures(inp: Inputs) -> str:

@@ -25,7 +25,7 @@ from auxbench.runtime import set_precision
 from auxbench.train.engine import build_optimizer, train_step
 from auxbench.train.tally import StepTally
 
-LSTM_OPS = ("aten::lstm",)
+LSTM_OPS = ("aten::lstm", "aten::gru")  # recurrent calls: the LSTMs' and a GRU main network's
 SYNC_OPS = ("aten::_local_scalar_dense", "aten::nonzero", "aten::_unique2", "aten::unique_dim",
             "aten::unique_consecutive", "aten::masked_select")
 

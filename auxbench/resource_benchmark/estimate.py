@@ -20,7 +20,7 @@ import pandas as pd
 
 from auxbench import data
 from auxbench.errors import ConfigError
-from auxbench.methods import METHODS
+from auxbench.methods import METHODS, variant
 from auxbench.resource_benchmark.flops import step_flops
 
 SHIPPED_RATES = {  # measured by this project (docs/benchmarks.md); --rates NAME picks one
@@ -51,8 +51,17 @@ def load_rates(path: str | Path | None) -> tuple[list[dict], str]:
     return records, str(path)
 
 
+def stand_in(records: list[dict], method: str) -> str:
+    """The method whose rates a table without `method` uses: the same loss on the LSTM, whose
+    seconds per GFLOP stand in for another cell's (said beside the estimate)."""
+    if any(r["method"] == method for r in records) or METHODS[method].cell in (None, "lstm"):
+        return method
+    return variant(METHODS[method].loss, "lstm")
+
+
 def rate_for(records: list[dict], method: str, gflop: float) -> float:
     """Seconds per GFLOP of `method`'s step measured at the size nearest `gflop` per step."""
+    method = stand_in(records, method)
     mine = [r for r in records if r["method"] == method and r.get("gflop")]
     if not mine:
         raise ConfigError(f"the rate table has no measurement of {method}; measure it with "
@@ -71,7 +80,8 @@ def run_cost(cfg: dict, records: list[dict]) -> dict:
     epochs = t["epochs"] + (t["pretrain_epochs"] if METHODS[cfg["method"]].auxiliary else 0)
     steps = epochs * math.ceil(n_train / t["batch_size"])
     step_gflop = step_flops(cfg, t["batch_size"], length, channels) / 1e9
-    reader = cfg["method"] if METHODS[cfg["method"]].architecture == "transformer" else "lstm"
+    method = METHODS[cfg["method"]]  # evaluation reads with the plain cell (or Transformer)
+    reader = cfg["method"] if method.architecture == "transformer" else variant("", method.cell)
     full = {**cfg, "method": reader, "train": {**t, "bptt": "full"}}
     eval_gflop = EVAL_SHARE * step_flops(full, 1, length, channels) / 1e9 * 2 * n_test * epochs
     seconds = (steps * step_gflop * rate_for(records, cfg["method"], step_gflop)

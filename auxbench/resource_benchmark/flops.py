@@ -14,6 +14,22 @@ def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
     return 2.0 * batch * steps * 4 * hidden * (inputs + hidden)
 
 
+def cell_fwd(cfg: dict, batch: int, steps: int, inputs: int) -> float:
+    """The main network's cell over `steps` steps: an LSTM's four gates, a GRU's three; the
+    LRU's input (B, complex), readout (C, complex), skip (D) and GLU matrices (its scan is
+    element-wise)."""
+    m = cfg["model"]
+    cell, h = METHODS[cfg["method"]].cell, m["hidden"]
+    if cell == "gru":
+        return 2.0 * batch * steps * 3 * h * (inputs + h)
+    if cell == "lru":
+        n = m["lru"]["state_size"]
+        rows = batch * steps
+        return (2 * linear_fwd(rows, inputs, n) + 2 * linear_fwd(rows, n, h)
+                + linear_fwd(rows, inputs, h) + linear_fwd(rows, h, 2 * h))
+    return lstm_fwd(batch, steps, inputs, h)
+
+
 def linear_fwd(rows: float, inputs: int, outputs: int) -> float:
     return 2.0 * rows * inputs * outputs
 
@@ -36,19 +52,19 @@ def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> f
     a = length if t["aux_bptt"] == "full" else min(int(t["aux_bptt"]), length)
     rows = batch * t["n_anchors"]
     fwd_nograd = 0.0
-    fwd_grad = lstm_fwd(batch, k, e, h) + linear_fwd(batch, h, m["head_hidden"])
+    fwd_grad = cell_fwd(cfg, batch, k, e) + linear_fwd(batch, h, m["head_hidden"])
     if method.reconstructs:
-        fwd_grad += lstm_fwd(rows, a, e, h) + aux_net_fwd(rows, l, cfg, channels, e)
+        fwd_grad += cell_fwd(cfg, rows, a, e) + aux_net_fwd(rows, l, cfg, channels, e)
     if method.predicts:
         stacked = m["plstm_wiring"] == "stacked"
         if stacked and t["plstm_gradient"] == "window":
-            fwd_grad += lstm_fwd(rows, min(a + l - 1, length), e, h)
+            fwd_grad += cell_fwd(cfg, rows, min(a + l - 1, length), e)
         else:  # the window ends at the anchor; a stacked net reads l-1 more steps, no gradient
-            fwd_grad += lstm_fwd(rows, a, e, h)
-            fwd_nograd += lstm_fwd(rows, l - 1, e, h) if stacked else 0.0
+            fwd_grad += cell_fwd(cfg, rows, a, e)
+            fwd_nograd += cell_fwd(cfg, rows, l - 1, e) if stacked else 0.0
         fwd_grad += aux_net_fwd(rows, l, cfg, channels, h if stacked else e)
     if k < length or method.auxiliary:
-        fwd_nograd += lstm_fwd(batch, length, e, h)
+        fwd_nograd += cell_fwd(cfg, batch, length, e)
     return fwd_nograd + 3.0 * fwd_grad
 
 

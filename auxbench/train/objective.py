@@ -23,7 +23,7 @@ from auxbench.models.recurrent import RecurrentClassifier
 from auxbench.runtime import to_device
 from auxbench.train.anchors import first_real_step, sample_anchors
 from auxbench.train.losses import mean_token_loss, token_loss_sum
-from auxbench.train.windows import gather_steps, scan_states, window_bounds
+from auxbench.train.windows import State, gather_steps, scan_states, window_bounds
 
 
 @dataclass
@@ -90,43 +90,43 @@ def decoder_inputs_targets(model: RecurrentClassifier, tokens: Tensor, rows: Ten
 
 
 def main_outputs_after_anchor(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow,
-                              anchor_state: tuple[Tensor, Tensor], count: int) -> Tensor:
-    """The main LSTM's outputs over the `count` steps after each anchor, continued from the
+                              anchor_state: State, count: int) -> Tensor:
+    """The main network's outputs over the `count` steps after each anchor, continued from the
     anchor state with no gradient: what the stacked auxiliary LSTM reads beyond the anchor."""
     with torch.no_grad():
         x = model.embedding(gather_steps(tokens, window.rows, window.anchors + 1, count))
-        out, _ = model.lstm(x, (anchor_state[0].detach(), anchor_state[1].detach()))
+        out, _ = model.rnn(x, tuple(part.detach() for part in anchor_state))
     return out
 
 
 def aux_loss_parts(model: RecurrentClassifier, tokens: Tensor, window: AuxWindow,
-                   start_states: tuple[Tensor, Tensor], aux_len: int) -> tuple[Tensor, Tensor]:
+                   start_states: State, aux_len: int) -> tuple[Tensor, Tensor]:
     """Run one auxiliary window with gradient and return (summed token loss, token count).
 
     Each row's subsequence is `aux_len` steps wide; only its first l_eff (`window.lengths`)
     tokens are real, so targets past them are not counted."""
     rows, anchors = window.rows, window.anchors
     x = model.embedding(gather_steps(tokens, rows, window.start, window.width))
-    state0 = (start_states[0], start_states[1])
+    state0 = tuple(start_states)
     # the anchor state: each row run from its window's start to its anchor, in one call
-    anchor_state = model.lstm.states_after(x, window.host_anchors - window.host_start + 1, state0)
+    anchor_state = model.rnn.states_after(x, window.host_anchors - window.host_start + 1, state0)
     if window.kind == "reconstruct":
         net, first = model.reconstructor, anchors - window.lengths
         inputs, targets = decoder_inputs_targets(model, tokens, rows, first, aux_len)
     elif model.plstm_wiring == "stacked":
         net, first = model.predictor, anchors + 1
         if window.through_window:
-            out = model.lstm(x, state0)[0]
+            out = model.rnn(x, state0)[0]
             inputs = gather_steps(out, torch.arange(len(rows), device=out.device),
                                   anchors - window.start, aux_len)
         else:
             after = main_outputs_after_anchor(model, tokens, window, anchor_state, aux_len - 1)
-            inputs = torch.cat([anchor_state[0].unsqueeze(1), after], dim=1)
+            inputs = torch.cat([model.rnn.output(anchor_state).unsqueeze(1), after], dim=1)
         targets = gather_steps(tokens, rows, first, aux_len)
     else:  # a decoder like r-LSTM's, over the l tokens after the anchor
         net, first = model.predictor, anchors + 1
         inputs, targets = decoder_inputs_targets(model, tokens, rows, first, aux_len)
-    logits = net(inputs, anchor_state)
+    logits = net(inputs, model.rnn.decoder_state(anchor_state))
     offset = aux_len - targets.shape[1]  # 1 when the first token is fed, not predicted
     position = offset + torch.arange(targets.shape[1], device=targets.device)
     real = position.unsqueeze(0) < window.lengths.unsqueeze(1)
@@ -159,15 +159,15 @@ def recurrent_step(model: RecurrentClassifier, tokens: Tensor, labels: Tensor, t
     final = None
     if columns or (use_sup and k == 0):
         host = np.concatenate(columns, 1) if columns else np.zeros((batch, 0), dtype=np.int64)
-        (hq, cq), final = scan_states(model, tokens, host, train["scan_chunk"])
+        collected, final = scan_states(model, tokens, host, train["scan_chunk"])
 
     result = StepResult(loss=tokens.new_zeros((), dtype=torch.float32))
     if windows:
         parts, column = [], 0
         for w in windows:
             n = train["n_anchors"]
-            start_state = (hq[:, column:column + n].reshape(-1, hq.shape[-1]),
-                           cq[:, column:column + n].reshape(-1, cq.shape[-1]))
+            start_state = tuple(q[:, column:column + n].reshape(-1, q.shape[-1])
+                                for q in collected)
             column += n
             parts.append(aux_loss_parts(model, tokens, w, start_state, train["aux_len"]))
         losses = [mean_token_loss([p]) for p in parts]
@@ -177,13 +177,13 @@ def recurrent_step(model: RecurrentClassifier, tokens: Tensor, labels: Tensor, t
         result.loss = result.loss + (train["aux_weight"] if use_sup else 1.0) * aux
     if use_sup:
         if k == 0:
-            h_last = final[0]
+            last = final
         elif k == length:
-            _, (h_last, _) = model.lstm(model.embedding(tokens))
+            _, last = model.rnn(model.embedding(tokens))
         else:
-            state = (hq[:, -1], cq[:, -1])
-            _, (h_last, _) = model.lstm(model.embedding(tokens[:, length - k:]), state)
-        result.logits = model.head(h_last)
+            state = tuple(q[:, -1] for q in collected)
+            _, last = model.rnn(model.embedding(tokens[:, length - k:]), state)
+        result.logits = model.head(model.rnn.output(last))
         result.sup_loss = F.cross_entropy(result.logits, labels)
         result.loss = result.loss + result.sup_loss
     return result
@@ -200,6 +200,6 @@ def predict_logits(model, tokens: Tensor, chunk: int) -> Tensor:
     """Class logits with no gradient; recurrent models scan in chunks (memory flat in T)."""
     if isinstance(model, RecurrentClassifier):
         empty = np.zeros((tokens.shape[0], 0), dtype=np.int64)
-        _, (h_last, _) = scan_states(model, tokens, empty, chunk)
-        return model.head(h_last)
+        _, final = scan_states(model, tokens, empty, chunk)
+        return model.head(model.rnn.output(final))
     return model(tokens)

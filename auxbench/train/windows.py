@@ -1,8 +1,10 @@
 """Truncated BPTT with bounded memory (docs/paper.md §1.6, "implementation recipe").
 
-A no-gradient pass over the whole sequence, in chunks, records the LSTM state just before each
-window that carries gradient; each window is then re-run with gradient from that detached state.
-Only the windows keep activations, so memory does not grow with the sequence length.
+A no-gradient pass over the whole sequence, in chunks, records the recurrent state just before
+each window that carries gradient; each window is then re-run with gradient from that detached
+state. Only the windows keep activations, so memory does not grow with the sequence length. A
+state is a tuple of [N, width] tensors, whatever the cell: (h, c) for the LSTM, (h,) for the GRU,
+(h, x_re, x_im) for the LRU; `rnn` below is any cell with `LSTMLayer`'s interface.
 
 Positions are step indices: "the state after step p" (p = -1 is the zero initial state).
 Where a scan is cut is decided on the host, from NumPy copies of the positions: torch tensors are
@@ -17,10 +19,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from auxbench.models.lstm import LSTMLayer, State
 from auxbench.runtime import to_device
 
-Collected = tuple[Tensor, Tensor]
+State = tuple[Tensor, ...]
 Inputs = Callable[[int, int], Tensor]           # (first step, end step) -> [N, end - first, E]
 LaneInputs = Callable[[Tensor, Tensor, int], Tensor]  # (rows, first steps, count) -> [K, count, E]
 
@@ -49,28 +50,27 @@ def segment_ends(positions: np.ndarray, length: int, segment: int) -> np.ndarray
     return np.array(sorted(ends))
 
 
-def run_segments(lstm: LSTMLayer, inputs: Inputs, ends: np.ndarray, state: State
-                 ) -> list[State]:
-    """Run `lstm` from `state` over each segment [previous end, end), one call each, and return
+def run_segments(rnn, inputs: Inputs, ends: np.ndarray, state: State) -> list[State]:
+    """Run `rnn` from `state` over each segment [previous end, end), one call each, and return
     the state after each (outputs are dropped: they would hold memory O(T))."""
     finals, start = [], 0
     for end in ends.tolist():
-        state = lstm(inputs(start, end), state)[1]
+        state = rnn(inputs(start, end), state)[1]
         finals.append(state)
         start = end
     return finals
 
 
-def pick_states(lstm: LSTMLayer, ends: np.ndarray, initial: State, finals: list[State],
-                lanes: LaneInputs, positions: np.ndarray) -> Collected:
+def pick_states(rnn, ends: np.ndarray, initial: State, finals: list[State],
+                lanes: LaneInputs, positions: np.ndarray) -> State:
     """The state after step positions[n, q] at [n, q] for each position inside the scan (zeros
     elsewhere): a segment's final state where the step ends one, else from one packed call
-    (`lstm.states_after`) that re-runs each such row from its segment's start. Index
+    (`rnn.states_after`) that re-runs each such row from its segment's start. Index
     bookkeeping is host NumPy; it reaches the device once."""
-    zeros = initial[0].new_zeros(*positions.shape, lstm.hidden_size)
+    zeros = tuple(part.new_zeros(*positions.shape, part.shape[-1]) for part in initial)
     rows, cols = np.nonzero((positions >= 0) & (positions < ends[-1]))
     if rows.size == 0:
-        return zeros, zeros
+        return zeros
     step = positions[rows, cols]
     seg = np.searchsorted(ends, step, side="right")
     first = np.concatenate([[0], ends[:-1]])[seg]
@@ -81,27 +81,25 @@ def pick_states(lstm: LSTMLayer, ends: np.ndarray, initial: State, finals: list[
     index = to_device(torch.from_numpy(np.stack([rows, cols, seg, first])[:, order]),
                       initial[0].device)
     r, c, s, f = index
-    end_h = torch.stack([h for h, _ in finals])
-    end_c = torch.stack([c_ for _, c_ in finals])
-    values_h, values_c = [end_h[s[lane:], r[lane:]]], [end_c[s[lane:], r[lane:]]]
+    at_ends = [torch.stack(parts) for parts in zip(*finals)]  # per component [S, N, width]
+    values = [[end[s[lane:], r[lane:]]] for end in at_ends]
     if lane:
-        start_h = torch.cat([initial[0][None], end_h[:-1]])
-        start_c = torch.cat([initial[1][None], end_c[:-1]])
+        starts = [torch.cat([init[None], end[:-1]]) for init, end in zip(initial, at_ends)]
         counts = count[order[:lane]]
-        h, c_ = lstm.states_after(lanes(r[:lane], f[:lane], int(counts.max())), counts,
-                                  (start_h[s[:lane], r[:lane]], start_c[s[:lane], r[:lane]]))
-        values_h.insert(0, h)
-        values_c.insert(0, c_)
-    # (under autocast the LSTM's states may be narrower than the zeros)
-    return (zeros.index_put((r, c), torch.cat(values_h).to(zeros.dtype)),
-            zeros.index_put((r, c), torch.cat(values_c).to(zeros.dtype)))
+        got = rnn.states_after(lanes(r[:lane], f[:lane], int(counts.max())), counts,
+                               tuple(start[s[:lane], r[:lane]] for start in starts))
+        for v, part in zip(values, got):
+            v.insert(0, part)
+    # (under autocast the cell's states may be narrower than the zeros)
+    return tuple(z.index_put((r, c), torch.cat(v).to(z.dtype)) for z, v in zip(zeros, values))
 
 
 @torch.no_grad()
 def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int
-                ) -> tuple[Collected, State]:
+                ) -> tuple[State, State]:
     """States after the given steps ([N, Q] host NumPy, in [-1, T-1]; -1 is the zero initial
-    state) and the final state, with no gradient, from a bounded number of LSTM calls.
+    state) and the final state, with no gradient, from a bounded number of recurrent calls;
+    each collected component is [N, Q, width].
 
     The embedding is computed segment by segment (at most `chunk` steps), so memory is
     O(N * chunk) whatever T is. Tokens on the host are moved a segment at a time; tokens for
@@ -110,13 +108,13 @@ def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int
     table = model.embedding.table.weight
     ends = np.union1d(segment_ends(positions, length, scan_segment(length, chunk)),
                       np.arange(chunk, length, chunk))
-    state = model.lstm.zero_state(n, table)
+    state = model.rnn.zero_state(n, table)
     finals = run_segments(
-        model.lstm,
+        model.rnn,
         lambda a, b: model.embedding(tokens[:, a:b].to(table.device, non_blocking=True)),
         ends, state)
     collected = pick_states(
-        model.lstm, ends, state, finals,
+        model.rnn, ends, state, finals,
         lambda r, f, count: model.embedding(gather_steps(tokens, r, f, count)), positions)
     return collected, finals[-1]
 
