@@ -6,15 +6,15 @@ cell empty."""
 from __future__ import annotations
 
 import numpy as np
-import torch
 from torch import Tensor, nn
 
+from auxbench.models.cell import OutputFirst
 from auxbench.runtime import last_steps
 
 State = tuple[Tensor, ...]
 
 
-class GRULayer(nn.GRU):
+class GRULayer(OutputFirst, nn.GRU):
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__(input_size, hidden_size, num_layers=1, batch_first=True)
 
@@ -26,14 +26,6 @@ class GRULayer(nn.GRU):
         h0 = (state or self.zero_state(x.shape[0], x))[0]
         out, hn = super().forward(x, h0[None].contiguous())
         return out, (hn[0],)
-
-    @staticmethod
-    def output(state: State) -> Tensor:
-        return state[0]
-
-    @staticmethod
-    def decoder_state(state: State) -> tuple[Tensor, Tensor]:
-        return state[0], torch.zeros_like(state[0])
 
     def states_after(self, x: Tensor, lengths: np.ndarray, state: State) -> State:
         """The state after the first lengths[i] steps of row i (host NumPy, each in [1, T]), in

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from auxbench.models.cell import OutputFirst
 from auxbench.runtime import last_steps
 
 State = tuple[Tensor, Tensor, Tensor]
@@ -75,7 +76,7 @@ def scan_sequential(modulus: Tensor, angle: Tensor, b: tuple[Tensor, Tensor],
     return torch.stack(out_r, 1), torch.stack(out_i, 1)
 
 
-class LRULayer(nn.Module):
+class LRULayer(OutputFirst, nn.Module):
     def __init__(self, input_size: int, hidden_size: int, state_size: int, r_min: float = 0.9,
                  r_max: float = 0.999, max_phase: float = math.pi / 10, mode: str = "scan"):
         super().__init__()
@@ -117,14 +118,6 @@ class LRULayer(nn.Module):
         """u [B, T, I]; state (h, x_re, x_im) or None -> outputs [B, T, H] and the final state."""
         h, xr, xi = self.run(u, state)
         return h, (h[:, -1], xr[:, -1], xi[:, -1])
-
-    @staticmethod
-    def output(state: State) -> Tensor:
-        return state[0]
-
-    @staticmethod
-    def decoder_state(state: State) -> tuple[Tensor, Tensor]:
-        return state[0], torch.zeros_like(state[0])
 
     def states_after(self, u: Tensor, lengths: np.ndarray, state: State) -> State:
         """The state after the first lengths[i] steps of row i (host NumPy, in [1, T]): one run
