@@ -15,7 +15,9 @@ from auxbench.train.objective import recurrent_step
 def step_bytes(method: str, length: int, bptt) -> int:
     cfg = resolve({"method": method,
                    "model": {"embed_dim": 16, "hidden": 16, "head_hidden": 16, "aux_hidden": 32,
-                             "aux_head_hidden": 16},
+                             "aux_head_hidden": 16,
+                             "lru": {"state_size": 16, "r_min": 0.9, "r_max": 0.999,
+                                     "max_phase": 0.314, "mode": "scan"}},
                    "train": {"bptt": bptt, "aux_bptt": 30, "aux_len": 60, "scan_chunk": 256}})
     torch.manual_seed(0)
     model = build_model(cfg, channels=1, vocab=256, n_classes=4, pad_token=None)
@@ -28,12 +30,13 @@ def step_bytes(method: str, length: int, bptt) -> int:
     return saved["bytes"]
 
 
-@pytest.mark.parametrize("method", ["lstm", "rlstm", "plstm", "rplstm"])
+@pytest.mark.parametrize("method", ["lstm", "rlstm", "plstm", "rplstm", "rpgru", "rplru"])
 def test_truncated_step_memory_is_flat_in_sequence_length(method):
     short, long = step_bytes(method, 1024, 30), step_bytes(method, 4096, 30)
     assert long <= 1.15 * short, (short, long)
 
 
-def test_full_bptt_memory_grows_with_sequence_length():
-    short, long = step_bytes("lstm", 1024, "full"), step_bytes("lstm", 4096, "full")
+@pytest.mark.parametrize("method", ["lstm", "gru", "lru"])
+def test_full_bptt_memory_grows_with_sequence_length(method):
+    short, long = step_bytes(method, 1024, "full"), step_bytes(method, 4096, "full")
     assert long >= 3.0 * short, (short, long)
