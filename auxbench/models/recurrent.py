@@ -18,7 +18,7 @@ from auxbench.models.lstm import LSTMLayer
 
 def build_cell(cell: str, m: dict) -> nn.Module:
     """The main network's recurrent layer; each has the interface of `LSTMLayer`
-    (docs/architecture.md "Recurrent cells")."""
+    (docs/method.md "Recurrent cells")."""
     if cell == "gru":
         return GRULayer(m["embed_dim"], m["hidden"])
     if cell == "lru":
