@@ -15,6 +15,7 @@ import torch
 from auxbench.atomic import write_json, write_text
 from auxbench.config import deep_merge, resolve
 from auxbench.errors import ConfigError
+from auxbench.methods import METHODS
 from auxbench.runtime import resolve_device
 
 
@@ -92,6 +93,14 @@ def format_table(records: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def backend_name(cfg: dict, baseline: bool) -> str:
+    """The LSTM backend of a case (its baseline: PyTorch's defaults); another cell's own code."""
+    cell = METHODS[cfg["method"]].cell
+    if cell not in (None, "lstm"):
+        return cell
+    return "torch-default" if baseline else cfg["model"]["lstm_backend"]
+
+
 def run_benchmark(base: dict, cases: list[tuple[str, str]], lengths: list[int],
                   extra_truncated: list[int], batch: int, channels: int, steps: int, warmup: int,
                   threads: int | None, device: str, timeout: float, memory_limit_mb: int | None,
@@ -114,7 +123,7 @@ def run_benchmark(base: dict, cases: list[tuple[str, str]], lengths: list[int],
                     cfg["model"]["lstm_backend"] = "torch"
                 record = {"method": method, "setting": setting, "seq_len": length,
                           "batch_size": batch, "device": str(dev), "device_name": name,
-                          "backend": "torch-default" if is_baseline else cfg["model"]["lstm_backend"],
+                          "backend": backend_name(cfg, is_baseline),
                           "threads": threads or torch.get_num_threads(),
                           "machine_peak_gflops": peak}
                 if stopped:
