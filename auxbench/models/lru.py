@@ -7,14 +7,17 @@ construction, with its input normalised per state unit:
     lambda = exp(-exp(nu_log) + i exp(theta_log))            |lambda| < 1 for any parameters
     x_t    = lambda * x_{t-1} + exp(gamma_log) * (B u_t)      gamma = sqrt(1 - |lambda|^2) at init
     z_t    = Re(C x_t) + D u_t
-    h_t    = z_t + (W_1 g_t) * sigmoid(W_2 g_t),  g_t = GELU(z_t)    the position-wise block (GLU)
+    h_t    = LayerNorm(z_t + (W_1 g_t) * sigmoid(W_2 g_t)),  g_t = GELU(z_t)   position-wise (GLU)
 
 `mode: scan` computes x over time with a parallel (log-depth, Hillis-Steele) scan, `sequential`
 step by step; both start from a given state, so a truncated window continues exactly where the
 no-gradient scan left off. Complex numbers are held as (real, imaginary) float pairs, so every
 state component is a real tensor like the LSTM's. The state is (h, x_re, x_im): h, the output
 at the last step, is what the classifier reads and what an auxiliary LSTM decoder starts from,
-as (h, 0); x carries the memory.
+as (h, 0); x carries the memory. The LayerNorm keeps h at the scale of an LSTM's bounded output:
+without it the reconstruction loss, training the decoder that starts from h, grew h to |h| ~ 16
+(max 75), the classifier's tanh units saturated and every r-LRU run stayed at chance
+(docs/benchmarks.md, "The default run").
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ class LRULayer(OutputFirst, nn.Module):
         self.C_im = nn.Parameter(torch.randn(hidden_size, state_size) / math.sqrt(state_size))
         self.D = nn.Linear(input_size, hidden_size, bias=False)
         self.glu = nn.Linear(hidden_size, 2 * hidden_size)
+        self.norm = nn.LayerNorm(hidden_size)
 
     def zero_state(self, batch: int, like: Tensor) -> State:
         h = like.new_zeros(batch, self.hidden_size)
@@ -112,7 +116,7 @@ class LRULayer(OutputFirst, nn.Module):
         xr, xi = scan(modulus, angle, b, (x0r, x0i))
         z = F.linear(xr, self.C_re) - F.linear(xi, self.C_im) + self.D(u)  # Re(C x) + D u
         value, gate = self.glu(F.gelu(z)).chunk(2, dim=-1)
-        return z + value * torch.sigmoid(gate), xr, xi
+        return self.norm(z + value * torch.sigmoid(gate)), xr, xi
 
     def forward(self, u: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """u [B, T, I]; state (h, x_re, x_im) or None -> outputs [B, T, H] and the final state."""
