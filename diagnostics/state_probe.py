@@ -1,4 +1,4 @@
-"""How much of the class a trained run's LSTM state holds, read by a linear probe.
+"""How much of the class a trained run's recurrent state holds, read by a linear probe.
 
     python diagnostics/state_probe.py RUN_DIR [--checkpoint PATH] [--steps 40,63,-1]
 
@@ -6,8 +6,8 @@ Loads the run's config (RUN_DIR/asrun.json) and final weights (RUN_DIR/checkpoin
 --checkpoint; the workflow keeps them under results/checkpoints/), runs the main LSTM over the
 first --n training examples, and for each step fits a logistic regression on the output
 standardised per unit (Adam 0.05, 300 full-batch steps) to the first 75% and scores the rest.
-Prints the probe accuracy and the spread of the state across examples (mean per-unit SD) next
-to the run's own test accuracy: a probe far above the head means the head, not the memory,
+Prints the probe accuracy, the output's scale (mean and max |h|) and its spread across examples
+(mean per-unit SD) next to the run's own test accuracy: a probe far above the head means the head, not the memory,
 limits the run (docs/calibration.md, section 5). Then counts the classifier's hidden units that
 are off (ReLU) for every example at the last step: a head with all of them off sends the LSTM no
 supervised gradient at all, the collapse of docs/calibration.md, section 7.
@@ -64,7 +64,8 @@ def main() -> None:
     print(f"{args.run_dir}: test accuracy {100 * metrics['test_accuracy']:.1f}%")
     for step in (int(s) for s in args.steps.split(",")):
         h = out[:, step]
-        print(f"step {step % out.shape[1]:>5}: state SD across examples "
+        print(f"step {step % out.shape[1]:>5}: output mean |h| {float(h.abs().mean()):.3g} (max "
+              f"{float(h.abs().max()):.3g}), state SD across examples "
               f"{float(h.std(0).mean()):.2e}, probe accuracy "
               f"{100 * probe_accuracy(h, y, int(0.75 * len(y))):.1f}%")
     first = model.head.net[0]
