@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
-from . import cifar10, dbpedia, embedded_images, embedded_text, mnist, stanford_dogs
+from . import cifar10, dbpedia, embedded_images, embedded_text, mnist, stanford_dogs, uci_digits
 from .cache import is_prepared, write_prepared
 from .progress import log
 from .sources import DBPEDIA_ROWS
@@ -153,6 +153,10 @@ def _image_shape(channels: int) -> Callable[[dict], tuple[int, int]]:
     return lambda s: (s["side"] ** 2 + s.get("tail", 0), channels)
 
 
+def _uci_digits_shape(s: dict) -> tuple[int, int]:
+    return uci_digits.SIDE ** 2 + s["tail"], 1
+
+
 def _text_shape(s: dict) -> tuple[int, int]:
     if s["max_len"] is None:
         raise ConfigError(f"dataset.max_len: the length of {s['name']} with max_len null is only "
@@ -197,6 +201,15 @@ DATASETS: dict[str, DatasetDef] = {d.name: d for d in (
         lambda s: f"stanford_dogs-s{s['side']}", "real",
         "Stanford Dogs, side x side RGB steps", _image_shape(3), _fixed_sizes(12_000, 8_580),
         stanford_dogs.build),
+    DatasetDef(
+        "uci_digits",
+        {"tail": _TAIL,
+         "n_test": Option(450, "int", 10, uci_digits.N_IMAGES - 10,
+                          help="held-out images, class-stratified (the rest train)"),
+         "split_seed": Option(0, "int", 0, 2**32 - 1, help="seed of the train/test split")},
+        lambda s: f"uci_digits-t{s['tail']}-n{s['n_test']}-s{s['split_seed']}", "real",
+        "UCI handwritten digits, 8x8 greyscale steps then the tail", _uci_digits_shape,
+        lambda s: (uci_digits.N_IMAGES - s["n_test"], s["n_test"]), uci_digits.build),
     DatasetDef(
         "embedded_mnist", _image_options(16, 10_000, 2_000, ink_min=_INK_MIN),
         _image_key("embedded_mnist"), "embedded", "generated greyscale digit glyphs",

@@ -19,11 +19,13 @@ The mirror layout (relative to a mirror root, e.g. ``/work/shared/data``)::
     dbpedia_csv.tgz                                      (the published archive), or
     dbpedia_csv/{train,test}.csv[.xz|.gz]                (its members)
     stanford_dogs/{images.tar,lists.tar}
+    uci_digits/digits.csv.gz                             (or the installed scikit-learn's copy)
 
 Checksums: MNIST and CIFAR-10 computed from verified copies of the published files (the MNIST
 files are bit-identical to the originals, whose MD5s are published; the decompressed CIFAR-10
 batches are md5-identical to the official binary version); DBpedia from Hugging Face
-``dbpedia_14``'s dataset_infos.json; Stanford Dogs from TensorFlow Datasets' url_checksums.
+``dbpedia_14``'s dataset_infos.json; Stanford Dogs from TensorFlow Datasets' url_checksums; the
+UCI digits from scikit-learn 1.9.1's wheel.
 """
 
 from __future__ import annotations
@@ -253,3 +255,16 @@ DOGS_SOURCES: dict[str, Source] = {
         description="Stanford Dogs official split: train_list.mat, test_list.mat",
     ),
 }
+
+# --------------------------------------------------------------------------------------------
+# UCI Optical Recognition of Handwritten Digits (Alpaydin and Kaynak 1998, CC BY 4.0): the copy
+# scikit-learn's wheel ships (sklearn/datasets/data/digits.csv.gz); read where the installed
+# package keeps it (auxbench.data.uci_digits), or from a mirror at mirror_path. No download URL.
+UCI_DIGITS = Source(
+    name="digits.csv.gz",
+    urls=(),
+    sha256="09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22",
+    size=57_523,
+    mirror_path="uci_digits/digits.csv.gz",
+    description="UCI handwritten digits (8x8, grey levels 0..16) as shipped by scikit-learn",
+)
