@@ -446,6 +446,8 @@ class Plan:
             "scale": self.scale,
             "paper_datasets": {d: e.paper_dataset for d, e in self.datasets.items()
                                if e.paper_dataset},
+            "stand_ins": [d for d, e in self.datasets.items()
+                          if e.paper_dataset and e.spec["name"] != e.paper_dataset],
             "analysis": dict(self.cfg.get("analysis") or {}),
         }
         seed_sets = {tuple(self.experiment_seeds(n, d))

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from auxbench.analysis import verdicts
 from auxbench.analysis.cells import summarize_cells
@@ -155,6 +156,36 @@ def test_claim_a_supported_contradicted_and_inconclusive():
     a = _claim_rows(detail, "a")
     assert set(a["verdict"]) == {"inconclusive"}
     assert a["note"].str.contains("not significant after Holm").all()
+
+
+def test_data_against_a_claim_are_said_so_where_holm_leaves_it_undecided():
+    """r-LSTM 2 pp below LSTM on one dataset of three: the opposite test is significant alone
+    (p about 0.035) but not after Holm across the claim's 3 tests."""
+    low, high, same = [60.0, 61.0, 62.0, 63.0], [62.0, 63.0, 64.0, 65.0], [60.0, 61.0, 62.0]
+    spec = [("table2", "mnist", "rlstm", "t300", low), ("table2", "mnist", "lstm", "t300", high)]
+    spec += [("table2", ds, m, "t300", same) for ds in ("pmnist", "cifar10")
+             for m in ("rlstm", "lstm")]
+    detail, roll = verdicts.evaluate_claims(runs_frame(spec), CFG)
+    a = _claim_rows(detail, "a").set_index("paper_dataset")
+    mnist = a.loc["mnist"]
+    assert mnist["p_opposite"] < CFG.alpha <= mnist["p_opposite_holm"]
+    assert mnist["verdict"] == verdicts.AGAINST
+    assert mnist["diff_high"] < 0  # the 90% interval wholly on the wrong side
+    assert f"p={mnist['p_opposite']:.3g}" in mnist["note"]
+    assert set(a.loc[["pmnist", "cifar10"], "verdict"]) == {"inconclusive"}
+    scope = roll[(roll["claim"] == "a")].set_index("scope")
+    assert scope.loc["mnist", "verdict"] == scope.loc["all", "verdict"] == verdicts.AGAINST
+    assert scope.loc["all", "n_against"] == 1
+    assert verdicts.deciding_test(a.reset_index())["paper_dataset"] == "mnist"
+
+
+def test_claim_intervals_are_the_one_sided_tests_90_percent_intervals():
+    x, y = [70.0, 71.0, 73.0, 71.5], [69.0, 71.0, 70.0, 70.5]
+    detail, _ = verdicts.evaluate_claims(runs_frame(_table2(x, y, ("mnist",))), CFG)
+    a = _claim_rows(detail, "a").iloc[0]
+    ci = stats.ttest_ind(x, y, equal_var=False).confidence_interval(0.90)
+    assert (a["diff_low"], a["diff_high"]) == pytest.approx((ci.low, ci.high))
+    assert (a["diff_low"] > 0) == (a["p"] < CFG.alpha)
 
 
 def test_holm_is_applied_within_each_claim_family():

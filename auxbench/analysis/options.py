@@ -67,6 +67,9 @@ class AnalysisConfig:
     scale: str = "default"
     seeds: tuple[int, ...] | None = None
     paper_datasets: Mapping[str, str] = field(default_factory=dict)
+    # datasets whose data are another set than the paper's they stand for (the UCI digits for
+    # MNIST): never compared with the paper's numbers, as the generated `embedded_*` are not
+    stand_ins: tuple[str, ...] = ()
 
     def paper_dataset(self, key: str) -> str | None:
         if key in self.paper_datasets:
@@ -75,7 +78,8 @@ class AnalysisConfig:
 
     def is_real(self, key: str) -> bool:
         """One of the paper's real datasets (at whatever size), not a generated stand-in."""
-        return not str(key).startswith("embedded_") and self.paper_dataset(key) in PAPER_DATASETS
+        return (not str(key).startswith("embedded_") and key not in self.stand_ins
+                and self.paper_dataset(key) in PAPER_DATASETS)
 
     def is_comparable(self, key: str) -> bool:
         return self.scale == "paper" and self.is_real(key)
@@ -83,6 +87,12 @@ class AnalysisConfig:
     def is_reduced(self, key: str) -> bool:
         """A real dataset below the paper's scale (lite): numbers near the paper's, not its."""
         return self.scale != "paper" and self.is_real(key)
+
+    @property
+    def one_sided_confidence(self) -> float:
+        """The level of the interval beside a one-sided test at `alpha`: 1 - 2 alpha (90%), whose
+        bound on the tested side is the one-sided (1 - alpha) bound the test agrees with."""
+        return 1.0 - 2.0 * self.alpha
 
     def claim_cell(self, cell: tuple[str, str]) -> tuple[str, str]:
         """The paper's (method, 't300') cell as this run set names it (its truncated setting)."""
@@ -103,4 +113,5 @@ class AnalysisConfig:
         if cfg.get("seeds") is not None:
             kw["seeds"] = tuple(int(s) for s in cfg["seeds"])
         kw["paper_datasets"] = dict(cfg.get("paper_datasets") or {})
+        kw["stand_ins"] = tuple(cfg.get("stand_ins") or ())
         return cls(**kw)

@@ -60,6 +60,7 @@ def _frame(records: list[dict], columns: list[list[str]]) -> pd.DataFrame:
 def _options(cfg: AnalysisConfig) -> dict:
     d = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
     d["paper_datasets"] = dict(cfg.paper_datasets)
+    d["stand_ins"] = list(cfg.stand_ins)
     d["seeds"] = list(cfg.seeds) if cfg.seeds is not None else None
     return d
 
@@ -138,7 +139,8 @@ def load(out_dir: str | Path) -> Analysis:
         if curve_types else pd.DataFrame()
     options = summary["options"]
     cfg = AnalysisConfig(**{**options, "seeds": None if options["seeds"] is None
-                            else tuple(options["seeds"])})
+                            else tuple(options["seeds"]),
+                            "stand_ins": tuple(options.get("stand_ins") or ())})
     return Analysis(
         cfg=cfg, runs=frame("runs"), cells=frame("cells"),
         comparisons=split(frame("comparisons"), "family", drop=True),

@@ -169,6 +169,23 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
 
 # --------------------------------------------------------------------------- claims
 
+# The verdict of a test whose opposite one-sided test is significant at alpha but not after
+# Holm: the data point against the claim, though the family does not decide it. Its Welch
+# interval (at 1 - 2 alpha, AnalysisConfig.one_sided_confidence) lies wholly on the wrong side.
+AGAINST = "against (not significant after Holm)"
+
+def statistics_convention(cfg: AnalysisConfig) -> str:
+    """The report's one statistical convention, stated once (in its summary)."""
+    one, two = round(cfg.one_sided_confidence * 100), round(cfg.confidence * 100)
+    return (f"Statistics: a comparison in a direction the paper claims (the claims, Figure 4, "
+            f"the recurrent cells) is a one-sided {cfg.primary_test} test at α = {cfg.alpha:g}, "
+            f"Holm-corrected within its family, and its difference is shown with the {one}% "
+            f"interval, whose bound on the claimed side is the one-sided {two}% bound the test "
+            f"agrees with; a comparison with no claimed direction (a table's best cell against "
+            f"the runner-up, the ablations against the full method) is two-sided with a {two}% "
+            f"interval; a cell's mean has a {two}% bootstrap interval.")
+
+
 CLAIM_COLUMNS = [
     "claim", "claim_text", "experiment", "paper_dataset", "dataset", "a", "b", "comparison",
     "hypothesis",
@@ -275,7 +292,7 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
             p=fwd["p"], p_opposite=opp["p"], effect_size=fwd["effect"],
             effect_measure="(mean - threshold) / SD",
         )
-        ci = stats.bootstrap_ci(x, cfg.confidence, cfg.n_resamples, cfg.seed)
+        ci = stats.bootstrap_ci(x, cfg.one_sided_confidence, cfg.n_resamples, cfg.seed)
         row["diff_low"], row["diff_high"] = ci.low - thr, ci.high - thr
         if fwd["note"]:
             notes.append(fwd["note"])
@@ -283,8 +300,8 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
     else:
         y = cell_values(runs, claim.experiment, dataset, *b)
         shift = _shift(claim, cfg)
-        fwd = stats.compare(x, y, "greater", shift, cfg.confidence, cfg.alpha)
-        opp = stats.compare(x, y, "less", shift, cfg.confidence, cfg.alpha)
+        fwd = stats.compare(x, y, "greater", shift, cfg.one_sided_confidence, cfg.alpha)
+        opp = stats.compare(x, y, "less", shift, cfg.one_sided_confidence, cfg.alpha)
         pick = (lambda c: c.mwu_p) if cfg.primary_test == "mwu" else (lambda c: c.welch_p)
         if claim.kind == "noninferior":
             row["comparison"] = (f"{cell_label(*a)} ≥ {cell_label(*b)} − "
@@ -341,6 +358,11 @@ def evaluate_claims(runs: pd.DataFrame, cfg: AnalysisConfig,
                 r["verdict"] = "supported"
             elif np.isfinite(qh) and qh < cfg.alpha:
                 r["verdict"] = "contradicted"
+            elif r["p_opposite"] < cfg.alpha:
+                r["verdict"] = AGAINST
+                r["note"] = "; ".join(x for x in (r["note"], (
+                    f"the opposite one-sided test: p={r['p_opposite']:.3g}, "
+                    f"Holm p={qh:.3g}")) if x)
             else:
                 r["verdict"] = "inconclusive"
                 if not np.isfinite(ph):
@@ -367,12 +389,15 @@ def _detectable(row: dict, claim: Claim, cfg: AnalysisConfig, m: int) -> float:
 
 def rollup(verdicts: list[str]) -> str:
     """A claim's verdict on one dataset from its tests there: a test not run leaves it untested
-    in part, so it cannot be supported."""
+    in part, so it cannot be supported; one test pointing against it (after Holm or before)
+    outweighs the others' support."""
     vs = list(verdicts)
     if not vs or all(v == "not run" for v in vs):
         return "not run"
     if any(v == "contradicted" for v in vs):
         return "contradicted"
+    if any(v == AGAINST for v in vs):
+        return AGAINST
     if all(v == "supported" for v in vs):
         return "supported"
     return "inconclusive"
@@ -385,8 +410,8 @@ def rollup_datasets(verdicts: list[str]) -> str:
 
 
 ROLLUP_COLUMNS = ["claim", "claim_text", "source", "scope", "paper_dataset", "dataset",
-                  "verdict", "n_comparisons", "n_supported", "n_contradicted", "n_inconclusive",
-                  "n_not_run", "min_p_holm"]
+                  "verdict", "n_comparisons", "n_supported", "n_contradicted", "n_against",
+                  "n_inconclusive", "n_not_run", "min_p_holm"]
 
 
 def _scope_key(row) -> tuple[str, str | None]:
@@ -415,7 +440,7 @@ def rollup_claims(detail: pd.DataFrame, cfg: AnalysisConfig,
                 "claim": claim.id, "claim_text": claim_text(claim, cfg), "source": claim.source,
                 "scope": scope, "paper_dataset": pdn, "dataset": ds, "verdict": verdict,
                 "n_comparisons": len(vs), "n_supported": vs.count("supported"),
-                "n_contradicted": vs.count("contradicted"),
+                "n_contradicted": vs.count("contradicted"), "n_against": vs.count(AGAINST),
                 "n_inconclusive": vs.count("inconclusive"), "n_not_run": vs.count("not run"),
                 "min_p_holm": float(ph.min()) if len(ph) else math.nan,
             })
@@ -424,15 +449,16 @@ def rollup_claims(detail: pd.DataFrame, cfg: AnalysisConfig,
 
 def deciding_test(tests: pd.DataFrame) -> pd.Series | None:
     """Of one claim's tests on one dataset, the one its verdict turns on: the strongest
-    contradiction if a test contradicts it, else the test with the largest Holm p (the weakest
-    support, which a supported claim passed and an inconclusive one did not; a test without a
-    p decides first); None where none ran."""
+    contradiction if a test contradicts it, else the strongest pointing against it (AGAINST),
+    else the test with the largest Holm p (the weakest support, which a supported claim passed
+    and an inconclusive one did not; a test without a p decides first); None where none ran."""
     ran = tests[tests["verdict"] != "not run"]
     if ran.empty:
         return None
-    against = ran[ran["verdict"] == "contradicted"]
-    if not against.empty:
-        return against.loc[against["p_opposite_holm"].idxmin()]
+    for verdict in ("contradicted", AGAINST):
+        against = ran[ran["verdict"] == verdict]
+        if not against.empty:
+            return against.loc[against["p_opposite_holm"].idxmin()]
     return ran.loc[ran["p_holm"].fillna(math.inf).idxmax()]
 
 

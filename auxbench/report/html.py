@@ -22,7 +22,7 @@ _ALIGN = {"l": "left", "r": "right", "c": "center"}
 VERDICT_CLASSES = {
     "reproduced": "ok", "supported": "ok", "better": "ok", "completed": "ok",
     "worse": "bad", "contradicted": "bad", "failed": "bad", "missing": "bad",
-    "inconclusive": "warn", "not run": "muted", "context": "muted",
+    "inconclusive": "warn", "against": "warn", "not run": "muted", "context": "muted",
     "not comparable (scale)": "muted", "not comparable": "muted", "reduced scale": "muted",
 }
 
