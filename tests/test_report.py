@@ -220,7 +220,7 @@ def test_summary_gives_each_claim_a_verdict_per_dataset_and_its_deciding_test():
         return {"claim": claim, "claim_text": f"claim {claim}", "source": "", "scope": scope,
                 "paper_dataset": "mnist" if dataset else None, "dataset": dataset,
                 "verdict": verdict, "n_comparisons": s + c + i + n, "n_supported": s,
-                "n_contradicted": c, "n_inconclusive": i, "n_not_run": n,
+                "n_contradicted": c, "n_against": 0, "n_inconclusive": i, "n_not_run": n,
                 "min_p_holm": float("nan")}
 
     def test(claim, dataset, comparison, verdict, p, diff, detectable, n2=5):

@@ -202,6 +202,16 @@ def _bptt_x(setting: str, full_x: float) -> float | None:
     return truncation(setting)
 
 
+def _full_from_table2(a: Analysis, cells: pd.DataFrame) -> pd.DataFrame:
+    """Table 2's Full BP cells of the figure's methods and datasets, where the figure has none
+    of its own: the point its x-axis ends at."""
+    if (cells["setting"] == "full").any():
+        return cells.iloc[:0]
+    t2 = a.cells_of("table2")
+    return t2[(t2["setting"] == "full") & t2["method"].isin(set(cells["method"]))
+              & t2["dataset"].isin(set(cells["dataset"])) & (t2["n"] > 0)]
+
+
 def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> FigureRecord:
     """Accuracy against the supervised BPTT length K (symlog x, down to 0), `full` as a separate
     point right of a dashed separator; chance as a dotted line; a star where r-LSTM and LSTM
@@ -211,6 +221,8 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
     cells = cells[cells["setting"].map(lambda s: s == "full" or truncation(s) is not None)]
     if cells.empty:
         return _empty(out_dir, name, title, f"no {experiment} runs with tK or full settings")
+    borrowed = _full_from_table2(a, cells)
+    cells = pd.concat([cells, borrowed], ignore_index=True)
     datasets = sorted(set(cells["dataset"]))
     fig, axes = _new_figure(5.5 * min(len(datasets), 2), 3.8 * math.ceil(len(datasets) / 2),
                             nrows=math.ceil(len(datasets) / 2), ncols=min(len(datasets), 2))
@@ -244,13 +256,14 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
         if pdn == "cifar10" and bool(c["comparable"].iloc[0]):
             ax.scatter([0], [40.0], marker="*", s=120, color="black", zorder=6,
                        label="paper: r-LSTM ≈40% at K=0")
-        ax.axvline((kmax + full_x) / 2 if kmax > 0 else 5.0, color="0.6", linestyle="--",
-                   linewidth=0.8)
+        has_full = bool((c["setting"] == "full").any())
+        if has_full:
+            ax.axvline((kmax + full_x) / 2 if kmax > 0 else 5.0, color="0.6", linestyle="--",
+                       linewidth=0.8)
         ax.set_xscale("symlog", linthresh=10, linscale=0.5)
-        ticks = ks + [full_x]
-        ax.set_xticks(ticks, [str(k) for k in ks] + ["full"])
+        ax.set_xticks(ks + [full_x] * has_full, [str(k) for k in ks] + ["full"] * has_full)
         ax.minorticks_off()
-        ax.set_xlim(-1, full_x * 1.3)
+        ax.set_xlim(-1, full_x * 1.3 if has_full else kmax * 1.3 + 1)
         ax.set_xlabel("supervised BPTT length K (steps, symlog scale)")
         ax.set_ylabel("test accuracy (%)")
         ax.set_title(dataset_name(dataset, pdn))
@@ -275,10 +288,14 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
     pair = " vs ".join(method_label(m) for m in EXPERIMENTS["fig4"].method_pairs[0])
     test = (f"{pair} at each K: {tests['test'].iloc[0]}, Holm across {len(tests)} "
             f"comparisons, α={a.cfg.alpha:g}" if not tests.empty else "none")
+    full_text = ("filled markers right of the dashed line: full BPTT"
+                 + (" (Table 2's runs)" if not borrowed.empty else "") + ". "
+                 if (cells["setting"] == "full").any() else "")
     caption = (f"{title}. K = 0: no supervised gradient reaches the LSTM (only the classifier "
-               f"head learns). Hollow markers: truncated; filled markers right of the dashed "
-               f"line: full BPTT. Bars: {interval}. {n_txt}. Dotted line: chance. "
-               + (f"*: {test} ({n_sig} significant)." if not tests.empty else ""))
+               f"head learns). Hollow markers: truncated; {full_text}Bars: {interval}. "
+               f"{n_txt}. Dotted line: chance. "
+               + (f"*: {test}, the claims' test ({n_sig} significant)." if not tests.empty
+                  else ""))
     png, pdf = save_figure(fig, out_dir, name)
     return FigureRecord(name, png, pdf, caption, n_txt, interval, test)
 

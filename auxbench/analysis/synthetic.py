@@ -85,17 +85,18 @@ def write_demo_resources(path: str | Path) -> Path:
     for n in (1024, 4096, 16384):
         records.append({"method": "lstm", "setting": "full", "seq_len": n, "batch_size": 32,
                         "device": "cpu", "step_time_s": 1e-4 * n, "samples_per_s": 32 / (1e-4 * n),
-                        "peak_memory_mb": 0.05 * n, "gflop": 0.01 * n, "gflops_per_s": 1.0,
-                        "status": "ok"})
+                        "peak_memory_mb": 0.05 * n, "activation_mb": 0.04 * n, "gflop": 0.01 * n,
+                        "gflops_per_s": 1.0, "status": "ok"})
         records.append({"method": "rlstm", "setting": "t300", "seq_len": n, "batch_size": 32,
                         "device": "cpu", "step_time_s": 6e-5 * n, "samples_per_s": 32 / (6e-5 * n),
-                        "peak_memory_mb": 40.0, "gflop": 0.006 * n, "gflops_per_s": 1.0,
-                        "status": "ok"})
+                        "peak_memory_mb": 40.0, "activation_mb": 30.0, "gflop": 0.006 * n,
+                        "gflops_per_s": 1.0, "status": "ok"})
         ok = n < 16384
         rec = {"method": "transformer", "setting": "full", "seq_len": n, "batch_size": 32,
                "device": "cpu", "step_time_s": 1e-8 * n * n if ok else None,
                "samples_per_s": 32 / (1e-8 * n * n) if ok else None,
-               "peak_memory_mb": 1e-5 * n * n if ok else None, "gflop": None,
+               "peak_memory_mb": 1e-5 * n * n if ok else None,
+               "activation_mb": 8e-6 * n * n if ok else None, "gflop": None,
                "gflops_per_s": None, "status": "ok" if ok else "oom"}
         if not ok:
             rec["error"] = "out of memory"

@@ -374,7 +374,8 @@ def paper_vs_table(a: Analysis) -> Table:
 def claims_table(a: Analysis) -> Table:
     d = a.claims
     t = Table(name="claims", title="The paper's claims, tested on our runs",
-              header=["Claim", "Dataset", "Comparison", "n", "Δ [CI]", "Detects Δ ≥",
+              header=["Claim", "Dataset", "Comparison", "n",
+                      f"Δ [{round(a.cfg.one_sided_confidence * 100)}% CI]", "Detects Δ ≥",
                       "p (Holm)", "Effect", "Verdict", "Note"], rows=[], tidy=d,
               align="lllrrrrrll")
     for _, r in d.iterrows():
@@ -396,11 +397,14 @@ def claims_table(a: Analysis) -> Table:
     for _, r in a.claims_rollup[a.claims_rollup["scope"] == "all"].iterrows():
         t.notes.append(f"({r['claim']}) {r['claim_text']}: **{r['verdict']}** "
                        f"({r['n_supported']} supported, {r['n_contradicted']} contradicted, "
-                       f"{r['n_inconclusive']} inconclusive, {r['n_not_run']} not run).")
+                       f"{r['n_against']} against, {r['n_inconclusive']} inconclusive, "
+                       f"{r['n_not_run']} not run).")
     t.notes.append(
         f"Each comparison: one-sided test in the claim's direction ({a.cfg.primary_test}), Holm "
         f"across the comparisons of the claim, α={a.cfg.alpha:g}; 'contradicted' needs the "
-        f"opposite one-sided test significant after Holm. (d) is a non-inferiority test with a "
+        f"opposite one-sided test significant after Holm, 'against' the same before Holm "
+        f"only. Δ [CI]: the difference with its {round(a.cfg.one_sided_confidence * 100)}% "
+        f"interval (for (e), above the threshold). (d) is a non-inferiority test with a "
         f"{a.cfg.noninferiority_margin_pp:g} pp margin; (e) tests against chance + "
         f"{a.cfg.chance_margin_pp:g} pp. PS = probability of superiority U/(n1·n2). "
         f"Detects Δ ≥: the smallest true difference (pp) the test would find with "

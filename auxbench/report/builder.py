@@ -26,7 +26,7 @@ from auxbench.analysis.tables import Table, build_tables
 from auxbench.analysis.verdicts import UNCOMPARED
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
-from auxbench.experiments import SUMMARY_TABLES, experiment, table_names
+from auxbench.experiments import CATALOGUE, FOREST, SUMMARY_TABLES, experiment, table_names
 from auxbench.paths import RunKey
 from auxbench.plan import seeds_text
 from auxbench.versioning import git_state
@@ -272,7 +272,7 @@ def section_paper_vs(inp: Inputs) -> str:
     sentence and the rows folded away instead of a screen of 'not comparable'."""
     name = "paper_vs_reproduced"
     verdicts = inp.a.paper_vs["verdict"]
-    if verdicts.empty or not verdicts.isin(UNCOMPARED).all():
+    if not _nothing_compares(inp):
         return _verdict_section(inp, "paper-vs", "Paper versus reproduced", PAPER_VS_INTRO,
                                 name, "rows")
     counts = ", ".join(f"{n} {badge(v)}" for v, n in verdicts.value_counts().items())
@@ -322,13 +322,34 @@ def section_published(inp: Inputs) -> str:
         table_html(t), _links(inp, "published"), "</div>"])
 
 
+def _figure_experiments(inp: Inputs) -> dict[str, str]:
+    """Figure name -> the experiment that draws it, for the figures of experiments this
+    config does not run (they get no figure box, only a line saying so)."""
+    return {e.figure: e.name for e in CATALOGUE
+            if e.figure and e.name not in inp.plan["experiments"]}
+
+
+def _nothing_compares(inp: Inputs) -> bool:
+    verdicts = inp.a.paper_vs["verdict"]
+    return not verdicts.empty and bool(verdicts.isin(UNCOMPARED).all())
+
+
 def section_figures(inp: Inputs) -> str:
     parts = ['<h2 id="figures">Figures</h2>']
     man = inp.figures_dir / paths.MANIFEST_JSON
     records = _read_json(man) if man.is_file() else []
     if not records:
         parts.append('<p class="muted">No figures were written.</p>')
+    not_run = _figure_experiments(inp)
+    skipped = [not_run[r.get("name")] for r in records if r.get("name") in not_run]
+    if skipped:
+        parts.append('<p class="muted">Not drawn: the figure' + ("s" if len(skipped) > 1 else "")
+                     + " of " + ", ".join(f"<code>{esc(e)}</code>" for e in skipped)
+                     + ', not run at this scale (<a href="#larger">Runs at the larger '
+                     "scales</a>).</p>")
     for rec in records:
+        if rec.get("name") in not_run:
+            continue
         png = Path(rec.get("png", ""))
         if not png.is_absolute():
             cand = inp.figures_dir / png.name
@@ -350,11 +371,18 @@ def section_figures(inp: Inputs) -> str:
         status = "" if rec.get("status", "ok") == "ok" else \
             f' <span class="v-muted">({esc(rec.get("status"))})</span>'
         heading = caption.split(". ")[0].rstrip(".") if caption else str(rec.get("name"))
+        box = (f'<figure id="f-{esc(rec.get("name"))}">{img}<figcaption>'
+               f"{esc(caption)}{status}"
+               f'<span class="meta">{" · ".join(meta)}{link}</span>'
+               "</figcaption></figure>")
+        if rec.get("name") == FOREST and _nothing_compares(inp):
+            parts.append(f"<h3>{esc(heading)}</h3><details><summary>Folded: none of the "
+                         "paper's numbers can be compared at this scale (as in "
+                         '<a href="#paper-vs">Paper versus reproduced</a>)</summary>'
+                         f"{box}</details>")
+            continue
         parts.append(f'<h3>{esc(heading)}</h3>')
-        parts.append(f'<figure id="f-{esc(rec.get("name"))}">{img}<figcaption>'
-                     f"{esc(caption)}{status}"
-                     f'<span class="meta">{" · ".join(meta)}{link}</span>'
-                     "</figcaption></figure>")
+        parts.append(box)
     return "\n".join(parts)
 
 

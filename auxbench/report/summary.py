@@ -17,7 +17,7 @@ from auxbench.analysis import learning, stats
 from auxbench.analysis.cells import run_scope
 from auxbench.analysis.style import dataset_name, method_label, row_dataset_name, setting_name
 from auxbench.analysis.tables import Table, fmt, fmt_p
-from auxbench.analysis.verdicts import deciding_test
+from auxbench.analysis.verdicts import AGAINST, deciding_test, statistics_convention
 from auxbench.paths import RunKey
 
 from .data import Inputs, status_counts
@@ -35,6 +35,8 @@ def _tests_text(r: pd.Series) -> str:
     out = f"{int(r['n_supported'])} of {ran} supported"
     if r["n_contradicted"]:
         out += f", {int(r['n_contradicted'])} contradicted"
+    if r["n_against"]:
+        out += f", {int(r['n_against'])} against (not significant after Holm)"
     return out + (f"; {int(r['n_not_run'])} not run" if r["n_not_run"] else "")
 
 
@@ -86,7 +88,7 @@ def _scope_text(inp: Inputs) -> str:
     untested = [f"({c})" for c in overall.loc[~ran, "claim"]]
     return (f"<p><strong>Claims in scope</strong>: {len(tested)} of the {len(overall)} "
             "claims (the precondition (p) the paper's question rests on, and the paper's own) "
-            "were tested here: {', '.join(tested) or 'none'} (below)"
+            f"were tested here: {', '.join(tested) or 'none'} (below)"
             + (f"; not tested, none of their cells ran: {', '.join(untested)}" if untested
                else "") + ".</p>")
 
@@ -192,7 +194,7 @@ def _left_out_item(inp: Inputs) -> str:
 
 def section_summary(inp: Inputs) -> str:
     """The report's opening: (i) to (iv) of the module docstring, a few lines and one table."""
-    conf = round(inp.a.cfg.confidence * 100)
+    conf = round(inp.a.cfg.one_sided_confidence * 100)
     parts = ['<section class="summary"><h2 id="summary">Summary</h2>', _scope_text(inp),
              _run_text(inp)]
     rollup = inp.a.claims_rollup
@@ -203,9 +205,13 @@ def section_summary(inp: Inputs) -> str:
                                       rows=claim_rows(inp.a.claims, rollup),
                                       align="lllllrrr")))
         parts.append(
-            '<p class="muted">A claim is supported on a dataset when every one of its '
-            "one-sided tests there is, after Holm's correction within the claim; the deciding "
-            "test is the one that contradicts it, else the one with the largest Holm p. "
+            f'<p class="muted">{statistics_convention(inp.a.cfg)} '
+            "A claim is supported on a dataset when every one of its "
+            "one-sided tests there is, after Holm's correction within the claim; "
+            f"<em>{AGAINST}</em>: a test in the opposite direction is significant before "
+            "Holm's correction but not after it (its interval lies wholly on the claim's wrong "
+            "side). The deciding test is the one that contradicts the claim, else the one "
+            "pointing against it, else the one with the largest Holm p. "
             f"Detects Δ ≥: the smallest true difference that test finds with "
             f"{stats.DETECTABLE_POWER:.0%} power at Holm's worst-case level; an inconclusive "
             "test whose value exceeds the "
