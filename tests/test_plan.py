@@ -262,9 +262,9 @@ def test_find_run_rejects_unplanned(smoke):
 
 def test_compute_resources(smoke):
     cfg = load("config")
-    cfg["datasets"]["embedded_mnist"]["compute"] = {"mem_mb": 3000, "runtime_min": 60}
+    cfg["datasets"]["digits"]["compute"] = {"mem_mb": 3000, "runtime_min": 60}
     p = planmod.Plan(cfg)
-    run = next(r for r in p.runs if r.dataset == "embedded_mnist")
+    run = next(r for r in p.runs if r.dataset == "digits")
     c = p.compute("train", run)
     assert c == {"threads": 1, "mem_mb": 3000, "runtime": 60, "gpu": 0}
     assert p.compute("prepare")["mem_mb"] == cfg["compute"]["prepare"]["mem_mb"]
