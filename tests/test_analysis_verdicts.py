@@ -305,6 +305,16 @@ def test_options_from_workflow_config():
     assert not AnalysisConfig().is_comparable("mnist")  # default scale
 
 
+def test_a_stand_in_of_real_data_is_never_compared_with_the_paper():
+    """Real digits standing in for MNIST (the default scale) are neither the paper's data nor a
+    reduced copy of it, at any scale."""
+    opts = {"paper_datasets": {"digits": "mnist", "mnist_s14": "mnist"}, "stand_ins": ["digits"]}
+    for scale in ("embedded", "lite", "paper"):
+        cfg = AnalysisConfig.from_mapping({**opts, "scale": scale})
+        assert not cfg.is_comparable("digits") and not cfg.is_reduced("digits")
+    assert AnalysisConfig.from_mapping({**opts, "scale": "lite"}).is_reduced("mnist_s14")
+
+
 def test_claims_use_the_configured_truncated_setting():
     """At a reduced scale the paper's Truncate 300 is played by another tK setting."""
     from auxbench.analysis.options import AnalysisConfig

@@ -282,6 +282,8 @@ def test_analysis_options(smoke):
     opts = smoke.analysis_options()
     assert opts["scale"] == "smoke"
     assert opts["paper_datasets"]["emb_mnist"] == "mnist"
+    assert "emb_mnist" in opts["stand_ins"]  # a generated set, not the paper's MNIST
+    assert planmod.Plan(load("lite")).analysis_options()["stand_ins"] == []
     assert "seeds" not in opts  # experiments use different seeds: missing runs come from the plan
     from auxbench.analysis.options import AnalysisConfig
 
