@@ -130,3 +130,13 @@ def test_no_figure_axis_category_without_data(rendered):
     _, _, empty = rendered
     assert empty, "no figure was checked"
     assert {name: cats for name, cats in empty.items() if cats} == {}
+
+
+def test_one_statistical_convention_stated_once_and_kept_by_figure4(rendered):
+    """The claims test one-sided; Figure 4 tests the same comparison the same way, and the
+    convention is written once, in the summary."""
+    p, html, _ = rendered
+    assert html.count("Statistics: a comparison in a direction the paper claims") == 1
+    if "fig4" in p.summary()["experiments"]:
+        box = re.search(r'id="f-fig4_shrinking_bptt".*?</figcaption>', html, re.DOTALL)
+        assert "one-sided" in box.group(0) and "two-sided" not in box.group(0)

@@ -213,9 +213,11 @@ def _full_from_table2(a: Analysis, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> FigureRecord:
-    """Accuracy against the supervised BPTT length K (symlog x, down to 0), `full` as a separate
-    point right of a dashed separator; chance as a dotted line; a star where r-LSTM and LSTM
-    differ at that K (the analysis's comparisons of the experiment, Holm across them)."""
+    """Accuracy against the supervised BPTT length K (symlog x, down to 0), `full` (the
+    experiment's own Full BP cells, else Table 2's) as a separate point right of a dashed
+    separator, or no such column where neither ran; chance as a dotted line; a star where r-LSTM
+    beats LSTM at that K (the analysis's one-sided comparisons of the experiment, Holm across
+    them)."""
     name, title = EXPERIMENTS["fig4"].figure, EXPERIMENTS["fig4"].title
     cells = a.cells_of(experiment)
     cells = cells[cells["setting"].map(lambda s: s == "full" or truncation(s) is not None)]
@@ -285,7 +287,7 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
     _legend(fig, axes_used)
     n_txt = _n_text(cells[cells["n"] > 0])
     interval = _interval_text(a, cells)
-    pair = " vs ".join(method_label(m) for m in EXPERIMENTS["fig4"].method_pairs[0])
+    pair = " > ".join(method_label(m) for m in EXPERIMENTS["fig4"].method_pairs[0])
     test = (f"{pair} at each K: {tests['test'].iloc[0]}, Holm across {len(tests)} "
             f"comparisons, α={a.cfg.alpha:g}" if not tests.empty else "none")
     full_text = ("filled markers right of the dashed line: full BPTT"
@@ -294,8 +296,8 @@ def figure4(a: Analysis, out_dir: str | Path, experiment: str = "fig4") -> Figur
     caption = (f"{title}. K = 0: no supervised gradient reaches the LSTM (only the classifier "
                f"head learns). Hollow markers: truncated; {full_text}Bars: {interval}. "
                f"{n_txt}. Dotted line: chance. "
-               + (f"*: {test}, the claims' test ({n_sig} significant)." if not tests.empty
-                  else ""))
+               + (f"*: {test}, the claims' one-sided test ({n_sig} significant)."
+                  if not tests.empty else ""))
     png, pdf = save_figure(fig, out_dir, name)
     return FigureRecord(name, png, pdf, caption, n_txt, interval, test)
 
