@@ -2,7 +2,7 @@
 # with Auxiliary Losses", as one Snakemake workflow: prepare data -> train every run -> aggregate
 # -> tables, figures -> results/report.html.
 #
-#   snakemake --cores all                                   # default scale (embedded data)
+#   snakemake --cores all                                   # default scale (real 8x8 digits)
 #   snakemake --cores all --configfile config/lite.yaml     # real data, reduced
 #   snakemake --workflow-profile workflow/profiles/slurm --configfile config/paper.yaml  # SLURM
 #   snakemake --cores all --config results_only=True        # tables/figures/report from saved runs
