@@ -174,6 +174,7 @@ def paper_vs_reproduced(cells: pd.DataFrame, cfg: AnalysisConfig,
 # interval (at 1 - 2 alpha, AnalysisConfig.one_sided_confidence) lies wholly on the wrong side.
 AGAINST = "against (not significant after Holm)"
 
+
 def statistics_convention(cfg: AnalysisConfig) -> str:
     """The report's one statistical convention, stated once (in its summary)."""
     one, two = round(cfg.one_sided_confidence * 100), round(cfg.confidence * 100)
