@@ -30,6 +30,7 @@ from auxbench import data, methods, paths, workflow_config
 from auxbench.errors import ConfigError
 from auxbench.experiments import EXPERIMENTS, experiment
 from auxbench.paths import RESOURCES_JSON, RunKey
+from auxbench.precision import RECORDS, require_recorded_passes
 from auxbench.train.feasibility import check_fits
 
 BUILTIN_SETTING = re.compile(r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))"
@@ -74,7 +75,7 @@ class Plan:
     """Every job of the workflow, computed from the workflow config."""
 
     def __init__(self, cfg: Mapping[str, Any], schema: str | Path | dict | None = None,
-                 check_structure: bool = True):
+                 check_structure: bool = True, precision_records: str | Path = RECORDS):
         if check_structure:
             workflow_config.check_schema(cfg, schema)
         self.cfg = copy.deepcopy(dict(cfg))
@@ -86,6 +87,8 @@ class Plan:
         self._check_runs()
         self._check_resource_cases()
         self.trained_from = self._build_trained_from()
+        require_recorded_passes(((r.rel, self.run_config(r), self.datasets[r.dataset].key)
+                                 for r in self.trained_runs), self.device, precision_records)
 
     # ----------------------------------------------------------------- the config's parts
     @property
