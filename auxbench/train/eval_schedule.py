@@ -1,8 +1,8 @@
 """Which epochs a run evaluates: every `train.eval_every`-th epoch and always the last.
 
 Evaluating the test set and the training subset after every epoch costs a forward pass over
-both each epoch (84 of the paper scale's 613 estimated H200-hours); only an analysis that draws
-the curve needs every epoch (the planner sets `eval_every: 1` for those runs, auxbench.plan).
+both each epoch (at the paper scale 84 of 613 estimated H200-hours when every epoch was
+evaluated, docs/benchmarks.md); only an analysis that draws the curve needs every epoch (the planner sets `eval_every: 1` for those runs, auxbench.plan).
 The final metrics are the last epoch's, so the last epoch is always evaluated. The engine and
 the estimate (auxbench.resource_benchmark.estimate) both count from here.
 """
