@@ -290,9 +290,13 @@ def cmd_precision_check(args: argparse.Namespace) -> int:
                                       args.setting)
     runtime = {"device": args.device or plan.device, "threads": args.threads,
                "data_root": plan.data_root, "data_mirror": plan.data_mirror, "progress": "none"}
-    record = precision_check.run_check(
-        cfg, args.precision, [int(s) for s in args.seeds.split(",")], runtime, args.work,
-        args.margin_pp, args.alpha)
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise ConfigError(f"--seeds {args.seeds!r}: expected integers separated by commas, "
+                          f"e.g. 0,1,2,3,4") from None
+    record = precision_check.run_check(cfg, args.precision, seeds, runtime, args.work,
+                                       args.margin_pp, args.alpha)
     record["command"] = " ".join(["auxbench", *args.argv])
     out = Path(args.out) if args.out else precision.RECORDS / precision.record_name(
         record["method"], record["dataset_key"], record["precision"], record["device_type"])

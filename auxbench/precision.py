@@ -26,6 +26,7 @@ PRECISIONS: dict[str, dict[str, Any]] = {
     "tf32+bf16": {"tf32": True, "autocast": "bf16"},
 }
 RECORDS = Path(__file__).resolve().parents[1] / "config" / "precision"
+RECORD_KEYS = {"passed", "precision", "method", "dataset_key", "device_type", "config"}
 
 
 def precision_name(train: dict[str, Any]) -> str:
@@ -48,9 +49,14 @@ def load_records(folder: str | Path) -> list[dict[str, Any]]:
     out = []
     for path in sorted(folder.glob("*.json")):
         try:
-            out.append(json.loads(path.read_text()))
+            record = json.loads(path.read_text())
         except json.JSONDecodeError as err:
             raise ConfigError(f"{path}: not a precision-check record ({err})") from None
+        missing = sorted(RECORD_KEYS - set(record if isinstance(record, dict) else ()))
+        if missing:
+            raise ConfigError(f"{path}: not a precision-check record (lacks {missing}); "
+                              f"`auxbench precision-check` writes them")
+        out.append(record)
     return out
 
 

@@ -61,6 +61,7 @@ def test_tf32_is_refused_on_a_cpu_and_too_few_seeds_anywhere(tmp_path):
     precision_check.check_device("bf16", torch.device("cpu"))
     with pytest.raises(ConfigError, match="at least 5 distinct seeds"):
         precision_check.run_check({}, "bf16", [0, 1, 2, 3, 3], {"device": "cpu"}, tmp_path)
+    assert cli.main([*CHECK, "--precision", "bf16", "--seeds", "0-4"]) == 2  # one clear message
 
 
 def bf16_smoke() -> dict:
@@ -97,6 +98,10 @@ def test_a_config_uses_another_precision_only_with_a_recorded_pass(tmp_path):
     record(config=small)
     with pytest.raises(ConfigError, match="recorded pass"):
         planmod.Plan(cfg, precision_records=tmp_path)
+    (tmp_path / "notes.json").write_text("{}")
+    with pytest.raises(ConfigError, match="notes.json: not a precision-check record"):
+        planmod.Plan(cfg, precision_records=tmp_path)
+    (tmp_path / "notes.json").unlink()
     record()
     admitted = planmod.Plan(cfg, precision_records=tmp_path)
     assert admitted.run_config(rlstm[0])["train"]["autocast"] == "bf16"
