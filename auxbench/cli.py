@@ -14,6 +14,7 @@ from pathlib import Path
 
 from auxbench import __version__, config, paths
 from auxbench.errors import AuxbenchError, ConfigError
+from auxbench.precision import PRECISIONS as PRECISION_NAMES
 
 EXIT_PREEMPTED = 75
 EXIT_RETRY = 76  # out of memory on an attempt that is not the last: run it again
@@ -279,6 +280,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_precision_check(args: argparse.Namespace) -> int:
+    from auxbench import precision, precision_check
+    from auxbench.atomic import write_json
+
+    args.configfile = args.configfile or ["config/paper.yaml"]
+    plan = workflow_plan(args)
+    cfg = precision_check.cell_config(plan, args.dataset, args.method, args.experiment,
+                                      args.setting)
+    runtime = {"device": args.device or plan.device, "threads": args.threads,
+               "data_root": plan.data_root, "data_mirror": plan.data_mirror, "progress": "none"}
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise ConfigError(f"--seeds {args.seeds!r}: expected integers separated by commas, "
+                          f"e.g. 0,1,2,3,4") from None
+    record = precision_check.run_check(cfg, args.precision, seeds, runtime, args.work,
+                                       args.margin_pp, args.alpha)
+    record["command"] = " ".join(["auxbench", *args.argv])
+    out = Path(args.out) if args.out else precision.RECORDS / precision.record_name(
+        record["method"], record["dataset_key"], record["precision"], record["device_type"])
+    write_json(out, record)
+    print(f"record: {out}" + (f" (pass: commit it to admit {args.precision} for this cell)"
+                              if record["passed"] else " (fail)"))
+    return 0 if record["passed"] else 1
+
+
 def add_workflow_commands(sub) -> None:
     p = sub.add_parser("plan", help="list the runs and jobs a workflow config plans")
     add_workflow_config_args(p)
@@ -383,12 +410,36 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add the records to this JSON rate table (auxbench plan --estimate)")
     p.set_defaults(func=cmd_counts)
 
+    p = sub.add_parser("precision-check",
+                       help="train a cell's seeds at IEEE fp32 and a candidate precision; "
+                            "paired TOST of the final accuracies (docs/method.md)")
+    add_workflow_config_args(p)  # default --configfile: config/paper.yaml
+    p.add_argument("--dataset", required=True, help="a dataset id of the workflow config")
+    p.add_argument("--method", required=True)
+    p.add_argument("--experiment", default=None, help="default: the first that runs the cell")
+    p.add_argument("--setting", default=None, help="default: the first the method runs")
+    p.add_argument("--precision", required=True, choices=sorted(PRECISION_NAMES),
+                   help="the candidate (fp32 against itself: the check's null control)")
+    p.add_argument("--seeds", default="0,1,2,3,4", help="paired seeds, at least 5")
+    p.add_argument("--margin-pp", type=float, default=1.0, help="equivalence margin (pp)")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--device", default=None, help="default: the config's compute.device")
+    p.add_argument("--threads", type=int, default=None, help="torch threads")
+    p.add_argument("--work", default=f"{paths.RESULTS}/precision_check",
+                   help="folder for the runs it trains")
+    p.add_argument("--out", default=None,
+                   help="the record (default: config/precision/METHOD-DATASET-PRECISION-DEVICE"
+                        ".json, where a workflow config's plan looks for it)")
+    p.set_defaults(func=cmd_precision_check)
+
     add_workflow_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except ConfigError as err:

@@ -73,6 +73,7 @@ DEFAULTS: dict[str, Any] = {
         "epochs": 10,
         "batch_size": 128,             # §8.12
         "eval_batch_size": 256,
+        "eval_every": 1,               # epochs between evaluations (the last always evaluated)
         "eval_tokens": 2**21,          # at most this many steps x examples held by one evaluation
                                        # batch (the Transformer holds all T, a scan `scan_chunk`)
         "optimizer": "rmsprop",        # §8.12
@@ -221,8 +222,10 @@ def describe_schema_error(err: jsonschema.ValidationError) -> str:
     return msg
 
 
-# Settings that change how a run computes, not what it computes.
-NOT_IN_CELL = {"train": ("scan_chunk", "eval_batch_size", "eval_tokens"), "model": ("lstm_backend",)}
+# Settings that change how a run computes, not what it computes (eval_every: how often it is
+# measured; the final metrics and parameters do not depend on it, tests/test_eval_every.py).
+NOT_IN_CELL = {"train": ("scan_chunk", "eval_batch_size", "eval_tokens", "eval_every"),
+               "model": ("lstm_backend",)}
 
 
 def cell_hash(cfg: dict[str, Any]) -> str:

@@ -11,7 +11,8 @@ experiment's ``overrides``, its ``dataset_overrides[dataset]``, the setting's la
 run labels (``run: {experiment, dataset, setting, seed}``, ``method``). Built-in settings:
 ``full`` (``train.bptt: full``), ``tK`` (``train.bptt: K``) and ``nNlL`` (``train.n_anchors: N``,
 ``train.aux_len: L``), each optionally suffixed ``_pwin`` (``train.plstm_gradient: window``).
-The transformer only runs the ``full`` setting.
+The transformer only runs the ``full`` setting. A run whose curve an analysis draws evaluates
+every epoch (``train.eval_every: 1``, set by the plan over the layers; ``Plan.run_config``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from typing import Any
 from auxbench import config as runcfg
 from auxbench import data, methods, paths, workflow_config
 from auxbench.errors import ConfigError
-from auxbench.experiments import EXPERIMENTS
+from auxbench.experiments import EXPERIMENTS, experiment
 from auxbench.paths import RESOURCES_JSON, RunKey
+from auxbench.precision import RECORDS, require_recorded_passes
 from auxbench.train.feasibility import check_fits
 
 BUILTIN_SETTING = re.compile(r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))"
@@ -73,7 +75,7 @@ class Plan:
     """Every job of the workflow, computed from the workflow config."""
 
     def __init__(self, cfg: Mapping[str, Any], schema: str | Path | dict | None = None,
-                 check_structure: bool = True):
+                 check_structure: bool = True, precision_records: str | Path = RECORDS):
         if check_structure:
             workflow_config.check_schema(cfg, schema)
         self.cfg = copy.deepcopy(dict(cfg))
@@ -85,6 +87,8 @@ class Plan:
         self._check_runs()
         self._check_resource_cases()
         self.trained_from = self._build_trained_from()
+        require_recorded_passes(((r.rel, self.run_config(r), self.datasets[r.dataset].key)
+                                 for r in self.trained_runs), self.device, precision_records)
 
     # ----------------------------------------------------------------- the config's parts
     @property
@@ -280,8 +284,8 @@ class Plan:
         (Figure 4's Truncate 20 is Table 2's) is trained once; the results depend on neither
         name (the engine seeds from `run.seed` alone)."""
         def identity(run: RunKey) -> str:
-            cfg = self.run_config(run)
-            del cfg["run"]["experiment"], cfg["run"]["setting"]
+            cfg = self._layered_config(run)
+            del cfg["run"]["experiment"], cfg["run"]["setting"], cfg["train"]["eval_every"]
             return json.dumps(cfg, sort_keys=True)
 
         rank = {name: i for i, name in enumerate(EXPERIMENTS)}
@@ -290,6 +294,7 @@ class Plan:
         for run in sorted(self.runs, key=lambda r: (rank.get(r.experiment, len(rank)),
                                                     r.experiment)):
             first.setdefault(ids[run], run)
+        self._curve_read = {first[ids[r]] for r in self.runs if experiment(r.experiment).curves}
         return {run: first[ids[run]] for run in self.runs}
 
     @property
@@ -304,7 +309,7 @@ class Plan:
 
     def _check_runs(self) -> None:
         for run in self.runs:
-            cfg = self.run_config(run)
+            cfg = self._layered_config(run)
             spec = self.datasets[run.dataset].spec
             if "max_len" in spec and spec["max_len"] is None:
                 continue  # the longest document is known only after preparing
@@ -349,7 +354,17 @@ class Plan:
         ]
 
     def run_config(self, run: RunKey) -> dict[str, Any]:
-        """The resolved run config of one run, runtime section included (a copy)."""
+        """The resolved run config of one run, runtime section included (a copy). A run whose
+        curve an analysis draws (an experiment with `curves=True` in the catalogue, or a run
+        such an experiment shares) evaluates every epoch, whatever its layers set
+        `train.eval_every` to; the other runs keep theirs (auxbench.train.eval_schedule)."""
+        cfg = self._layered_config(run)
+        if self.trained_from[run] in self._curve_read:
+            cfg["train"]["eval_every"] = 1
+        return cfg
+
+    def _layered_config(self, run: RunKey) -> dict[str, Any]:
+        """The run config its layers give (a copy), before the plan's evaluation schedule."""
         if run not in self._configs:
             layers = [layer for _, layer in self.run_layers(run)] + [self.runtime_layer()]
             try:

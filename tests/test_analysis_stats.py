@@ -210,3 +210,42 @@ def test_detectable_difference_undefined_cases():
     assert math.isnan(stats.detectable_difference([1.0, 1.0], [1, 5], 0.05))
     assert math.isnan(stats.detectable_difference([0.0, 0.0], [3, 3], 0.05))
     assert math.isnan(stats.detectable_difference([math.nan, 1.0], [3, 3], 0.05))
+
+
+# --------------------------------------------------------------------------- equivalence (TOST)
+DIFFS = np.array([0.2, -0.1, 0.4, 0.1, 0.0])  # candidate - reference, pp; hand: mean 0.12,
+REF = np.array([97.1, 96.8, 97.4, 97.0, 96.9])  # SD sqrt(0.148 / 4), SE SD / sqrt(5)
+
+
+def test_paired_tost_matches_hand_and_scipy_values():
+    e = stats.paired_tost(REF, REF + DIFFS, margin=1.0)
+    se = math.sqrt(0.148 / 4) / math.sqrt(5)
+    assert e.n == 5 and e.mean == pytest.approx(0.12) and se == pytest.approx(0.086023, abs=1e-6)
+    assert e.p_lower == pytest.approx(sps.t.sf((0.12 + 1.0) / se, 4))
+    assert e.p_upper == pytest.approx(sps.t.cdf((0.12 - 1.0) / se, 4))
+    assert e.p == max(e.p_lower, e.p_upper) < 0.05 and e.equivalent
+    assert e.decidable_margin == pytest.approx(0.12 + 2.131847 * se, abs=1e-6)  # 0.3034
+    assert (e.ci_low, e.ci_high) == pytest.approx((0.12 - 2.131847 * se, 0.12 + 2.131847 * se),
+                                                  abs=1e-6)
+    # the decidable margin is where TOST turns: p = alpha there, a pass just above, a fail below
+    at = stats.paired_tost(REF, REF + DIFFS, margin=e.decidable_margin)
+    assert at.p == pytest.approx(0.05)
+    assert stats.paired_tost(REF, REF + DIFFS, margin=e.decidable_margin + 1e-6).equivalent
+    assert not stats.paired_tost(REF, REF + DIFFS, margin=e.decidable_margin - 1e-6).equivalent
+
+
+def test_paired_tost_passes_identical_series_and_fails_a_3pp_bias():
+    same = stats.paired_tost(REF, REF, margin=1.0)
+    assert same.equivalent and same.p == 0.0 and same.decidable_margin == 0.0
+    biased = stats.paired_tost(REF, REF - 3.0 + DIFFS, margin=1.0)
+    assert not biased.equivalent and biased.p > 0.99
+    assert biased.decidable_margin == pytest.approx(2.88 + 2.131847 * 0.086023, abs=1e-5)
+    constant = stats.paired_tost(REF, REF - 3.0, margin=1.0)  # zero variance, outside the margin
+    assert not constant.equivalent and constant.decidable_margin == pytest.approx(3.0)
+
+
+def test_paired_tost_refuses_unpaired_or_too_few_pairs():
+    with pytest.raises(ValueError, match="length"):
+        stats.paired_tost([1.0, 2.0], [1.0], margin=1.0)
+    with pytest.raises(ValueError, match="at least 2"):
+        stats.paired_tost([1.0, math.nan], [1.0, 2.0], margin=1.0)

@@ -1,5 +1,5 @@
 """What goes wrong on shared machines, shown not to lose anything: a full disk while
-checkpointing, SIGTERM (SLURM preemption), a corrupt prepared cache."""
+checkpointing, SIGTERM (SLURM preemption), a corrupt prepared cache, a crafted checkpoint."""
 
 from __future__ import annotations
 
@@ -46,6 +46,26 @@ def test_full_disk_while_checkpointing_keeps_the_previous_checkpoint(tmp_path, m
         engine.train_run(cfg, tmp_path / "run", tmp_path / "ckpt")
     assert checkpoint.load_checkpoint(tmp_path / "ckpt" / "last.pt")["epoch"] == 1
     assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["last.pt"]  # no temp left
+
+
+class WritesMarker:
+    """Unpickling this calls Path.write_text: what a crafted checkpoint would run."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (type(self.marker).write_text, (self.marker, "code ran"))
+
+
+def test_a_checkpoint_whose_pickle_would_run_code_is_refused(tmp_path):
+    marker = tmp_path / "marker"
+    path = tmp_path / "ckpt" / "last.pt"
+    path.parent.mkdir()
+    torch.save({"format": checkpoint.FORMAT, "epoch": 1, "model": WritesMarker(marker)}, path)
+    with pytest.raises(TrainingError, match=f"checkpoint {path} was refused.*could run code"):
+        checkpoint.load_checkpoint(path)
+    assert not marker.exists()
 
 
 def auxbench_train(tmp_path, run, *extra):

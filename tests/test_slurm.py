@@ -5,17 +5,20 @@ given on the command line; a training job signalled through SLURM checkpoints, i
 requeued, resumes and ends where an uninterrupted run ends; wrong settings stop the workflow with
 one message before any job is queued.
 
-Needs root and the packages `.ci/run` installs; skipped without them, unless
-AUXBENCH_REQUIRE_SLURM=1 (CI), which makes a missing cluster a failure. AUXBENCH_SLURM_SCOPE=subset
+Needs root, the Debian packages `.ci/run` installs and the executor plugin (the `slurm` extra);
+skipped without any of them, with the reason and the command that installs it, unless
+AUXBENCH_REQUIRE_SLURM=1 (CI), which makes anything missing a failure. AUXBENCH_SLURM_SCOPE=subset
 (CI, for time) runs Table 2's first seed of the smoke DAG instead of the whole of it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,29 +42,48 @@ PLACE = ["--default-resources", f"slurm_account={ACCOUNT}", f"slurm_partition={P
          f"resource_benchmark:slurm_partition={PARTITION}"]
 VOLATILE = ("wall_time_s", "peak_memory_mb", "resumed", "data_loading_fraction")
 
-pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+PACKAGES = "slurm-wlm slurmdbd munge mariadb-server"  # .ci/run's
 
 
-def missing_cluster() -> str | None:
+def missing_cluster() -> list[str]:
+    """What the one-node cluster and the SLURM profile need and this machine lacks, each with the
+    command that supplies it."""
+    missing = []
     tools = ("sbatch", "sacct", "slurmctld", "slurmd", "slurmdbd", "munged", "mariadbd")
     absent = [t for t in tools if shutil.which(t) is None and shutil.which(t, path="/usr/sbin")
               is None]
     if absent:
-        return f"no SLURM here ({', '.join(absent)} missing; .ci/run installs them)"
+        missing.append(f"the SLURM Debian packages ({', '.join(absent)} not found): "
+                       f"apt-get install {PACKAGES}")
     if os.geteuid() != 0:
-        return "cluster/local-slurm needs root"
-    return None
+        missing.append("root: cluster/local-slurm starts daemons; run the tests as root")
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        missing.append("the Snakemake executor plugin for SLURM: pip install -e \".[slurm]\"")
+    return missing
+
+
+def on_the_cluster(test):
+    """The marks of a test that runs jobs on the cluster (every test here but the rule's own)."""
+    return pytest.mark.slurm(pytest.mark.slow(test))
+
+
+def require_cluster() -> None:
+    """Skip when anything the SLURM tests need is missing; fail instead under
+    AUXBENCH_REQUIRE_SLURM=1 (CI), where a missing piece must not pass unnoticed."""
+    missing = missing_cluster()
+    if not missing:
+        return
+    why = "the SLURM tests need " + "; ".join(missing)
+    if os.environ.get("AUXBENCH_REQUIRE_SLURM") == "1":
+        pytest.fail(f"{why} (AUXBENCH_REQUIRE_SLURM=1)")
+    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
 def slurm_env():
     """A running one-node cluster (started here and stopped after, unless it was already up)
     and the environment its commands need."""
-    why = missing_cluster()
-    if why:
-        if os.environ.get("AUXBENCH_REQUIRE_SLURM") == "1":
-            pytest.fail(why)
-        pytest.skip(why)
+    require_cluster()
     env = {**os.environ, "PATH": f"{os.environ['PATH']}:/usr/sbin"}
     status = subprocess.run([LOCAL_SLURM, "status"], capture_output=True, text=True, env=env,
                             check=True)
@@ -109,6 +131,7 @@ def smoke_configs(tmp: Path) -> list[str]:
     return [str(subset)]
 
 
+@on_the_cluster
 def test_the_smoke_dag_runs_as_slurm_jobs(slurm_env, tmp_path):
     configs = smoke_configs(tmp_path)
     wd = tmp_path / "wd"
@@ -170,6 +193,7 @@ def running_job(env: dict, wd: Path, checkpoint: Path, proc: subprocess.Popen) -
     raise AssertionError("the training job never checkpointed")
 
 
+@on_the_cluster
 @pytest.mark.parametrize("signal", [
     ["scancel", "--signal=TERM"],    # what a time limit's early warning sends to the job's step
     ["scontrol", "requeue"],         # what preemption with requeue does
@@ -208,6 +232,7 @@ def slurm_conf_with_dead_controller(env: dict, tmp: Path) -> dict:
     return {**env, "SLURM_CONF": str(dead)}
 
 
+@on_the_cluster
 @pytest.mark.parametrize("case, says", [
     ("profile's account", "account 'your_account' is not one of yours"),
     ("no account", "no SLURM account given"),
@@ -235,3 +260,13 @@ def test_wrong_settings_stop_the_workflow_before_any_job_is_queued(slurm_env, tm
     assert output.count(says) == 1, output[-3000:]
     assert "the SLURM jobs cannot be submitted" in output
     assert sacct(slurm_env, tmp_path / "wd", "JobID") == []
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_a_missing_plugin_skips_or_under_require_fails(monkeypatch, required):
+    monkeypatch.setitem(sys.modules, "snakemake_executor_plugin_slurm", None)  # hidden
+    monkeypatch.setenv("AUXBENCH_REQUIRE_SLURM", "1" if required else "0")
+    outcome = pytest.fail.Exception if required else pytest.skip.Exception
+    with pytest.raises(outcome) as raised:
+        require_cluster()
+    assert 'executor plugin for SLURM: pip install -e ".[slurm]"' in str(raised.value)

@@ -1,5 +1,5 @@
-"""Statistics over seeds: per-cell intervals, two-sample comparisons, Holm correction, and the
-smallest difference a test can detect.
+"""Statistics over seeds: per-cell intervals, two-sample comparisons, Holm correction, the
+smallest difference a test can detect, and paired equivalence (TOST, the precision check).
 
 Every p-value comes from `scipy.stats`. Only Holm's step-down adjustment and Hedges' g are
 written here, from their definitions, because scipy has neither; the detectable difference
@@ -341,6 +341,56 @@ def one_sample(
     out.update(t=float(res.statistic), p=float(res.pvalue),
                effect=float((x.mean() - threshold) / sd))
     return out
+
+
+# --------------------------------------------------------------------------- equivalence
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """Paired two one-sided tests (TOST) of |mean(candidate - reference)| < margin."""
+    n: int
+    mean: float             # mean paired difference, candidate - reference
+    sd: float
+    margin: float
+    alpha: float
+    p_lower: float          # H0: mean <= -margin
+    p_upper: float          # H0: mean >= +margin
+    p: float                # the larger: equivalence at level alpha when p < alpha
+    ci_low: float           # the 1 - 2 alpha interval of the mean difference
+    ci_high: float
+    decidable_margin: float  # TOST passes at every margin above this
+    equivalent: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def paired_tost(reference: Sequence[float], candidate: Sequence[float], margin: float,
+                alpha: float = 0.05) -> Equivalence:
+    """Whether two paired series (the same seeds computed two ways) are equivalent within
+    `margin`: both one-sided paired t-tests reject at `alpha` (Schuirmann's TOST), which is the
+    1 - 2 alpha interval of the mean difference lying inside (-margin, margin). A failed
+    difference test shows nothing; this shows the difference small. `decidable_margin` (|mean|
+    + t_{1-alpha} SE) is the smallest margin the seeds could have shown, printed beside the
+    verdict. Pairs with a NaN are dropped; n >= 2 pairs are needed."""
+    a, b = np.asarray(reference, dtype=float), np.asarray(candidate, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired series differ in length ({a.size} != {b.size})")
+    d = (b - a)[np.isfinite(a) & np.isfinite(b)]
+    if d.size < 2:
+        raise ValueError(f"equivalence needs at least 2 complete pairs, got {d.size}")
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    se = sd / math.sqrt(d.size)
+    if se == 0:  # every pair differs alike: the mean is known exactly
+        p_lower, p_upper = float(mean <= -margin), float(mean >= margin)
+    else:
+        p_lower = float(stats.ttest_1samp(d, -margin, alternative="greater").pvalue)
+        p_upper = float(stats.ttest_1samp(d, margin, alternative="less").pvalue)
+    half = float(stats.t.ppf(1.0 - alpha, d.size - 1)) * se
+    p = max(p_lower, p_upper)
+    return Equivalence(int(d.size), mean, sd, float(margin), float(alpha), p_lower, p_upper, p,
+                       mean - half, mean + half, abs(mean) + half, p < alpha)
 
 
 # --------------------------------------------------------------------------- power

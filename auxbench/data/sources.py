@@ -25,7 +25,7 @@ Checksums: MNIST and CIFAR-10 computed from verified copies of the published fil
 files are bit-identical to the originals, whose MD5s are published; the decompressed CIFAR-10
 batches are md5-identical to the official binary version); DBpedia from Hugging Face
 ``dbpedia_14``'s dataset_infos.json; Stanford Dogs from TensorFlow Datasets' url_checksums; the
-UCI digits from scikit-learn 1.9.1's wheel.
+UCI digits from scikit-learn's wheels (the same file in 1.3.2 and 1.9.1).
 """
 
 from __future__ import annotations

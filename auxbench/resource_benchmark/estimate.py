@@ -1,8 +1,8 @@
 """What a workflow config will cost, before it runs: training steps and device-hours.
 
 Each run's work is counted exactly from its config: training steps (epochs, pretraining included,
-times batches) and evaluated examples (the test set and an equal training subset after every
-epoch), each weighed by its FLOPs (`flops.step_flops`). Seconds come from a rate table: seconds
+times batches) and evaluated examples (the test set and an equal training subset after each
+evaluated epoch: every `train.eval_every`-th and the last), each weighed by its FLOPs (`flops.step_flops`). Seconds come from a rate table: seconds
 per GFLOP of each method's training step, measured on a device by `auxbench counts --out FILE`
 at one or more sizes; a run takes the rate measured at the size nearest its own (in FLOPs per
 step), since small models use a device less well than large ones. The result is an estimate:
@@ -22,6 +22,7 @@ from auxbench import data
 from auxbench.errors import ConfigError
 from auxbench.methods import METHODS, variant
 from auxbench.resource_benchmark.flops import step_flops
+from auxbench.train.eval_schedule import evaluated_epochs
 
 SHIPPED_RATES = {  # measured by this project (docs/benchmarks.md); --rates NAME picks one
     "cpu": ("cpu_rates.json", "2-core CPU, one thread per job"),
@@ -83,7 +84,8 @@ def run_cost(cfg: dict, records: list[dict]) -> dict:
     method = METHODS[cfg["method"]]  # evaluation reads with the plain cell (or Transformer)
     reader = cfg["method"] if method.architecture == "transformer" else variant("", method.cell)
     full = {**cfg, "method": reader, "train": {**t, "bptt": "full"}}
-    eval_gflop = EVAL_SHARE * step_flops(full, 1, length, channels) / 1e9 * 2 * n_test * epochs
+    eval_gflop = (EVAL_SHARE * step_flops(full, 1, length, channels) / 1e9 * 2 * n_test
+                  * evaluated_epochs(epochs, t["eval_every"]))
     seconds = (steps * step_gflop * rate_for(records, cfg["method"], step_gflop)
                + eval_gflop * rate_for(records, reader, step_gflop))
     return {"steps": steps, "gflop": steps * step_gflop + eval_gflop, "seconds": seconds}

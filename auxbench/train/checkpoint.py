@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+import pickle
 from pathlib import Path
 
 import torch
@@ -31,6 +32,11 @@ def load_checkpoint(path: Path) -> dict | None:
         return None
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:  # a checkpoint is a file users copy between machines
+        raise TrainingError(
+            f"checkpoint {path} was refused: it holds objects other than tensors and plain data, "
+            f"which could run code when loaded ({err}). Nothing of it was loaded; delete it to "
+            f"restart this run from scratch.") from None
     except Exception as err:  # noqa: BLE001 - any unreadable file gets the same advice
         raise TrainingError(
             f"checkpoint {path} cannot be read ({type(err).__name__}: {err}). Delete it to "

@@ -37,6 +37,7 @@ from auxbench.runtime import (
 )
 from auxbench.train.anchors import first_real_step
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
+from auxbench.train.eval_schedule import evaluates
 from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
@@ -396,11 +397,13 @@ class TrainingRun:
             bar.close()
             sums = tally.read(where, self.ckpt_path)
             self.doing = "evaluation"
+            train_loss = train_acc = test_loss = test_acc = None  # empty cells: not evaluated
             try:
-                train_loss, train_acc = evaluate(self.model, self.train_subset, cfg,
-                                                 self.device, flag)
-                test_loss, test_acc = evaluate(self.model, self.test_split, cfg, self.device,
-                                               flag)
+                if evaluates(epoch + 1, self.total_epochs, t["eval_every"]):
+                    train_loss, train_acc = evaluate(self.model, self.train_subset, cfg,
+                                                     self.device, flag)
+                    test_loss, test_acc = evaluate(self.model, self.test_split, cfg,
+                                                   self.device, flag)
             except EvaluationStopped:  # the epoch's training is kept; its evaluation reruns
                 state.sums = {**sums, "time": sums["time"] + time.time() - epoch_start}
                 self.checkpoint(state, started)
