@@ -137,7 +137,7 @@ def _comparison_row(experiment, dataset, a, b, comp: stats.Comparison, cfg) -> d
            "a_label": cell_label(*a), "b_label": cell_label(*b)}
     row.update({k: v for k, v in comp.as_dict().items() if k in COMPARISON_COLUMNS})
     row["p"] = _primary_p(comp, cfg)
-    row["test"] = ("Mann-Whitney U" if cfg.primary_test == "mwu" else "Welch t") + (
+    row["test"] = cfg.test_name + (
         ", two-sided" if comp.alternative == "two-sided" else f", one-sided ({comp.alternative})")
     row["note"] = comp.note
     return row

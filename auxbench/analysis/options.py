@@ -89,6 +89,11 @@ class AnalysisConfig:
         return self.scale != "paper" and self.is_real(key)
 
     @property
+    def test_name(self) -> str:
+        """The primary two-sample test, as the report names it."""
+        return "Mann-Whitney U" if self.primary_test == "mwu" else "Welch t"
+
+    @property
     def one_sided_confidence(self) -> float:
         """The level of the interval beside a one-sided test at `alpha`: 1 - 2 alpha (90%), whose
         bound on the tested side is the one-sided (1 - alpha) bound the test agrees with."""

@@ -179,7 +179,7 @@ def statistics_convention(cfg: AnalysisConfig) -> str:
     """The report's one statistical convention, stated once (in its summary)."""
     one, two = round(cfg.one_sided_confidence * 100), round(cfg.confidence * 100)
     return (f"Statistics: a comparison in a direction the paper claims (the claims, Figure 4, "
-            f"the recurrent cells) is a one-sided {cfg.primary_test} test at α = {cfg.alpha:g}, "
+            f"the recurrent cells) is a one-sided {cfg.test_name} test at α = {cfg.alpha:g}, "
             f"Holm-corrected within its family, and its difference is shown with the {one}% "
             f"interval, whose bound on the claimed side is the one-sided {two}% bound the test "
             f"agrees with; a comparison with no claimed direction (a table's best cell against "
@@ -272,7 +272,6 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
         if bad:
             notes.append(f"{cell_label(*cell)}: {bad} of {total} seeds failed or missing")
     x = cell_values(runs, claim.experiment, dataset, *a)
-    test_name = "Mann-Whitney U" if cfg.primary_test == "mwu" else "Welch t"
     if claim.kind == "above_chance":
         ncls = runs.loc[(runs["experiment"] == claim.experiment) & (runs["dataset"] == dataset),
                         "n_classes"].dropna()
@@ -309,7 +308,7 @@ def _test_comparison(runs, claim, cfg, paper_dataset, dataset, a, b) -> dict:
                                  f"{cfg.noninferiority_margin_pp:g} pp")
         row.update(
             hypothesis=(f"mean(a) - mean(b) > {shift:g}"),
-            test=f"{test_name}, one-sided",
+            test=f"{cfg.test_name}, one-sided",
             n1=fwd.n1, n2=fwd.n2, mean1=fwd.mean1, mean2=fwd.mean2, sd1=_sd(x), sd2=_sd(y),
             diff=fwd.diff,
             diff_low=fwd.diff_low, diff_high=fwd.diff_high, p=pick(fwd), p_opposite=pick(opp),
