@@ -18,7 +18,7 @@ from auxbench import data, paths
 from auxbench import plan as planmod
 from auxbench.analysis import aggregate, analyze, figures, load, make_figures, make_tables
 from auxbench.analysis.synthetic import write_demo_resources, write_run
-from auxbench.experiments import CATALOGUE
+from auxbench.experiments import CATALOGUE, FOREST
 from auxbench.methods import METHODS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -140,3 +140,15 @@ def test_one_statistical_convention_stated_once_and_kept_by_figure4(rendered):
     if "fig4" in p.summary()["experiments"]:
         box = re.search(r'id="f-fig4_shrinking_bptt".*?</figcaption>', html, re.DOTALL)
         assert "one-sided" in box.group(0) and "two-sided" not in box.group(0)
+
+
+def test_the_forest_plot_is_folded_where_nothing_compares(rendered):
+    """Where none of the paper's numbers can be compared (the default scale), the forest plot is
+    folded away as the paper-versus-reproduced table is; where some can, both are shown."""
+    p, html, _ = rendered
+    box = re.search(rf"<h3>[^<]*</h3>\s*(<details><summary>Folded.*?</summary>)?\s*"
+                    rf'<figure id="f-{FOREST}"', html, re.DOTALL)
+    assert box, "no forest plot"
+    table_folded = "None of the paper's" in html
+    assert bool(box.group(1)) == table_folded
+    assert table_folded == (p.scale in ("embedded", "smoke"))  # stand-ins only
