@@ -193,8 +193,8 @@ def _family(runs: pd.DataFrame, cells: pd.DataFrame, experiment: str, cfg: Analy
             pairs, alternative: str = "two-sided") -> pd.DataFrame:
     """The comparisons `pairs(keys)` names among the (method, setting) keys that ran on each
     dataset of an experiment; Holm across them all (one family). Two-sided with a `confidence`
-    interval, or one-sided (a `alternative` than b) with the `one_sided_confidence` interval
-    whose bound on the tested side the test agrees with: the report's one convention."""
+    interval, or one-sided (`alternative` "greater": a above b) with the `one_sided_confidence`
+    interval, whose bound on the tested side the test agrees with: the report's one convention."""
     rows = []
     sub = cells[(cells["experiment"] == experiment) & (cells["n"] > 0)]
     for dataset, g in sub.groupby("dataset", sort=True):

@@ -324,14 +324,16 @@ def section_published(inp: Inputs) -> str:
         table_html(t), _links(inp, "published"), "</div>"])
 
 
-def _figure_experiments(inp: Inputs) -> dict[str, str]:
-    """Figure name -> the experiment that draws it, for the figures of experiments this
-    config does not run (they get no figure box, only a line saying so)."""
+def _figures_not_run(inp: Inputs) -> dict[str, str]:
+    """Figure name -> its experiment, for the experiments this config does not run: they get
+    no figure box, only a line saying so."""
     return {e.figure: e.name for e in CATALOGUE
             if e.figure and e.name not in inp.plan["experiments"]}
 
 
 def _nothing_compares(inp: Inputs) -> bool:
+    """No paper number can be set against ours (another scale): the paper-versus-reproduced
+    table and its forest plot are folded."""
     verdicts = inp.a.paper_vs["verdict"]
     return not verdicts.empty and bool(verdicts.isin(UNCOMPARED).all())
 
@@ -342,7 +344,7 @@ def section_figures(inp: Inputs) -> str:
     records = _read_json(man) if man.is_file() else []
     if not records:
         parts.append('<p class="muted">No figures were written.</p>')
-    not_run = _figure_experiments(inp)
+    not_run = _figures_not_run(inp)
     skipped = [not_run[r.get("name")] for r in records if r.get("name") in not_run]
     if skipped:
         parts.append('<p class="muted">Not drawn: the figure' + ("s" if len(skipped) > 1 else "")
