@@ -120,8 +120,8 @@ def test_without_scikit_learn_the_error_names_file_checksum_and_fix(monkeypatch,
     assert "pip install scikit-learn" in text
 
 
-def test_a_bad_file_in_the_mirror_is_refused(monkeypatch, tmp_path):
-    monkeypatch.setattr(uci_digits, "packaged_file", lambda: None)
+def test_a_mirror_copy_comes_first_and_a_bad_one_is_refused(raw, tmp_path):
+    """With scikit-learn installed, a mirror holding the file is still read (and checked)."""
     bad = tmp_path / "mirror" / UCI_DIGITS.mirror_path
     bad.parent.mkdir(parents=True)
     bad.write_bytes(gzip.compress(b"1,2,3\n"))

@@ -5,8 +5,9 @@ Repository, 1998; CC BY 4.0), 1,797 images of 8x8 pixels, each pixel a count of 
 4x4 block of a 32x32 bitmap, so a grey level 0..16. The raw file is
 ``digits.csv.gz`` as scikit-learn's wheel ships it (``sklearn/datasets/data/``): 1,797 rows of 64
 pixel values in raster order and the label. The project commits no dataset, so the file is read
-where the installed package put it (located without importing scikit-learn), or from
-``<mirror or data_root/raw>/uci_digits/digits.csv.gz``, and verified by its SHA-256
+from ``<mirror>/uci_digits/digits.csv.gz`` where a mirror holds it, else where the installed
+package put it (located without importing scikit-learn), else from
+``<data_root>/raw/uci_digits/digits.csv.gz``, and verified by its SHA-256
 (:data:`auxbench.data.sources.UCI_DIGITS`) like every raw source.
 
 Prepared: ``x`` uint8 ``[N, 64 + tail, 1]``: the 64 pixels in raster order, grey level ``g``
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from .download import fetch
+from .download import fetch, resolve_mirror
 from .hashing import sha256_file
 from .progress import log
 from .sources import UCI_DIGITS, Source
@@ -58,9 +59,12 @@ def packaged_file() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))).parent / PACKAGE_PATH
 
 
-def locate(raw_dir: Path, mirror: Any, progress: Any, source: Source) -> Path:
-    """The verified raw file: the installed package's copy, else the mirror's or raw folder's."""
-    packaged = packaged_file()
+def locate(raw_dir: Path, mirror: Any, progress: Any, source: Source, **fetch_kw) -> Path:
+    """The verified raw file: the mirror's copy where it holds one, else the installed
+    package's, else the one in `raw_dir`."""
+    mirror_dir = resolve_mirror(mirror)
+    in_mirror = mirror_dir is not None and (mirror_dir / source.mirror_path).is_file()
+    packaged = None if in_mirror else packaged_file()
     if packaged is not None and packaged.is_file():
         digest = sha256_file(packaged)
         if digest != source.sha256:
@@ -72,7 +76,7 @@ def locate(raw_dir: Path, mirror: Any, progress: Any, source: Source) -> Path:
         log(f"using {packaged} (verified sha256)", progress)
         return packaged
     try:
-        return fetch(source, raw_dir, mirror, progress)
+        return fetch(source, raw_dir, mirror, progress, **fetch_kw)
     except DataError as exc:
         raise DataError(f"{exc}\nThe file ships in scikit-learn's wheel ({PACKAGE_PATH}, "
                         f"sha256 {source.sha256}): pip install scikit-learn.") from exc
@@ -128,7 +132,7 @@ def build(spec: dict, raw_dir: Path, mirror: Any = None, progress: Any = None,
           ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Arrays and manifest info for ``uci_digits``."""
     source = (sources or {}).get("digits", UCI_DIGITS)
-    path = locate(Path(raw_dir), mirror, progress, source)
+    path = locate(Path(raw_dir), mirror, progress, source, **fetch_kw)
     levels, labels = read_digits(path)
     train_index, test_index = stratified_split(labels, spec["n_test"], spec["split_seed"])
     x = np.zeros((N_IMAGES, SIDE * SIDE + spec["tail"], 1), np.uint8)
