@@ -311,3 +311,28 @@ def test_paper_vs_shows_its_rows_when_one_compares(tmp_path):
             '</span>, 1 <span class="v-muted">not run</span>)') in folded
     assert folded.index("<details><summary>The 4 rows</summary>") < folded.index("<table>")
     assert "<details open" not in folded and folded.count("<tr>") == 5
+
+
+def test_summary_gives_the_test_that_points_against_a_claim():
+    """Claim (c) with r-LSTM Full BP below LSTM Full BP, significant alone but not after Holm:
+    the summary says 'against' and gives the opposite test's p beside the claim's."""
+    from auxbench.analysis.verdicts import AGAINST
+    from auxbench.report.summary import claim_rows
+
+    rollup = pd.DataFrame([{
+        "claim": "c", "claim_text": "claim c", "source": "", "scope": scope,
+        "paper_dataset": "mnist" if scope != "all" else None,
+        "dataset": "digits" if scope != "all" else None, "verdict": AGAINST,
+        "n_comparisons": 2, "n_supported": 1, "n_contradicted": 0, "n_against": 1,
+        "n_inconclusive": 0, "n_not_run": 0, "min_p_holm": 0.01} for scope in ("all", "digits")])
+    claims = pd.DataFrame([
+        {"claim": "c", "dataset": "digits", "comparison": "r > l", "verdict": AGAINST,
+         "p_holm": 1.0, "p_opposite": 0.02, "p_opposite_holm": 0.08, "diff": -13.4,
+         "diff_low": -24.0, "diff_high": -2.9, "detectable_pp": 21.0, "n1": 5, "n2": 5},
+        {"claim": "c", "dataset": "digits", "comparison": "r > t", "verdict": "supported",
+         "p_holm": 0.001, "p_opposite": 0.99, "p_opposite_holm": 1.0, "diff": 40.0,
+         "diff_low": 30.0, "diff_high": 50.0, "detectable_pp": 21.0, "n1": 5, "n2": 5}])
+    rows = claim_rows(claims, rollup)
+    assert rows[0][2] == rows[1][2] == AGAINST
+    assert rows[0][3] == "1 of 2 supported, 1 against (not significant after Holm)"
+    assert rows[1][4:7] == ["r > l", "-13.4 [-24.0, -2.9]", "1.000; against: p 0.020, Holm 0.080"]

@@ -52,6 +52,14 @@ def _delta_text(t: pd.Series) -> str:
     return f"{fmt(t['diff'])} [{fmt(t['diff_low'])}, {fmt(t['diff_high'])}]"
 
 
+def _p_text(t: pd.Series) -> str:
+    """The claim's Holm p; where the data point against it, the opposite test's p as well."""
+    if t["verdict"] not in ("contradicted", AGAINST):
+        return fmt_p(t["p_holm"])
+    return (f"{fmt_p(t['p_holm'])}; against: p {fmt_p(t['p_opposite'])}, "
+            f"Holm {fmt_p(t['p_opposite_holm'])}")
+
+
 def _detects_text(t: pd.Series) -> str:
     if pd.isna(t["detectable_pp"]):
         return "—"
@@ -75,8 +83,7 @@ def claim_rows(claims: pd.DataFrame, rollup: pd.DataFrame) -> list[list[str]]:
         t = deciding_test(claims[(claims["claim"] == r["claim"])
                                  & (claims["dataset"] == r["dataset"])])
         rows.append(["", row_dataset_name(r), r["verdict"], _tests_text(r), t["comparison"],
-                     _delta_text(t),
-                     fmt_p(t["p_holm"]), _detects_text(t)])
+                     _delta_text(t), _p_text(t), _detects_text(t)])
     return rows
 
 
