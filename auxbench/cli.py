@@ -27,6 +27,21 @@ def add_config_args(p: argparse.ArgumentParser) -> None:
                    dest="overrides", help="override one key, e.g. train.epochs=3 (repeatable)")
 
 
+def benchmark_cases(with_full: bool) -> str:
+    """The benchmark commands' default cases, from the registries: the LSTM with every set of
+    auxiliary losses at Truncate 300 (and plain at Full BP), each other cell plain and with the
+    paper's loss (losses.MAIN), the Transformer."""
+    from auxbench.losses import MAIN
+    from auxbench.methods import CELLS, METHODS, prefix, variant
+
+    lstm = [m.name for m in METHODS.values() if m.cell == CELLS[0]]
+    others = [variant(p, cell) for cell in CELLS[1:] for p in ("", prefix((MAIN,)))]
+    full = [f"{CELLS[0]}:full"] if with_full else []
+    transformer = [m.name for m in METHODS.values() if not m.truncatable]
+    return ",".join([*full, *(f"{m}:t300" for m in lstm + others),
+                     *(f"{m}:full" for m in transformer)])
+
+
 def add_case_args(p: argparse.ArgumentParser, cases: str, lengths: str) -> None:
     """The benchmark commands' cases (METHOD:SETTING), sequence lengths and batch size."""
     p.add_argument("--cases", default=cases, help="METHOD:SETTING list")
@@ -353,9 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resources", help="Table 3's resource benchmark: time and memory of one "
                                          "training step per method and sequence length")
     add_config_args(p)
-    add_case_args(p, "lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,gru:t300,rgru:t300,"
-                     "lru:t300,rlru:t300,transformer:full",
-                  "784,1024,4096,9216,16384")
+    add_case_args(p, benchmark_cases(with_full=True), "784,1024,4096,9216,16384")
     p.add_argument("--extend-truncated", default="",
                    help="further lengths for truncated settings only (until something breaks)")
     p.add_argument("--channels", type=int, default=None,
@@ -375,8 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("counts", help="LSTM calls, host syncs and ops of one training step per "
                                       "method, counted by the profiler (docs/benchmarks.md)")
     add_config_args(p)
-    add_case_args(p, "lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,gru:t300,rgru:t300,lru:t300,"
-                     "rlru:t300,transformer:full", "784")
+    add_case_args(p, benchmark_cases(with_full=False), "784")
     p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
     p.add_argument("--out", default=None,

@@ -7,6 +7,9 @@ for every backend, so GFLOP/s compares implementations fairly. Backward costs tw
 
 from __future__ import annotations
 
+import sys
+
+from auxbench.losses import LOSSES
 from auxbench.methods import METHODS
 
 
@@ -45,24 +48,17 @@ def aux_net_fwd(rows: int, steps: int, cfg: dict, channels: int, input_size: int
 
 
 def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> float:
+    """The supervised window and head, each auxiliary loss (its package counts it:
+    auxbench/losses/), and the no-gradient scan that truncation or an auxiliary loss needs."""
     m, t = cfg["model"], cfg["train"]
     e, h = m["embed_dim"], m["hidden"]
-    method, l = METHODS[cfg["method"]], t["aux_len"]
+    method = METHODS[cfg["method"]]
     k = length if t["bptt"] == "full" else min(int(t["bptt"]), length)
-    a = length if t["aux_bptt"] == "full" else min(int(t["aux_bptt"]), length)
-    rows = batch * t["n_anchors"]
     fwd_nograd = 0.0
     fwd_grad = cell_fwd(cfg, batch, k, e) + linear_fwd(batch, h, m["head_hidden"])
-    if method.reconstructs:
-        fwd_grad += cell_fwd(cfg, rows, a, e) + aux_net_fwd(rows, l, cfg, channels, e)
-    if method.predicts:
-        stacked = m["plstm_wiring"] == "stacked"
-        if stacked and t["plstm_gradient"] == "window":
-            fwd_grad += cell_fwd(cfg, rows, min(a + l - 1, length), e)
-        else:  # the window ends at the anchor; a stacked net reads l-1 more steps, no gradient
-            fwd_grad += cell_fwd(cfg, rows, a, e)
-            fwd_nograd += cell_fwd(cfg, rows, l - 1, e) if stacked else 0.0
-        fwd_grad += aux_net_fwd(rows, l, cfg, channels, h if stacked else e)
+    for kind in method.losses:
+        grad, nograd = LOSSES[kind].flops(cfg, sys.modules[__name__], batch, length, channels)
+        fwd_grad, fwd_nograd = fwd_grad + grad, fwd_nograd + nograd
     if k < length or method.auxiliary:
         fwd_nograd += cell_fwd(cfg, batch, length, e)
     return fwd_nograd + 3.0 * fwd_grad
