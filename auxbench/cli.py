@@ -250,7 +250,7 @@ def print_estimate(wf, rates_path: str | None) -> int:
           "nearest size; the resource benchmark and data preparation are extra)")
     if proxied:
         print(f"  (not measured on this device: {', '.join(proxied)}; the same loss on the LSTM "
-              "stands in for their seconds per GFLOP)")
+              "stands in for their seconds per GFLOP, or r-LSTM for a loss never measured)")
     return 0
 
 

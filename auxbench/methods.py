@@ -44,7 +44,7 @@ CELLS = ("lstm", "gru", "lru")
 
 # The loss set by colour and line style, the cell and loss set by marker (one each)
 _PLAIN_STYLE = ("#000000", "-")
-_MARKERS = "ohpsP*^<>Dd8XHx"  # recurrent methods, loss set by loss set; the Transformer's is v
+_MARKERS = "ohpsP*^<>Dd8XHx+1234"  # recurrent methods, loss set by loss set; the Transformer: v
 
 
 def prefix(losses: tuple[str, ...]) -> str:

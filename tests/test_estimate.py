@@ -61,6 +61,8 @@ def test_a_cell_the_table_lacks_takes_the_lstm_rate_of_its_loss_and_is_named(cap
     assert est.stand_in(records, "rgru") == "rlstm" and est.stand_in(records, "gru") == "gru"
     assert est.rate_for(records, "rlru", 1.0) == pytest.approx(3.0)
     assert est.rate_for(records, "gru", 1.0) == pytest.approx(2.0)
+    assert est.stand_in(records, "plstm") == "rlstm"  # a loss never measured: r-LSTM's rate
+    assert est.stand_in(records, "transformer") == "transformer"  # no stand-in: rate_for says so
     from auxbench.cli import main
 
     table = tmp_path / "rates.json"
