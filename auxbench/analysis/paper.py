@@ -127,4 +127,10 @@ CLAIMS: tuple[Claim, ...] = (
           "cells", _ALL3,
           tuple(((variant("r", cell), "t300"), (cell, "t300")) for cell in CELLS),
           any_dataset=True),
+    # Not in the paper: the cheaper control it never ran. A dense next-step loss trains the same
+    # recurrence with the same gradient budget (chunks of aux_bptt) and needs no anchor or
+    # decoder; if it does as well, the anchored reconstruction is not what makes the memory.
+    Claim("h", "New question: under truncation, r-LSTM beats a dense next-step loss (lm-LSTM)",
+          "docs/paper.md §1.7 (the paper never ran it; Dai and Le 2015 pretrained LSTMs with "
+          "it)", "greater", "table2", _ALL3, ((("rlstm", "t300"), ("lmlstm", "t300")),)),
 )

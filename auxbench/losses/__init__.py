@@ -13,10 +13,11 @@ combinations in COMBINATIONS (docs/architecture.md "Add an auxiliary loss").
 
 from __future__ import annotations
 
-from auxbench.losses import predict, reconstruct
+from auxbench.losses import next_step, predict, reconstruct
 from auxbench.losses.base import AuxLoss
 
-LOSSES: dict[str, AuxLoss] = {loss.kind: loss for loss in (reconstruct.LOSS, predict.LOSS)}
+LOSSES: dict[str, AuxLoss] = {loss.kind: loss for loss in (reconstruct.LOSS, predict.LOSS,
+                                                            next_step.LOSS)}
 """The registry, in the order each step draws its anchors and each model builds its networks."""
 
 MAIN = reconstruct.LOSS.kind
