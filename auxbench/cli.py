@@ -31,12 +31,13 @@ def benchmark_cases(with_full: bool) -> str:
     """The benchmark commands' default cases, from the registries: the LSTM with every set of
     auxiliary losses at Truncate 300 (and plain at Full BP), each other cell plain and with the
     paper's loss (losses.MAIN), the Transformer."""
+    from auxbench.cells import PAPER
     from auxbench.losses import MAIN
     from auxbench.methods import CELLS, METHODS, prefix, variant
 
-    lstm = [m.name for m in METHODS.values() if m.cell == CELLS[0]]
-    others = [variant(p, cell) for cell in CELLS[1:] for p in ("", prefix((MAIN,)))]
-    full = [f"{CELLS[0]}:full"] if with_full else []
+    lstm = [m.name for m in METHODS.values() if m.cell == PAPER]
+    others = [variant(p, cell) for cell in CELLS if cell != PAPER for p in ("", prefix((MAIN,)))]
+    full = [f"{PAPER}:full"] if with_full else []
     transformer = [m.name for m in METHODS.values() if not m.truncatable]
     return ",".join([*full, *(f"{m}:t300" for m in lstm + others),
                      *(f"{m}:full" for m in transformer)])

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from auxbench.cells import CELLS
 from auxbench.errors import ConfigError
 from auxbench.losses import LOSSES
 from auxbench.methods import METHODS, NAMES
@@ -49,10 +50,6 @@ DEFAULTS: dict[str, Any] = {
         "lstm_backend": "auto",        # nn.LSTM (oneDNN on CPU, cuDNN on CUDA); or torch, fused
         "transformer": {"d_model": 128, "heads": 4, "ff": 512, "layers": 2,
                         "dropout": 0.1, "attn_dropout": 0.0},
-        # the LRU cell (not in the paper): Orvieto et al. 2023's ring initialisation for long
-        # sequences, |lambda| in [0.9, 0.999], phases up to pi/10; N = the LSTM's width
-        "lru": {"state_size": 128, "r_min": 0.9, "r_max": 0.999, "max_phase": 0.314,
-                "mode": "scan"},
     },
     "train": {
         "bptt": 300,                   # stated: supervised truncation 300 ("full" = whole sequence)
@@ -111,8 +108,8 @@ def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-for _loss in LOSSES.values():  # each loss's own options, declared in its package
-    DEFAULTS = deep_merge(DEFAULTS, _loss.defaults)
+for _part in (*LOSSES.values(), *CELLS.values()):  # each loss's and cell's own options
+    DEFAULTS = deep_merge(DEFAULTS, _part.defaults)
 
 
 def parse_override(text: str) -> dict[str, Any]:
@@ -173,10 +170,8 @@ def validate(cfg: dict[str, Any]) -> None:
     if method.architecture == "transformer" and tr["d_model"] % tr["heads"]:
         raise ConfigError(f"model.transformer.heads: {tr['heads']} does not divide "
                           f"model.transformer.d_model ({tr['d_model']})")
-    lru = model["lru"]
-    if method.cell == "lru" and lru["r_min"] > lru["r_max"]:
-        raise ConfigError(f"model.lru.r_min ({lru['r_min']}) exceeds model.lru.r_max "
-                          f"({lru['r_max']}): the eigenvalues' moduli are drawn between them")
+    if method.cell is not None:
+        CELLS[method.cell].check(cfg)
     if train["lr_schedule"] == "step" and train["lr_step_epochs"] < 1:
         raise ConfigError("train.lr_step_epochs: must be >= 1 with lr_schedule: step")
 

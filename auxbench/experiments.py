@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from auxbench.cells import CELLS, PAPER
+from auxbench.losses import MAIN
+from auxbench.methods import prefix, variant
+
+CELL_LABELS = ", ".join(cell.label for cell in CELLS.values())  # "LSTM, GRU, LRU"
+
 
 @dataclass(frozen=True)
 class Experiment:
@@ -60,10 +66,11 @@ CATALOGUE = (
     Experiment("fig6", "Figure 6: ablation of r-LSTM", table="fig6_data",
                figure="fig6_ablation", compares="reference"),
     Experiment("cells", "Beyond the paper: the reconstruction loss on other recurrent cells "
-               "(LSTM, GRU, LRU), test accuracy (%)", table="cells", compares="methods",
-               method_pairs=(("rlstm", "lstm"), ("rgru", "gru"), ("rlru", "lru")),
-               note="Not in the paper: its method on a GRU and a linear recurrent unit (LRU, "
-                    "Orvieto et al. 2023), docs/method.md \"Recurrent cells\"."),
+               f"({CELL_LABELS}), test accuracy (%)", table="cells", compares="methods",
+               method_pairs=tuple((variant(prefix((MAIN,)), cell), cell) for cell in CELLS),
+               note="Not in the paper: its method on "
+                    + "; ".join(c.about for name, c in CELLS.items() if name != PAPER)
+                    + ", docs/method.md \"Recurrent cells\"."),
 )
 EXPERIMENTS = {e.name: e for e in CATALOGUE}
 

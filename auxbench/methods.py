@@ -4,7 +4,7 @@ config validation, feasibility, the models, the FLOP count, the engine, the plan
 style. The paper's are the LSTM rows.
 
 Torch- and matplotlib-free, so the planner and the workflow can read it. The rows are derived
-from the loss registry and CELLS; `tests/test_methods.py` holds the two schemas' method enums
+from the loss and cell registries; `tests/test_methods.py` holds the two schemas' method enums
 equal to this table.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auxbench import cells
 from auxbench.losses import COMBINED_STYLE, LOSSES, loss_sets
 
 
@@ -38,9 +39,9 @@ class Method:
         return prefix(self.losses)
 
 
-CELLS = ("lstm", "gru", "lru")
-"""The recurrent cells of the main network: the paper's LSTM, a GRU, and a linear recurrent unit
-(Orvieto et al., 2023); docs/method.md "Recurrent cells"."""
+CELLS: tuple[str, ...] = tuple(cells.CELLS)
+"""The recurrent cells of the main network, by name (auxbench/cells/: the paper's LSTM, a GRU, a
+linear recurrent unit)."""
 
 # The loss set by colour and line style, the cell and loss set by marker (one each)
 _PLAIN_STYLE = ("#000000", "-")
@@ -65,7 +66,8 @@ def _style(losses: tuple[str, ...]) -> tuple[str, str | tuple]:
 
 
 def _recurrent(losses: tuple[str, ...], cell: str, marker: str) -> Method:
-    label = cell.upper() if not losses else f"{prefix(losses)}-{cell.upper()}"
+    name = cells.CELLS[cell].label
+    label = name if not losses else f"{prefix(losses)}-{name}"
     color, line = _style(losses)
     return Method(variant(prefix(losses), cell), label, "recurrent", losses, True, color, marker,
                   line, cell)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from auxbench.cells import small_options
 from auxbench.config import resolve
 from auxbench.models import build_model
 from auxbench.train.memory import saved_activation_bytes
@@ -15,9 +16,7 @@ from auxbench.train.objective import recurrent_step
 def step_bytes(method: str, length: int, bptt) -> int:
     cfg = resolve({"method": method,
                    "model": {"embed_dim": 16, "hidden": 16, "head_hidden": 16, "aux_hidden": 32,
-                             "aux_head_hidden": 16,
-                             "lru": {"state_size": 16, "r_min": 0.9, "r_max": 0.999,
-                                     "max_phase": 0.314, "mode": "scan"}},
+                             "aux_head_hidden": 16, **small_options()},
                    "train": {"bptt": bptt, "aux_bptt": 30, "aux_len": 60, "scan_chunk": 256}})
     torch.manual_seed(0)
     model = build_model(cfg, channels=1, vocab=256, n_classes=4, pad_token=None)

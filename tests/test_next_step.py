@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from auxbench.cells import small_options
 from auxbench.config import resolve
 from auxbench.losses.next_step import LOSS
 from auxbench.losses.next_step import step as next_step
@@ -31,8 +32,7 @@ def make(cell: str, pad_token=None, **train):
     cfg = resolve({"method": method,
                    "model": {"embed_dim": 8, "hidden": 8, "head_hidden": 16,
                              "aux_head_hidden": 16, "head_dropout": 0.0, "aux_dropout": 0.0,
-                             "lru": {"state_size": 6, "r_min": 0.9, "r_max": 0.999,
-                                     "max_phase": 0.314, "mode": "scan"}},
+                             **small_options()},
                    "train": {"aux_bptt": CHUNK, "scan_chunk": 7, **train}})
     torch.manual_seed(0)
     model = build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=pad_token).double()

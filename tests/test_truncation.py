@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from auxbench.cells import small_options
 from auxbench.config import resolve
 from auxbench.losses.steps import STEPS
 from auxbench.methods import CELLS, METHODS, variant
@@ -47,9 +48,7 @@ def make(method: str, model: dict | None = None, **train):
     cfg = resolve({"method": method,
                    "model": {"embed_dim": 8, "hidden": 8, "head_hidden": 16, "aux_hidden": 16,
                              "aux_head_hidden": 16, "head_dropout": 0.0, "aux_dropout": 0.0,
-                             "share_embedding": False,
-                             "lru": {"state_size": 6, "r_min": 0.9, "r_max": 0.999,
-                                     "max_phase": 0.314, "mode": "scan"}, **(model or {})},
+                             "share_embedding": False, **small_options(), **(model or {})},
                    "train": {"aux_len": 20, "aux_bptt": 10, "scan_chunk": 7, **train}})
     torch.manual_seed(0)
     model = build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=None).double()

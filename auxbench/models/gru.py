@@ -34,3 +34,8 @@ class GRULayer(OutputFirst, nn.GRU):
         with .item() on every call.)"""
         out = self(x, state)[0]
         return (out[last_steps(lengths, x.device)],)
+
+
+def build(m: dict) -> GRULayer:
+    """The main network's GRU as the model config `m` sizes it."""
+    return GRULayer(m["embed_dim"], m["hidden"])

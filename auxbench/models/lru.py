@@ -128,3 +128,10 @@ class LRULayer(OutputFirst, nn.Module):
         over all T steps, read at each row's step."""
         at = last_steps(lengths, u.device)
         return tuple(part[at] for part in self.run(u, state))
+
+
+def build(m: dict) -> LRULayer:
+    """The main network's LRU as the model config `m` sizes it (options: `model.lru`)."""
+    lru = m["lru"]
+    return LRULayer(m["embed_dim"], m["hidden"], lru["state_size"], lru["r_min"], lru["r_max"],
+                    lru["max_phase"], lru["mode"])

@@ -120,3 +120,8 @@ class LSTMLayer(StackedLSTM):
         hx = (state[0][sort][None], state[1][sort][None])
         _, (hn, cn) = nn.LSTM.forward(self, packed, hx)
         return hn[0][unsort], cn[0][unsort]
+
+
+def build(m: dict) -> LSTMLayer:
+    """The main network's LSTM as the model config `m` sizes it."""
+    return LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])

@@ -10,22 +10,8 @@ from torch import nn
 from auxbench.losses import steps
 from auxbench.methods import METHODS
 from auxbench.models.embedding import TokenEmbedding
-from auxbench.models.gru import GRULayer
 from auxbench.models.heads import FFN
-from auxbench.models.lru import LRULayer
-from auxbench.models.lstm import LSTMLayer
-
-
-def build_cell(cell: str, m: dict) -> nn.Module:
-    """The main network's recurrent layer; each has the interface of `LSTMLayer`
-    (docs/method.md "Recurrent cells")."""
-    if cell == "gru":
-        return GRULayer(m["embed_dim"], m["hidden"])
-    if cell == "lru":
-        lru = m["lru"]
-        return LRULayer(m["embed_dim"], m["hidden"], lru["state_size"], lru["r_min"],
-                        lru["r_max"], lru["max_phase"], lru["mode"])
-    return LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])
+from auxbench.models.layers import LAYERS
 
 
 class RecurrentClassifier(nn.Module):
@@ -35,7 +21,7 @@ class RecurrentClassifier(nn.Module):
         m = model_cfg
         self.method, self.channels, self.vocab, self.pad_token = method, channels, vocab, pad_token
         self.embedding = TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"])
-        self.rnn = build_cell(METHODS[method].cell, m)
+        self.rnn = LAYERS[METHODS[method].cell](m)  # the cell's layer (auxbench/cells/)
         self.head = FFN(m["hidden"], m["head_hidden"], n_classes, m["head_dropout"],
                         m["head_layers"], m["dropconnect"], m["head_norm"],
                         m["head_activation"])

@@ -18,6 +18,7 @@ from collections import Counter
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from auxbench.cells import CELLS
 from auxbench.config import resolve
 from auxbench.models import build_model
 from auxbench.resource_benchmark.flops import step_flops
@@ -25,7 +26,9 @@ from auxbench.runtime import set_precision
 from auxbench.train.engine import build_optimizer, train_step
 from auxbench.train.tally import StepTally
 
-LSTM_OPS = ("aten::lstm", "aten::gru")  # recurrent calls: the LSTMs' and a GRU main network's
+# recurrent calls: the auxiliary LSTMs' and each main cell's (auxbench/cells/)
+LSTM_OPS = tuple(dict.fromkeys(("aten::lstm", *(op for cell in CELLS.values()
+                                                for op in cell.recurrent_ops))))
 SYNC_OPS = ("aten::_local_scalar_dense", "aten::nonzero", "aten::_unique2", "aten::unique_dim",
             "aten::unique_consecutive", "aten::masked_select")
 

@@ -19,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from auxbench import data
+from auxbench.cells import PAPER
 from auxbench.errors import ConfigError
 from auxbench.losses import MAIN
-from auxbench.methods import CELLS, METHODS, prefix, variant
+from auxbench.methods import METHODS, prefix, variant
 from auxbench.resource_benchmark.flops import step_flops
 
 SHIPPED_RATES = {  # measured by this project (docs/benchmarks.md); --rates NAME picks one
@@ -60,9 +61,9 @@ def stand_in(records: list[dict], method: str) -> str:
     row = METHODS[method]
     candidates = [method]
     if row.architecture == "recurrent":
-        candidates.append(variant(row.loss, CELLS[0]))
+        candidates.append(variant(row.loss, PAPER))
         if row.auxiliary:
-            candidates.append(variant(prefix((MAIN,)), CELLS[0]))
+            candidates.append(variant(prefix((MAIN,)), PAPER))
     return next((m for m in candidates if m in measured), method)
 
 

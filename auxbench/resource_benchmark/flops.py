@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from auxbench.cells import CELLS
 from auxbench.losses import LOSSES
 from auxbench.methods import METHODS
 
@@ -18,19 +19,10 @@ def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
 
 
 def cell_fwd(cfg: dict, batch: int, steps: int, inputs: int) -> float:
-    """The main network's cell over `steps` steps: an LSTM's four gates, a GRU's three; the
-    LRU's input (B, complex), readout (C, complex), skip (D) and GLU matrices (its scan is
-    element-wise)."""
-    m = cfg["model"]
-    cell, h = METHODS[cfg["method"]].cell, m["hidden"]
-    if cell == "gru":
-        return 2.0 * batch * steps * 3 * h * (inputs + h)
-    if cell == "lru":
-        n = m["lru"]["state_size"]
-        rows = batch * steps
-        return (2 * linear_fwd(rows, inputs, n) + 2 * linear_fwd(rows, n, h)
-                + linear_fwd(rows, inputs, h) + linear_fwd(rows, h, 2 * h))
-    return lstm_fwd(batch, steps, inputs, h)
+    """The main network's cell over `steps` steps, as its declaration counts it
+    (auxbench/cells/)."""
+    cell = CELLS[METHODS[cfg["method"]].cell]
+    return cell.flops(cfg, sys.modules[__name__], batch, steps, inputs)
 
 
 def linear_fwd(rows: float, inputs: int, outputs: int) -> float:
