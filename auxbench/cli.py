@@ -194,7 +194,7 @@ def add_result_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from auxbench.plan import seeds_text
+    from auxbench.experiments import seeds_text
 
     wf = workflow_plan(args)
     if args.estimate:

@@ -74,6 +74,12 @@ CATALOGUE = (
 )
 EXPERIMENTS = {e.name: e for e in CATALOGUE}
 
+def seeds_text(exp: dict) -> str:
+    """An experiment summary's seeds, then any dataset with its own: "0, 1, 2; d: 0, 1, 2, 3"."""
+    return "; ".join([", ".join(map(str, exp["seeds"]))] + [
+        f"{d}: " + ", ".join(map(str, v)) for d, v in (exp.get("dataset_seeds") or {}).items()])
+
+
 # The cell an ablation is compared with: the first of these settings that ran.
 REFERENCE_SETTINGS = ("full_method", "full_model", "reference", "full")
 

@@ -28,9 +28,9 @@ from auxbench import config as runcfg
 from auxbench import data, methods, paths, workflow_config
 from auxbench.errors import ConfigError
 from auxbench.experiments import EXPERIMENTS
+from auxbench.feasibility import check_fits
 from auxbench.losses import SUFFIXED
 from auxbench.paths import RESOURCES_JSON, RunKey
-from auxbench.train.feasibility import check_fits
 
 BUILTIN_SETTING = re.compile(
     r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))"
@@ -65,12 +65,6 @@ class DatasetEntry:
     paper_dataset: str | None
     overrides: dict[str, Any]
     compute: dict[str, Any]
-
-
-def seeds_text(exp: dict) -> str:
-    """An experiment summary's seeds, then any dataset with its own: "0, 1, 2; d: 0, 1, 2, 3"."""
-    return "; ".join([", ".join(map(str, exp["seeds"]))] + [
-        f"{d}: " + ", ".join(map(str, v)) for d, v in (exp.get("dataset_seeds") or {}).items()])
 
 
 class Plan:

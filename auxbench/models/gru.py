@@ -9,7 +9,7 @@ import numpy as np
 from torch import Tensor, nn
 
 from auxbench.models.cell import OutputFirst
-from auxbench.runtime import last_steps
+from auxbench.tensors import last_steps
 
 State = tuple[Tensor, ...]
 

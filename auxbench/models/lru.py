@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from auxbench.models.cell import OutputFirst
-from auxbench.runtime import last_steps
+from auxbench.tensors import last_steps
 
 State = tuple[Tensor, Tensor, Tensor]
 MODES = ("scan", "sequential")

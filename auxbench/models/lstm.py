@@ -16,7 +16,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from auxbench.errors import ConfigError
 from auxbench.models.fused_lstm import fused_lstm
-from auxbench.runtime import to_device
+from auxbench.tensors import to_device
 
 BACKENDS = ("auto", "torch", "fused")
 

@@ -26,9 +26,8 @@ from auxbench.analysis.tables import Table, build_tables
 from auxbench.analysis.verdicts import UNCOMPARED
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
-from auxbench.experiments import SUMMARY_TABLES, experiment, table_names
+from auxbench.experiments import SUMMARY_TABLES, experiment, seeds_text, table_names
 from auxbench.paths import RunKey
-from auxbench.plan import seeds_text
 from auxbench.versioning import git_state
 
 from .data import Inputs, gather, per_run_compute, status_counts, write_data_files

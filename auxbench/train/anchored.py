@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from auxbench.runtime import to_device
+from auxbench.tensors import to_device
 from auxbench.train.anchors import sample_anchors
 from auxbench.train.windows import State, gather_steps, window_bounds
 

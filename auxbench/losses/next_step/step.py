@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from auxbench.losses.next_step import LOSS, chunk_width
 from auxbench.models.heads import TokenHead
-from auxbench.runtime import to_device
+from auxbench.tensors import to_device
 from auxbench.train.losses import token_loss_sum
 from auxbench.train.windows import State, gather_steps
 
