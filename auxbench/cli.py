@@ -31,9 +31,9 @@ def benchmark_cases(with_full: bool) -> str:
     """The benchmark commands' default cases, from the registries: the LSTM with every set of
     auxiliary losses at Truncate 300 (and plain at Full BP), each other cell plain and with the
     paper's loss (losses.MAIN), the Transformer."""
-    from auxbench.cells import PAPER
     from auxbench.losses import MAIN
     from auxbench.methods import CELLS, METHODS, prefix, variant
+    from auxbench.rnn_cells import PAPER
 
     lstm = [m.name for m in METHODS.values() if m.cell == PAPER]
     others = [variant(p, cell) for cell in CELLS if cell != PAPER for p in ("", prefix((MAIN,)))]

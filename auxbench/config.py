@@ -17,10 +17,10 @@ from typing import Any
 import jsonschema
 import yaml
 
-from auxbench.cells import CELLS
 from auxbench.errors import ConfigError
 from auxbench.losses import LOSSES
 from auxbench.methods import METHODS, NAMES
+from auxbench.rnn_cells import CELLS
 
 # The paper's architecture and training defaults (docs/paper.md §2, §3, §8); every entry is a choice a
 # user can override, and the comment says where an unspecified detail was decided.

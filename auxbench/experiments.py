@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from auxbench.cells import CELLS, PAPER
 from auxbench.losses import MAIN
 from auxbench.methods import prefix, variant
+from auxbench.rnn_cells import CELLS, PAPER
 
 CELL_LABELS = ", ".join(cell.label for cell in CELLS.values())  # "LSTM, GRU, LRU"
 
@@ -65,8 +65,8 @@ CATALOGUE = (
                figure="fig5_curves", curves=True),
     Experiment("fig6", "Figure 6: ablation of r-LSTM", table="fig6_data",
                figure="fig6_ablation", compares="reference"),
-    Experiment("cells", "Beyond the paper: the reconstruction loss on other recurrent cells "
-               f"({CELL_LABELS}), test accuracy (%)", table="cells", compares="methods",
+    Experiment("rnn_cells", "Beyond the paper: the reconstruction loss on other recurrent cells "
+               f"({CELL_LABELS}), test accuracy (%)", table="rnn_cells", compares="methods",
                method_pairs=tuple((variant(prefix((MAIN,)), cell), cell) for cell in CELLS),
                note="Not in the paper: its method on "
                     + "; ".join(c.about for name, c in CELLS.items() if name != PAPER)

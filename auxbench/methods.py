@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auxbench import cells
+from auxbench import rnn_cells
 from auxbench.losses import COMBINED_STYLE, LOSSES, loss_sets
 
 
@@ -39,8 +39,8 @@ class Method:
         return prefix(self.losses)
 
 
-CELLS: tuple[str, ...] = tuple(cells.CELLS)
-"""The recurrent cells of the main network, by name (auxbench/cells/: the paper's LSTM, a GRU, a
+CELLS: tuple[str, ...] = tuple(rnn_cells.CELLS)
+"""The recurrent cells of the main network, by name (auxbench/rnn_cells/: the paper's LSTM, a GRU, a
 linear recurrent unit)."""
 
 # The loss set by colour and line style, the cell and loss set by marker (one each)
@@ -66,7 +66,7 @@ def _style(losses: tuple[str, ...]) -> tuple[str, str | tuple]:
 
 
 def _recurrent(losses: tuple[str, ...], cell: str, marker: str) -> Method:
-    name = cells.CELLS[cell].label
+    name = rnn_cells.CELLS[cell].label
     label = name if not losses else f"{prefix(losses)}-{name}"
     color, line = _style(losses)
     return Method(variant(prefix(losses), cell), label, "recurrent", losses, True, color, marker,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from auxbench.cells import small_options
 from auxbench.config import resolve
 from auxbench.models import build_model
+from auxbench.rnn_cells import small_options
 from auxbench.train.memory import saved_activation_bytes
 from auxbench.train.objective import recurrent_step
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auxbench import cells, config, losses, methods, workflow_config
+from auxbench import config, losses, methods, rnn_cells, workflow_config
 from auxbench.analysis.paper import CLAIMS
 from auxbench.cli import build_parser
 from auxbench.errors import ConfigError
@@ -125,14 +125,14 @@ def test_flops_grow_with_each_auxiliary_loss():
 
 @pytest.mark.parametrize("cell", methods.CELLS)
 def test_every_cell_has_its_layer_with_the_cell_interface_and_its_flops(cell):
-    """A cell is its declaration (auxbench/cells/) and its layer (models/layers.py): the layer
+    """A cell is its declaration (auxbench/rnn_cells/) and its layer (models/layers.py): the layer
     built from the config, with LSTMLayer's interface, and a FLOP count that grows with width."""
     cfg = config.resolve({"method": cell, "model": {"embed_dim": 4, "hidden": 6,
-                                                     **cells.small_options()}})
+                                                     **rnn_cells.small_options()}})
     layer = LAYERS[cell](cfg["model"])
     for name in ("forward", "states_after", "zero_state", "output", "decoder_state"):
         assert callable(getattr(layer, name)), name
     wide = config.resolve({"method": cell, "model": {"embed_dim": 4, "hidden": 12,
-                                                      **cells.small_options()}})
+                                                      **rnn_cells.small_options()}})
     assert 0 < cell_fwd(cfg, 2, 10, 4) < cell_fwd(wide, 2, 10, 4)
-    assert cells.CELLS[cell].label in methods.METHODS[cell].label
+    assert rnn_cells.CELLS[cell].label in methods.METHODS[cell].label

@@ -9,12 +9,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from auxbench.cells import small_options
 from auxbench.config import resolve
 from auxbench.losses.next_step import LOSS
 from auxbench.losses.next_step import step as next_step
 from auxbench.methods import CELLS, METHODS, prefix, variant
 from auxbench.models import build_model
+from auxbench.rnn_cells import small_options
 from auxbench.train.anchors import first_real_step
 from auxbench.train.objective import recurrent_step
 from auxbench.train.windows import scan_states

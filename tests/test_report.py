@@ -179,7 +179,7 @@ def test_report_data_files_next_to_report(built):
     assert len(pd.read_csv(data / "curves.csv")) == 2 * (len(p.runs) - 1)
     compute = pd.read_csv(data / "compute_per_run.csv")
     assert compute["job_wall_s"].notna().sum() == len(p.runs) - 1
-    for name in ("per_seed_runs.csv", "cells.csv", "curves.csv", "compute_per_run.csv"):
+    for name in ("per_seed_runs.csv", "cell_stats.csv", "curves.csv", "compute_per_run.csv"):
         assert f'href="report_data/{name}"' in html
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from auxbench.cells import small_options
 from auxbench.config import resolve
 from auxbench.methods import CELLS
 from auxbench.models import build_model
 from auxbench.resource_benchmark.counts import count_step
+from auxbench.rnn_cells import small_options
 from auxbench.train.windows import scan_states, segment_ends
 
 N, L = 5, 23

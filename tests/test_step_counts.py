@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from auxbench.cells import small_options
 from auxbench.resource_benchmark.counts import count_step
+from auxbench.rnn_cells import small_options
 
 SMALL = {"model": {"hidden": 16, "embed_dim": 8, "head_hidden": 8, "aux_hidden": 16,
                    "aux_head_hidden": 8,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from auxbench.cells import small_options
 from auxbench.config import resolve
 from auxbench.losses.steps import STEPS
 from auxbench.methods import CELLS, METHODS, variant
 from auxbench.models import build_model
+from auxbench.rnn_cells import small_options
 from auxbench.train import anchored
 from auxbench.train.anchored import AuxWindow
 from auxbench.train.anchors import first_real_step

@@ -124,8 +124,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("g", "Beyond the paper: the reconstruction loss improves truncated training for "
           f"every cell ({CELL_LABELS})",
           "issue [13]; the paper calls its loss independent of the architecture", "greater",
-          "cells", _ALL3, tuple(((a, "t300"), (b, "t300")) for a, b in
-                                EXPERIMENTS["cells"].method_pairs),
+          "rnn_cells", _ALL3, tuple(((a, "t300"), (b, "t300")) for a, b in
+                                    EXPERIMENTS["rnn_cells"].method_pairs),
           any_dataset=True),
     # Not in the paper: the cheaper control it never ran. A dense next-step loss trains the same
     # recurrence with the same gradient budget (chunks of aux_bptt) and needs no anchor or

@@ -21,7 +21,7 @@ class RecurrentClassifier(nn.Module):
         m = model_cfg
         self.method, self.channels, self.vocab, self.pad_token = method, channels, vocab, pad_token
         self.embedding = TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"])
-        self.rnn = LAYERS[METHODS[method].cell](m)  # the cell's layer (auxbench/cells/)
+        self.rnn = LAYERS[METHODS[method].cell](m)  # the cell's layer (auxbench/rnn_cells/)
         self.head = FFN(m["hidden"], m["head_hidden"], n_classes, m["head_dropout"],
                         m["head_layers"], m["dropconnect"], m["head_norm"],
                         m["head_activation"])

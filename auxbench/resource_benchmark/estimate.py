@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from auxbench import data
-from auxbench.cells import PAPER
 from auxbench.errors import ConfigError
 from auxbench.losses import MAIN
 from auxbench.methods import METHODS, prefix, variant
 from auxbench.resource_benchmark.flops import step_flops
+from auxbench.rnn_cells import PAPER
 
 SHIPPED_RATES = {  # measured by this project (docs/benchmarks.md); --rates NAME picks one
     "cpu": ("cpu_rates.json", "2-core CPU, one thread per job"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from auxbench.cells import CELLS
 from auxbench.losses import LOSSES
 from auxbench.methods import METHODS
+from auxbench.rnn_cells import CELLS
 
 
 def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
@@ -20,7 +20,7 @@ def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
 
 def cell_fwd(cfg: dict, batch: int, steps: int, inputs: int) -> float:
     """The main network's cell over `steps` steps, as its declaration counts it
-    (auxbench/cells/)."""
+    (auxbench/rnn_cells/)."""
     cell = CELLS[METHODS[cfg["method"]].cell]
     return cell.flops(cfg, sys.modules[__name__], batch, steps, inputs)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from auxbench.cells.base import RecurrentCell
 from auxbench.errors import ConfigError
+from auxbench.rnn_cells.base import RecurrentCell
 
 
 class LRU(RecurrentCell):

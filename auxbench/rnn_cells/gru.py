@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auxbench.cells.base import RecurrentCell
+from auxbench.rnn_cells.base import RecurrentCell
 
 
 class GRU(RecurrentCell):

@@ -6,8 +6,8 @@ validation and the FLOP count read. Each cell's layer is in `auxbench/models/`, 
 
 from __future__ import annotations
 
-from auxbench.cells import gru, lru, lstm
-from auxbench.cells.base import RecurrentCell
+from auxbench.rnn_cells import gru, lru, lstm
+from auxbench.rnn_cells.base import RecurrentCell
 
 CELLS: dict[str, RecurrentCell] = {c.name: c for c in (lstm.CELL, gru.CELL, lru.CELL)}
 """The registry, in display order; the first is the paper's."""
