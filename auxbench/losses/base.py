@@ -17,7 +17,7 @@ class AuxLoss:
     linestyle: str | tuple
     anchored: bool = True  # draws random anchors (train/anchors.py); else dense, no anchors
     reserved_steps: int = 0  # steps of the real document a subsequence of l_eff cannot use
-    defaults: ClassVar[dict] = {}  # its option defaults, merged into the run config's (config.DEFAULTS)
+    defaults: ClassVar[dict] = {}  # its option defaults, merged into config.DEFAULTS
     # An option outside the paper's method may be named in the setting, so every label made
     # from the setting says so: the suffix, its label, and the run-config layer it stands for.
     setting_suffix: str | None = None

@@ -13,5 +13,8 @@ from auxbench.models import lstm as lstm_layer
 from auxbench.rnn_cells import CELLS, gru, lru, lstm
 
 LAYERS: dict[str, Callable[[dict], nn.Module]] = {
-    lstm.CELL.name: lstm_layer.build, gru.CELL.name: gru_layer.build, lru.CELL.name: lru_layer.build}
+    lstm.CELL.name: lstm_layer.build,
+    gru.CELL.name: gru_layer.build,
+    lru.CELL.name: lru_layer.build,
+}
 assert tuple(LAYERS) == tuple(CELLS), "every declared cell has its layer, in order"

@@ -62,8 +62,8 @@ def decoder_inputs_targets(model, tokens: Tensor, rows: Tensor, first: Tensor, l
                            ) -> tuple[Tensor, Tensor]:
     """The decoder's inputs and targets over the subsequence x[first : first + length].
 
-    Teacher forcing (docs/paper.md §1.3): the first token is fed and the other length-1 are predicted,
-    each from the true previous one; with a BOS vector (model.aux_bos) all `length` tokens are
+    Teacher forcing (docs/paper.md §1.3): the first token is fed and the other length-1 are
+    predicted, each from the true previous one; with a BOS vector (model.aux_bos) all `length` tokens are
     predicted. Without it (model.teacher_forcing false, the caption's "optionally fed") the
     decoder reads no tokens, only the BOS vector (or zeros) at every step, and predicts all
     `length` tokens from the anchor state alone."""

@@ -28,8 +28,8 @@ def first_real_step(tokens: Tensor, pad_token: int | None) -> Tensor:
 
 
 def effective_lengths(kind: str, first: Tensor, length: int, aux_len: int) -> Tensor:
-    """l_eff [B] of loss `kind`: the subsequence length each example's real document (from step `first` to
-    `length` - 1) holds, at most aux_len (0 when it holds none: the example then contributes no
+    """l_eff [B] of loss `kind`: the subsequence length each example's real document (from
+    step `first` to `length` - 1) holds, at most aux_len (0 when it holds none: the example then contributes no
     auxiliary loss)."""
     return (length - first - LOSSES[kind].reserved_steps).clamp(min=0, max=aux_len)
 

@@ -9,14 +9,7 @@ from torch import Tensor, nn
 
 from auxbench.losses.predict import LOSS
 from auxbench.models.auxiliary import build_auxiliary
-from auxbench.train.anchored import (
-    AuxWindow,
-    anchor_state,
-    decoder_inputs_targets,
-    plan_aux_window,
-    real_targets,
-    window_inputs,
-)
+from auxbench.train import anchored
 from auxbench.train.losses import token_loss_sum
 from auxbench.train.windows import State, gather_steps
 
@@ -29,15 +22,15 @@ def build(m: dict, channels: int, vocab: int) -> nn.Module:
 
 
 def plan(net: nn.Module, first: Tensor, length: int, train: dict, generator: torch.Generator,
-         device: torch.device) -> AuxWindow:
+         device: torch.device) -> anchored.AuxWindow:
     """train.plstm_gradient: window (stacked only) extends the gradient window over the
     predicted window: the stacked net then reads the main outputs with gradient."""
     through = net.wiring == "stacked" and train["plstm_gradient"] == "window"
-    return plan_aux_window(LOSS.kind, first, length, train, generator, device,
+    return anchored.plan_aux_window(LOSS.kind, first, length, train, generator, device,
                            forward=train["aux_len"] - 1 if through else 0)
 
 
-def main_outputs_after_anchor(model, tokens: Tensor, window: AuxWindow, state: State,
+def main_outputs_after_anchor(model, tokens: Tensor, window: anchored.AuxWindow, state: State,
                               count: int) -> Tensor:
     """The main network's outputs over the `count` steps after each anchor, continued from the
     anchor state with no gradient: what the stacked auxiliary LSTM reads beyond the anchor."""
@@ -47,12 +40,12 @@ def main_outputs_after_anchor(model, tokens: Tensor, window: AuxWindow, state: S
     return out
 
 
-def loss_parts(model, net: nn.Module, tokens: Tensor, window: AuxWindow, state0: State,
+def loss_parts(model, net: nn.Module, tokens: Tensor, window: anchored.AuxWindow, state0: State,
                aux_len: int) -> tuple[Tensor, Tensor]:
     """(summed token loss, token count) of the subsequence after each anchor."""
     rows, anchors = window.rows, window.anchors
-    x = window_inputs(model, tokens, window)
-    state = anchor_state(model, x, window, state0)
+    x = anchored.window_inputs(model, tokens, window)
+    state = anchored.anchor_state(model, x, window, state0)
     first = anchors + 1
     if net.wiring == "stacked":
         if window.forward:
@@ -64,7 +57,7 @@ def loss_parts(model, net: nn.Module, tokens: Tensor, window: AuxWindow, state0:
             inputs = torch.cat([model.rnn.output(state).unsqueeze(1), after], dim=1)
         targets = gather_steps(tokens, rows, first, aux_len)
     else:  # a decoder like r-LSTM's, over the l tokens after the anchor
-        inputs, targets = decoder_inputs_targets(model, tokens, rows, first, aux_len)
+        inputs, targets = anchored.decoder_inputs_targets(model, tokens, rows, first, aux_len)
     logits = net(inputs, model.rnn.decoder_state(state))
     return token_loss_sum(logits, targets, model.pad_token,
-                          real_targets(targets, window.lengths, aux_len))
+                          anchored.real_targets(targets, window.lengths, aux_len))

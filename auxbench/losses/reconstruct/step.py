@@ -8,14 +8,7 @@ from torch import Tensor, nn
 
 from auxbench.losses.reconstruct import LOSS
 from auxbench.models.auxiliary import build_auxiliary
-from auxbench.train.anchored import (
-    AuxWindow,
-    anchor_state,
-    decoder_inputs_targets,
-    plan_aux_window,
-    real_targets,
-    window_inputs,
-)
+from auxbench.train import anchored
 from auxbench.train.losses import token_loss_sum
 from auxbench.train.windows import State
 
@@ -25,17 +18,17 @@ def build(m: dict, channels: int, vocab: int) -> nn.Module:
 
 
 def plan(net: nn.Module, first: Tensor, length: int, train: dict, generator: torch.Generator,
-         device: torch.device) -> AuxWindow:
-    return plan_aux_window(LOSS.kind, first, length, train, generator, device)
+         device: torch.device) -> anchored.AuxWindow:
+    return anchored.plan_aux_window(LOSS.kind, first, length, train, generator, device)
 
 
-def loss_parts(model, net: nn.Module, tokens: Tensor, window: AuxWindow, state0: State,
+def loss_parts(model, net: nn.Module, tokens: Tensor, window: anchored.AuxWindow, state0: State,
                aux_len: int) -> tuple[Tensor, Tensor]:
     """(summed token loss, token count) of the subsequence before each anchor."""
-    x = window_inputs(model, tokens, window)
-    state = anchor_state(model, x, window, state0)
+    x = anchored.window_inputs(model, tokens, window)
+    state = anchored.anchor_state(model, x, window, state0)
     first = window.anchors - window.lengths
-    inputs, targets = decoder_inputs_targets(model, tokens, window.rows, first, aux_len)
+    inputs, targets = anchored.decoder_inputs_targets(model, tokens, window.rows, first, aux_len)
     logits = net(inputs, model.rnn.decoder_state(state))
     return token_loss_sum(logits, targets, model.pad_token,
-                          real_targets(targets, window.lengths, aux_len))
+                          anchored.real_targets(targets, window.lengths, aux_len))
