@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from auxbench.config import resolve
+from auxbench.methods import CELLS
 from auxbench.models import build_model
 from auxbench.rnn_cells import small_options
 from auxbench.train.memory import saved_activation_bytes
@@ -35,7 +36,7 @@ def test_truncated_step_memory_is_flat_in_sequence_length(method):
     assert long <= 1.15 * short, (short, long)
 
 
-@pytest.mark.parametrize("method", ["lstm", "gru", "lru"])
+@pytest.mark.parametrize("method", CELLS)
 def test_full_bptt_memory_grows_with_sequence_length(method):
     short, long = step_bytes(method, 1024, "full"), step_bytes(method, 4096, "full")
     assert long >= 3.0 * short, (short, long)

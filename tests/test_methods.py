@@ -57,7 +57,7 @@ def test_cli_default_bench_cases_cover_every_loss_and_every_cell_in_a_setting_it
     assert {m.name for m in named if m.cell == "lstm"} == {
         m.name for m in methods.METHODS.values() if m.cell == "lstm"}
     assert {(m.cell, m.loss) for m in named if m.cell not in (None, "lstm")} == {
-        (cell, loss) for cell in ("gru", "lru") for loss in ("", "r")}
+        (cell, loss) for cell in methods.CELLS if cell != rnn_cells.PAPER for loss in ("", "r")}
     assert "transformer" in {m.name for m in named}
     for name, setting in cases:
         assert methods.METHODS[name].truncatable or setting == "full"
