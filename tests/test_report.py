@@ -263,7 +263,7 @@ def test_report_opens_with_the_summary(built):
     summary = body[body.index('id="summary"'):body.index("</section>")]
     assert "Claims in scope</strong>: " in summary
     assert "<strong>smoke</strong> scale, whose accuracies are not comparable" in summary
-    assert ("<code>table2</code>: LSTM, r-LSTM, Transformer at Full BP, Truncate 32 on MNIST "
+    assert ("<code>table2</code>: LSTM, r-LSTM, lm-LSTM, Transformer at Full BP, Truncate 32 on MNIST "
             "(emb_mnist) with 2 seeds per cell and 1 epoch; <code>fig4</code>: LSTM, r-LSTM at "
             "Truncate 32, Truncate 0 on CIFAR-10 (emb_cifar) with 1 seed per cell") in summary
     assert ("(a) r-LSTM Truncate 32 beats LSTM Truncate 32 (the paper&#x27;s Truncate 300)"
