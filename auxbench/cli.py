@@ -28,6 +28,22 @@ def add_config_args(p: argparse.ArgumentParser) -> None:
                    dest="overrides", help="override one key, e.g. train.epochs=3 (repeatable)")
 
 
+def benchmark_cases(with_full: bool) -> str:
+    """The benchmark commands' default cases, from the registries: the LSTM with every set of
+    auxiliary losses at Truncate 300 (and plain at Full BP), each other cell plain and with the
+    paper's loss (losses.MAIN), the Transformer."""
+    from auxbench.losses import MAIN
+    from auxbench.methods import CELLS, METHODS, prefix, variant
+    from auxbench.rnn_cells import PAPER
+
+    lstm = [m.name for m in METHODS.values() if m.cell == PAPER]
+    others = [variant(p, cell) for cell in CELLS if cell != PAPER for p in ("", prefix((MAIN,)))]
+    full = [f"{PAPER}:full"] if with_full else []
+    transformer = [m.name for m in METHODS.values() if not m.truncatable]
+    return ",".join([*full, *(f"{m}:t300" for m in lstm + others),
+                     *(f"{m}:full" for m in transformer)])
+
+
 def add_case_args(p: argparse.ArgumentParser, cases: str, lengths: str) -> None:
     """The benchmark commands' cases (METHOD:SETTING), sequence lengths and batch size."""
     p.add_argument("--cases", default=cases, help="METHOD:SETTING list")
@@ -179,7 +195,7 @@ def add_result_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from auxbench.plan import seeds_text
+    from auxbench.experiments import seeds_text
 
     wf = workflow_plan(args)
     if args.estimate:
@@ -236,7 +252,7 @@ def print_estimate(wf, rates_path: str | None) -> int:
           "nearest size; the resource benchmark and data preparation are extra)")
     if proxied:
         print(f"  (not measured on this device: {', '.join(proxied)}; the same loss on the LSTM "
-              "stands in for their seconds per GFLOP)")
+              "stands in for their seconds per GFLOP, or r-LSTM for a loss never measured)")
     return 0
 
 
@@ -380,9 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resources", help="Table 3's resource benchmark: time and memory of one "
                                          "training step per method and sequence length")
     add_config_args(p)
-    add_case_args(p, "lstm:full,lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,gru:t300,rgru:t300,"
-                     "lru:t300,rlru:t300,transformer:full",
-                  "784,1024,4096,9216,16384")
+    add_case_args(p, benchmark_cases(with_full=True), "784,1024,4096,9216,16384")
     p.add_argument("--extend-truncated", default="",
                    help="further lengths for truncated settings only (until something breaks)")
     p.add_argument("--channels", type=int, default=None,
@@ -402,8 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("counts", help="LSTM calls, host syncs and ops of one training step per "
                                       "method, counted by the profiler (docs/benchmarks.md)")
     add_config_args(p)
-    add_case_args(p, "lstm:t300,rlstm:t300,plstm:t300,rplstm:t300,gru:t300,rgru:t300,lru:t300,"
-                     "rlru:t300,transformer:full", "784")
+    add_case_args(p, benchmark_cases(with_full=False), "784")
     p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
     p.add_argument("--out", default=None,

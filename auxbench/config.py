@@ -18,12 +18,9 @@ import jsonschema
 import yaml
 
 from auxbench.errors import ConfigError
+from auxbench.losses import LOSSES
 from auxbench.methods import METHODS, NAMES
-
-# The setting-name suffix of train.plstm_gradient: window (p-LSTM's gradient through the predicted
-# window, outside the paper's method): the planner requires it on every setting whose p-LSTM runs
-# use that option, so every label made from the setting says so.
-PWIN_SUFFIX = "_pwin"
+from auxbench.rnn_cells import CELLS
 
 # The paper's architecture and training defaults (docs/paper.md §2, §3, §8); every entry is a choice a
 # user can override, and the comment says where an unspecified detail was decided.
@@ -50,14 +47,9 @@ DEFAULTS: dict[str, Any] = {
         "aux_bos": False,              # §8.3: first subsequence token starts the decoder
         "aux_teacher_forcing": True,   # §1.3 "optionally fed": false = decoder reads no tokens
         "share_embedding": True,       # §8.8: decoder shares the input embedding
-        "plstm_wiring": "stacked",     # §8.11: auxiliary LSTM on the main hidden states
         "lstm_backend": "auto",        # nn.LSTM (oneDNN on CPU, cuDNN on CUDA); or torch, fused
         "transformer": {"d_model": 128, "heads": 4, "ff": 512, "layers": 2,
                         "dropout": 0.1, "attn_dropout": 0.0},
-        # the LRU cell (not in the paper): Orvieto et al. 2023's ring initialisation for long
-        # sequences, |lambda| in [0.9, 0.999], phases up to pi/10; N = the LSTM's width
-        "lru": {"state_size": 128, "r_min": 0.9, "r_max": 0.999, "max_phase": 0.314,
-                "mode": "scan"},
     },
     "train": {
         "bptt": 300,                   # stated: supervised truncation 300 ("full" = whole sequence)
@@ -67,8 +59,6 @@ DEFAULTS: dict[str, Any] = {
         "aux_weight": 1.0,             # stated: L = L_sup + L_aux
         "aux_combine": "sum",          # rplstm: L_r + L_p (each normalised per token) or their mean
         "aux_in_training": True,       # keep the auxiliary loss on after pretraining (stated)
-        "plstm_gradient": "anchor",    # §1.6: p-LSTM's loss reaches aux_bptt steps ending at the
-                                       # anchor, like r-LSTM's; "window": also the predicted window
         "pretrain_epochs": 2,          # §8.14: ~20% of the budget (StanfordDogs: 20 per 100)
         "epochs": 10,
         "batch_size": 128,             # §8.12
@@ -117,6 +107,10 @@ def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+for _part in (*LOSSES.values(), *CELLS.values()):  # each loss's and cell's own options
+    DEFAULTS = deep_merge(DEFAULTS, _part.defaults)
 
 
 def parse_override(text: str) -> dict[str, Any]:
@@ -171,29 +165,14 @@ def validate(cfg: dict[str, Any]) -> None:
     method = METHODS[cfg["method"]]  # a known name: the schema checked it
     if not method.truncatable and train["bptt"] != "full":
         raise ConfigError(f"train.bptt: the {method.name} has no truncation; use bptt: full")
-    if method.reconstructs and train["aux_len"] < (
-            1 if model["aux_bos"] or not model["aux_teacher_forcing"] else 2):
-        raise ConfigError("train.aux_len: r-LSTM reconstructs aux_len - 1 tokens after the first "
-                          "one, so it needs aux_len >= 2 (>= 1 with model.aux_bos: true or "
-                          "model.aux_teacher_forcing: false)")
-    if method.auxiliary and model["aux_state_init"] == "zero_pad" and \
-            model["aux_hidden"] < model["hidden"]:
-        raise ConfigError(f"model.aux_state_init: zero_pad copies the main state into the "
-                          f"auxiliary LSTM, so model.aux_hidden ({model['aux_hidden']}) must be "
-                          f">= model.hidden ({model['hidden']}); or use project or match")
-    if method.predicts and train["plstm_gradient"] == "window" and \
-            model["plstm_wiring"] != "stacked":
-        raise ConfigError("train.plstm_gradient: window sends gradient through the main LSTM's "
-                          "outputs the stacked auxiliary LSTM reads; it needs "
-                          "model.plstm_wiring: stacked")
+    for kind in method.losses:
+        LOSSES[kind].check(cfg)
     tr = model["transformer"]
     if method.architecture == "transformer" and tr["d_model"] % tr["heads"]:
         raise ConfigError(f"model.transformer.heads: {tr['heads']} does not divide "
                           f"model.transformer.d_model ({tr['d_model']})")
-    lru = model["lru"]
-    if method.cell == "lru" and lru["r_min"] > lru["r_max"]:
-        raise ConfigError(f"model.lru.r_min ({lru['r_min']}) exceeds model.lru.r_max "
-                          f"({lru['r_max']}): the eigenvalues' moduli are drawn between them")
+    if method.cell is not None:
+        CELLS[method.cell].check(cfg)
     if train["lr_schedule"] == "step" and train["lr_step_epochs"] < 1:
         raise ConfigError("train.lr_step_epochs: must be >= 1 with lr_schedule: step")
 

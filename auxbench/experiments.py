@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from auxbench.losses import MAIN
+from auxbench.methods import prefix, variant
+from auxbench.rnn_cells import CELLS, PAPER
+
+CELL_LABELS = ", ".join(cell.label for cell in CELLS.values())  # "LSTM, GRU, LRU"
+
 
 @dataclass(frozen=True)
 class Experiment:
@@ -59,13 +65,20 @@ CATALOGUE = (
                figure="fig5_curves", curves=True),
     Experiment("fig6", "Figure 6: ablation of r-LSTM", table="fig6_data",
                figure="fig6_ablation", compares="reference"),
-    Experiment("cells", "Beyond the paper: the reconstruction loss on other recurrent cells "
-               "(LSTM, GRU, LRU), test accuracy (%)", table="cells", compares="methods",
-               method_pairs=(("rlstm", "lstm"), ("rgru", "gru"), ("rlru", "lru")),
-               note="Not in the paper: its method on a GRU and a linear recurrent unit (LRU, "
-                    "Orvieto et al. 2023), docs/method.md \"Recurrent cells\"."),
+    Experiment("rnn_cells", "Beyond the paper: the reconstruction loss on other recurrent cells "
+               f"({CELL_LABELS}), test accuracy (%)", table="rnn_cells", compares="methods",
+               method_pairs=tuple((variant(prefix((MAIN,)), cell), cell) for cell in CELLS),
+               note="Not in the paper: its method on "
+                    + "; ".join(c.about for name, c in CELLS.items() if name != PAPER)
+                    + ", docs/method.md \"Recurrent cells\"."),
 )
 EXPERIMENTS = {e.name: e for e in CATALOGUE}
+
+def seeds_text(exp: dict) -> str:
+    """An experiment summary's seeds, then any dataset with its own: "0, 1, 2; d: 0, 1, 2, 3"."""
+    return "; ".join([", ".join(map(str, exp["seeds"]))] + [
+        f"{d}: " + ", ".join(map(str, v)) for d, v in (exp.get("dataset_seeds") or {}).items()])
+
 
 # The cell an ablation is compared with: the first of these settings that ran.
 REFERENCE_SETTINGS = ("full_method", "full_model", "reference", "full")

@@ -31,7 +31,7 @@ CURVES_CSV = "curves.csv"
 MANIFEST_JSON = "manifest.json"  # in TABLES_DIR and FIGURES_DIR: what was written
 REPORT_HTML = f"{RESULTS}/report.html"
 REPORT_DATA_DIR = f"{RESULTS}/report_data"
-REPORT_DATA = ("per_seed_runs", "cells", "curves", "compute_per_run")  # CSVs the report links
+REPORT_DATA = ("per_seed_runs", "cell_stats", "curves", "compute_per_run")  # CSVs the report links
 WORKFLOW_CONFIG = f"{RESULTS}/workflow_config.json"
 # The files every training run writes (docs/architecture.md), by the name the train rule gives them.
 RUN_FILES = {"metrics": "metrics.json", "curve": "curve.csv", "asrun": "asrun.json"}

@@ -29,12 +29,14 @@ from auxbench import config as runcfg
 from auxbench import data, methods, paths, workflow_config
 from auxbench.errors import ConfigError
 from auxbench.experiments import EXPERIMENTS, experiment
+from auxbench.feasibility import check_fits
+from auxbench.losses import SUFFIXED
 from auxbench.paths import RESOURCES_JSON, RunKey
 from auxbench.precision import RECORDS, require_recorded_passes
-from auxbench.train.feasibility import check_fits
 
-BUILTIN_SETTING = re.compile(r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))"
-                             rf"(?P<pwin>{re.escape(runcfg.PWIN_SUFFIX)})?$")
+BUILTIN_SETTING = re.compile(
+    r"^(?:full|t(?P<k>[0-9]+)|n(?P<n>[0-9]+)l(?P<l>[0-9]+))"
+    rf"(?P<suffix>{'|'.join(re.escape(loss.setting_suffix) for loss in SUFFIXED)})?$")
 LAYER_KEYS = ("model", "train")
 
 
@@ -49,9 +51,11 @@ def builtin_setting(name: str) -> dict[str, Any] | None:
         train = {"n_anchors": int(m.group("n")), "aux_len": int(m.group("l"))}
     else:
         train = {"bptt": "full"}
-    if m.group("pwin"):
-        train["plstm_gradient"] = "window"
-    return {"train": train}
+    layer = {"train": train}
+    for loss in SUFFIXED:
+        if m.group("suffix") == loss.setting_suffix:
+            layer = runcfg.deep_merge(layer, loss.suffix_layer)
+    return layer
 
 
 # ------------------------------------------------------------------------------------ the plan
@@ -63,12 +67,6 @@ class DatasetEntry:
     paper_dataset: str | None
     overrides: dict[str, Any]
     compute: dict[str, Any]
-
-
-def seeds_text(exp: dict) -> str:
-    """An experiment summary's seeds, then any dataset with its own: "0, 1, 2; d: 0, 1, 2, 3"."""
-    return "; ".join([", ".join(map(str, exp["seeds"]))] + [
-        f"{d}: " + ", ".join(map(str, v)) for d, v in (exp.get("dataset_seeds") or {}).items()])
 
 
 class Plan:
@@ -371,14 +369,15 @@ class Plan:
                 cfg = runcfg.resolve(*layers)
             except ConfigError as err:
                 raise ConfigError(f"run {run.rel}: {err}") from None
-            suffix = runcfg.PWIN_SUFFIX
-            if methods.METHODS[run.method].predicts and (
-                    cfg["train"]["plstm_gradient"] == "window") != run.setting.endswith(suffix):
-                raise ConfigError(
-                    f"run {run.rel}: a setting's name ends in {suffix!r} exactly when its "
-                    f"p-LSTM runs use train.plstm_gradient: window (gradient through the predicted "
-                    f"window, outside the paper's method), so that every label says so; this run "
-                    f"has plstm_gradient: {cfg['train']['plstm_gradient']}")
+            for loss in SUFFIXED:
+                suffix = loss.setting_suffix
+                if loss.kind in methods.METHODS[run.method].losses and \
+                        loss.suffixed(cfg) != run.setting.endswith(suffix):
+                    raise ConfigError(
+                        f"run {run.rel}: a setting's name ends in {suffix!r} exactly when its "
+                        f"runs use {loss.suffix_layer} ({loss.suffix_label}, outside the paper's "
+                        f"method), so that every label says so; this run's setting does not "
+                        f"match its config")
             self._configs[run] = cfg
         return copy.deepcopy(self._configs[run])
 

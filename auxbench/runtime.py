@@ -12,7 +12,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from auxbench.errors import ConfigError
@@ -134,21 +133,6 @@ def claim_gpu(n_gpus: int, lock_dir: str | os.PathLike | None = None) -> int:
                 continue
             _CLAIMED.append(fh)
             return gpu
-
-
-def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """A host tensor on `device` without making the host wait: to a GPU through pinned memory
-    and an asynchronous copy (a copy from pageable memory waits for the GPU to drain)."""
-    if device.type != "cuda":
-        return tensor.to(device)
-    return tensor.pin_memory().to(device, non_blocking=True)
-
-
-def last_steps(lengths: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """(rows, steps) indexing each row's step lengths[i] - 1 (host NumPy lengths in [1, T]):
-    where a cell whose outputs carry its state reads a different step per row."""
-    index = to_device(torch.from_numpy(np.stack([np.arange(len(lengths)), lengths - 1])), device)
-    return index[0], index[1]
 
 
 def set_precision(train: dict) -> dict:

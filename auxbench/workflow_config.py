@@ -62,6 +62,7 @@ import yaml
 
 from auxbench import config as runcfg
 from auxbench.errors import ConfigError
+from auxbench.methods import NAMES
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / \
     "config.schema.yaml"
@@ -95,7 +96,9 @@ def load_schema(path: str | Path | None = None) -> dict:
     if key not in _SCHEMA_CACHE:
         if not path.is_file():
             raise ConfigError(f"workflow config schema {path} not found")
-        _SCHEMA_CACHE[key] = yaml.safe_load(path.read_text())
+        schema = yaml.safe_load(path.read_text())
+        schema["$defs"]["method"]["enum"] = list(NAMES)  # one list of methods: the table's
+        _SCHEMA_CACHE[key] = schema
     return _SCHEMA_CACHE[key]
 
 
@@ -122,6 +125,17 @@ def _check_left_out(cfg: Mapping[str, Any]) -> None:
                 f"enabled: false is left out; remove left_out or set enabled: false")
 
 
+def _check_case_methods(cfg: Mapping[str, Any]) -> None:
+    """The resource benchmark's cases name methods of the table (the schema's pattern checks
+    only their form)."""
+    for name, exp in cfg["experiments"].items():
+        for i, case in enumerate(exp.get("cases") or []):
+            method = case.split(":")[0]
+            if method not in NAMES:
+                raise ConfigError(f"workflow config: experiments.{name}.cases[{i}]: {method!r} "
+                                  f"is not one of {list(NAMES)}")
+
+
 def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None) -> None:
     """Validate the workflow config's structure, and that only a disabled experiment carries
     `left_out`; ConfigError names the first wrong key."""
@@ -132,6 +146,7 @@ def check_schema(cfg: Mapping[str, Any], schema: str | Path | dict | None = None
     errors = list(validator.iter_errors(dict(cfg)))
     if not errors:
         _check_left_out(cfg)
+        _check_case_methods(cfg)
         return
 
     def depth_first(e):

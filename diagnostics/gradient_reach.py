@@ -16,8 +16,9 @@ import argparse
 import torch
 
 from auxbench.config import resolve
+from auxbench.losses.steps import STEPS
 from auxbench.models import build_model
-from auxbench.train.objective import aux_loss_parts, plan_aux_window
+from auxbench.train.objective import aux_loss_parts
 from auxbench.train.windows import scan_states
 
 SMALL = {"embed_dim": 8, "hidden": 8, "head_hidden": 16, "aux_hidden": 16,
@@ -31,8 +32,9 @@ def reach(length: int, aux_bptt: int, aux_len: int, option: str, examples: int):
     torch.manual_seed(0)
     model = build_model(cfg, 1, 256, 10, None).double()
     tokens = torch.randint(0, 256, (examples, length, 1))
-    window = plan_aux_window("predict", model, torch.zeros(examples, dtype=torch.long), length,
-                             cfg["train"], torch.Generator().manual_seed(0), tokens.device)
+    kind = "predict"
+    window = STEPS[kind].plan(model.aux[kind], torch.zeros(examples, dtype=torch.long), length,
+                              cfg["train"], torch.Generator().manual_seed(0), tokens.device)
     collected, _ = scan_states(model, tokens, (window.host_start - 1).reshape(examples, 1), 512)
     with_grad = []
     embed = model.embedding.forward

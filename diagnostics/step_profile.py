@@ -55,7 +55,7 @@ def main() -> None:
     model = build_model(cfg, channels, vocab, n_classes, manifest.get("pad_token"))
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     gen = torch.Generator().manual_seed(0)
-    aux = model.reconstructor or model.predictor
+    aux = next(iter(model.aux.values()), None)  # the method's first auxiliary network
     for batch in (int(b) for b in args.batch_sizes.split(",")):
         x = torch.randint(0, vocab, (batch, length, channels))
         y = torch.randint(0, n_classes, (batch,))

@@ -86,7 +86,7 @@ def test_paper_vs_reproduced_and_claims_tables(tree):
     assert get[("cifar10", "lstm", "full")] == "not run"
     claims = pd.read_csv(out / "claims.csv")
     assert (claims["verdict"] == "not run").any()
-    assert set(claims["claim"]) == set("pabcdefg")  # every claim listed, even when not run
+    assert set(claims["claim"]) == set("pabcdefgh")  # every claim listed, even when not run
     md = (out / "claims.md").read_text()
     assert "(e) With no supervised BPTT" in md and "**not run**" in md
     # The smallest difference each test detects stands beside its effect
@@ -118,7 +118,7 @@ def test_aggregate_writes_numbers_and_a_valid_summary(tree, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["n_failed"] == 1 and summary["options"]["scale"] == "paper"
     assert summary["verdict_counts"]["reproduced"] >= 2
-    cells = pd.read_csv(paths["cells"])
+    cells = pd.read_csv(paths["cell_stats"])
     pm = cells[(cells["dataset"] == "pmnist") & (cells["method"] == "rlstm")].iloc[0]
     assert (pm["n"], pm["n_failed"], pm["failed_seeds"]) == (3, 1, 3)
 
@@ -138,7 +138,7 @@ def test_empty_runs_folder_still_gives_every_artefact(tmp_path):
     a = analyze(tmp_path / "runs")
     paths = aggregate(a, tmp_path / "agg")
     written = make_tables(a, tmp_path / "tables")
-    assert set(paths) >= {"cells", "claims", "paper_vs_reproduced", "summary"}
+    assert set(paths) >= {"cell_stats", "claims", "paper_vs_reproduced", "summary"}
     assert {"table2", "table3", "claims"} <= set(written)
     roll = pd.read_csv(paths["claims_summary"])
     assert set(roll["verdict"]) == {"not run"}

@@ -7,8 +7,8 @@ import scipy.stats
 import torch
 
 from auxbench.errors import ConfigError
+from auxbench.feasibility import anchor_range
 from auxbench.train.anchors import first_real_step, sample_anchors
-from auxbench.train.feasibility import anchor_range
 from auxbench.train.losses import mean_token_loss, token_loss_sum
 
 

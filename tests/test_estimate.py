@@ -61,6 +61,8 @@ def test_a_cell_the_table_lacks_takes_the_lstm_rate_of_its_loss_and_is_named(cap
     assert est.stand_in(records, "rgru") == "rlstm" and est.stand_in(records, "gru") == "gru"
     assert est.rate_for(records, "rlru", 1.0) == pytest.approx(3.0)
     assert est.rate_for(records, "gru", 1.0) == pytest.approx(2.0)
+    assert est.stand_in(records, "plstm") == "rlstm"  # a loss never measured: r-LSTM's rate
+    assert est.stand_in(records, "transformer") == "transformer"  # no stand-in: rate_for says so
     from auxbench.cli import main
 
     table = tmp_path / "rates.json"
@@ -69,7 +71,7 @@ def test_a_cell_the_table_lacks_takes_the_lstm_rate_of_its_loss_and_is_named(cap
     assert main(["plan", "--estimate", "--configfile", "config/lite.yaml",  # runs the cells
                  "--rates", str(table)]) == 0
     out = capsys.readouterr().out
-    assert "not measured on this device: gru, lru, rgru, rlru; the same loss on the LSTM" in out
+    assert "not measured on this device: gru, lmlstm, lru, rgru, rlru; the same loss on" in out
 
 
 def test_the_estimate_counts_each_trained_run_once():
@@ -84,10 +86,12 @@ def test_the_estimate_counts_each_trained_run_once():
 
 @pytest.mark.parametrize("name", list(est.SHIPPED_RATES))
 def test_each_shipped_rate_table_covers_every_method_and_the_paper_config_has_a_total(name):
-    """The H200's was measured before the GRU and LRU existed: their LSTM rows stand in."""
+    """The H200's was measured before the GRU, the LRU and lm-LSTM's loss existed: their LSTM
+    rows, or r-LSTM's, stand in."""
     records, source = est.load_rates(name)
     measured = {r["method"] for r in records}
-    assert {m for m, row in TABLE.items() if row.cell in (None, "lstm")} <= measured
+    paper = {"lstm", "rlstm", "plstm", "rplstm", "transformer"}
+    assert paper <= measured
     assert measured == set(TABLE) or name == "h200"
     assert {est.stand_in(records, m) for m in TABLE} <= measured
     assert est.SHIPPED_RATES[name][0] in source

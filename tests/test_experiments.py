@@ -35,6 +35,6 @@ def test_names_are_unique_and_titles_say_which_table_or_figure():
 def test_tables_written_follow_what_ran():
     assert table_names([]) == ["table2", "table3", "paper_vs_reproduced", "claims",
                                "failed_runs", "compute", "published"]
-    assert table_names(["cells"])[2] == "cells"
+    assert table_names(["rnn_cells"])[2] == "rnn_cells"
     assert table_names(["fig4", "mine"])[:4] == ["table2", "table3", "fig4_data", "mine_data"]
     assert experiment("mine").title == "mine: test accuracy (%)"

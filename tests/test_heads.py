@@ -7,8 +7,8 @@ import torch
 
 from auxbench.config import resolve
 from auxbench.errors import ConfigError
+from auxbench.feasibility import check_batches
 from auxbench.models.heads import FFN
-from auxbench.train.feasibility import check_batches
 
 
 def head(norm: str) -> FFN:

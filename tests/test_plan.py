@@ -12,7 +12,7 @@ import yaml
 from auxbench import plan as planmod
 from auxbench import workflow_config
 from auxbench.errors import ConfigError
-from auxbench.experiments import EXPERIMENTS
+from auxbench.experiments import EXPERIMENTS, seeds_text
 from auxbench.paths import RunKey
 
 REPO = Path(__file__).resolve().parents[1]
@@ -163,7 +163,7 @@ def test_dataset_seeds_give_one_dataset_of_an_experiment_more_seeds():
     assert len(p.runs) == len(before.runs) + extra
     assert p.summary()["experiments"]["table2"]["dataset_seeds"] == {ds0: [0, 1, 2, 3, 4]}
     assert "seeds" not in p.analysis_options()  # seed sets differ: missing seeds come from runs
-    assert planmod.seeds_text(p.summary()["experiments"]["table2"]) == "0, 1; emb_mnist: 0, 1, 2, 3, 4"
+    assert seeds_text(p.summary()["experiments"]["table2"]) == "0, 1; emb_mnist: 0, 1, 2, 3, 4"
 
 
 def test_layer_order_setting_wins():

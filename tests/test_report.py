@@ -179,7 +179,7 @@ def test_report_data_files_next_to_report(built):
     assert len(pd.read_csv(data / "curves.csv")) == 2 * (len(p.runs) - 1)
     compute = pd.read_csv(data / "compute_per_run.csv")
     assert compute["job_wall_s"].notna().sum() == len(p.runs) - 1
-    for name in ("per_seed_runs.csv", "cells.csv", "curves.csv", "compute_per_run.csv"):
+    for name in ("per_seed_runs.csv", "cell_stats.csv", "curves.csv", "compute_per_run.csv"):
         assert f'href="report_data/{name}"' in html
 
 
@@ -263,7 +263,7 @@ def test_report_opens_with_the_summary(built):
     summary = body[body.index('id="summary"'):body.index("</section>")]
     assert "Claims in scope</strong>: " in summary
     assert "<strong>smoke</strong> scale, whose accuracies are not comparable" in summary
-    assert ("<code>table2</code>: LSTM, r-LSTM, Transformer at Full BP, Truncate 32 on MNIST "
+    assert ("<code>table2</code>: LSTM, r-LSTM, lm-LSTM, Transformer at Full BP, Truncate 32 on MNIST "
             "(emb_mnist) with 2 seeds per cell and 1 epoch; <code>fig4</code>: LSTM, r-LSTM at "
             "Truncate 32, Truncate 0 on CIFAR-10 (emb_cifar) with 1 seed per cell") in summary
     assert ("(a) r-LSTM Truncate 32 beats LSTM Truncate 32 (the paper&#x27;s Truncate 300)"

@@ -12,15 +12,15 @@ from auxbench.config import resolve
 from auxbench.methods import CELLS
 from auxbench.models import build_model
 from auxbench.resource_benchmark.counts import count_step
+from auxbench.rnn_cells import small_options
 from auxbench.train.windows import scan_states, segment_ends
 
 N, L = 5, 23
-LRU = {"state_size": 5, "r_min": 0.9, "r_max": 0.999, "max_phase": 0.314, "mode": "scan"}
 
 
 def small_model(cell: str = "lstm"):
     cfg = resolve({"method": cell, "model": {"embed_dim": 3, "hidden": 4, "head_hidden": 4,
-                                             "lru": LRU}})
+                                             **small_options()}})
     torch.manual_seed(0)
     return build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=None).double()
 

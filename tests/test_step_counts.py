@@ -6,13 +6,13 @@ import pytest
 import torch
 
 from auxbench.resource_benchmark.counts import count_step
+from auxbench.rnn_cells import small_options
 
 SMALL = {"model": {"hidden": 16, "embed_dim": 8, "head_hidden": 8, "aux_hidden": 16,
                    "aux_head_hidden": 8,
                    "transformer": {"d_model": 8, "ff": 16, "heads": 2, "layers": 1,
                                    "dropout": 0.1, "attn_dropout": 0.0},
-                   "lru": {"state_size": 8, "r_min": 0.9, "r_max": 0.999, "max_phase": 0.314,
-                           "mode": "scan"}},
+                   **small_options()},
          "train": {"bptt": 30, "aux_bptt": 30, "aux_len": 60, "scan_chunk": 512}}
 
 

@@ -12,11 +12,14 @@ import pytest
 import torch
 
 from auxbench.config import resolve
+from auxbench.losses.steps import STEPS
 from auxbench.methods import CELLS, METHODS, variant
 from auxbench.models import build_model
-from auxbench.train import objective
+from auxbench.rnn_cells import small_options
+from auxbench.train import anchored
+from auxbench.train.anchored import AuxWindow
 from auxbench.train.anchors import first_real_step
-from auxbench.train.objective import AuxWindow, aux_loss_parts, recurrent_step
+from auxbench.train.objective import aux_loss_parts, recurrent_step
 from auxbench.train.windows import scan_states, window_bounds
 
 T = 60
@@ -45,9 +48,7 @@ def make(method: str, model: dict | None = None, **train):
     cfg = resolve({"method": method,
                    "model": {"embed_dim": 8, "hidden": 8, "head_hidden": 16, "aux_hidden": 16,
                              "aux_head_hidden": 16, "head_dropout": 0.0, "aux_dropout": 0.0,
-                             "share_embedding": False,
-                             "lru": {"state_size": 6, "r_min": 0.9, "r_max": 0.999,
-                                     "max_phase": 0.314, "mode": "scan"}, **(model or {})},
+                             "share_embedding": False, **small_options(), **(model or {})},
                    "train": {"aux_len": 20, "aux_bptt": 10, "scan_chunk": 7, **train}})
     torch.manual_seed(0)
     model = build_model(cfg, channels=1, vocab=256, n_classes=3, pad_token=None).double()
@@ -108,7 +109,8 @@ def aux_window(model, kind, anchors, aux_len, back, through=False):
     anchors = torch.tensor(anchors)
     start, width = window_bounds(anchors, back, aux_len - 1 if through else 0, T)
     return AuxWindow(kind, torch.arange(BATCH), anchors, start, width,
-                     torch.full((BATCH,), aux_len), anchors.numpy(), start.numpy(), through)
+                     torch.full((BATCH,), aux_len), anchors.numpy(), start.numpy(),
+                     aux_len - 1 if through else 0)
 
 
 def run_aux_loss(model, tokens, window, aux_len):
@@ -174,14 +176,16 @@ def capture_targets(monkeypatch):
         seen["logits"] = logits
         return logits.sum() * 0, torch.tensor(1.0)
 
-    monkeypatch.setattr(objective, "token_loss_sum", spy)
+    for step in STEPS.values():
+        monkeypatch.setattr(step, "token_loss_sum", spy)
     return seen
 
 
 def seen_targets(monkeypatch, method, kind, anchors, *, bos=False, wiring="stacked"):
     """The targets aux_loss_parts scores for the given anchors (examples in order)."""
     _, model, tokens, _ = make(method)
-    model.plstm_wiring = wiring
+    if kind == "predict":
+        model.aux[kind].wiring = wiring
     if bos:
         model.bos = torch.nn.Parameter(torch.zeros(8, dtype=torch.double))
     seen = capture_targets(monkeypatch)
@@ -214,7 +218,8 @@ def test_combined_method_trains_both_auxiliary_networks():
     cfg, model, tokens, labels = make("rplstm")
     out = recurrent_step(model, tokens, labels, cfg["train"], "pretrain", torch.Generator())
     out.loss.backward()
-    for net in (model.reconstructor, model.predictor):
+    assert list(model.aux) == ["reconstruct", "predict"]
+    for net in model.aux.values():
         assert all(p.grad is not None for p in net.parameters())
     assert all(p.grad is None for p in model.head.parameters())  # pretraining: no supervised loss
 
@@ -250,14 +255,14 @@ def test_combined_step_sends_each_gradient_exactly_through_its_own_window(monkey
     back = T if aux_bptt == "full" else aux_bptt
     through = gradient == "window"
     drawn = []
-    real = objective.sample_anchors
+    real = anchored.sample_anchors
 
     def recording(kind, *args, **kwargs):
         anchors, lengths = real(kind, *args, **kwargs)
         drawn.append((kind, anchors[:, 0].tolist()))
         return anchors, lengths
 
-    monkeypatch.setattr(objective, "sample_anchors", recording)
+    monkeypatch.setattr(anchored, "sample_anchors", recording)
     out = recurrent_step(model, tokens, labels, cfg["train"], "train",
                          torch.Generator().manual_seed(5))
     out.loss.backward()
@@ -285,7 +290,7 @@ def test_reconstruction_without_teacher_forcing_feeds_no_tokens(monkeypatch):
     window = aux_window(model, "reconstruct", [30, 45], 20, 10)
     aux_loss_parts(model, tokens, window, start_states(model), 20)
     assert seen["targets"][0, :, 0].tolist() == tokens[0, 10:30, 0].tolist()
-    inputs, _ = objective.decoder_inputs_targets(model, tokens, torch.arange(BATCH),
+    inputs, _ = anchored.decoder_inputs_targets(model, tokens, torch.arange(BATCH),
                                                  torch.tensor([10, 25]), 20)
     assert inputs.shape == (BATCH, 20, 8) and not inputs.any()
 
@@ -303,8 +308,8 @@ def test_padded_documents_count_only_real_targets(monkeypatch, method, kind, cou
     docs = torch.zeros(4, T, 1, dtype=torch.long)
     for row, n in enumerate([1, 2, 5, 40]):
         docs[row, T - n:, 0] = torch.arange(1, n + 1) + 50 * row
-    window = objective.plan_aux_window(kind, model, first_real_step(docs, 0), T, cfg["train"],
-                                       torch.Generator().manual_seed(1), docs.device)
+    window = STEPS[kind].plan(model.aux[kind], first_real_step(docs, 0), T, cfg["train"],
+                              torch.Generator().manual_seed(1), docs.device)
     collected, _ = scan_states(model, docs, (window.host_start - 1).reshape(4, 1), chunk=7)
     seen = capture_targets(monkeypatch)
     aux_loss_parts(model, docs, window, tuple(q[:, 0] for q in collected), 20)

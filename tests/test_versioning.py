@@ -44,6 +44,15 @@ def test_other_commands_reach_their_code():
     assert "models/lstm.py" not in closure_of("prepare")
 
 
+def test_imports_point_from_the_workflow_down_to_training_never_back():
+    """The report needs no plan, the planner no training code, the models no process setup."""
+    assert "plan.py" not in closure_of("report")
+    modules = {m: {str(f.relative_to(PACKAGE_DIR)) for f in import_closure([m])}
+               for m in ("auxbench.plan", "auxbench.models")}
+    assert not {f for f in modules["auxbench.plan"] if f.startswith(("train/", "models/"))}
+    assert "runtime.py" not in modules["auxbench.models"]
+
+
 @pytest.fixture
 def package_copy(tmp_path) -> Path:
     root = tmp_path / "auxbench"

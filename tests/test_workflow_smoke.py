@@ -154,8 +154,8 @@ def test_results_only_rebuilds_from_run_folders(smoke_run, tmp_path):
     assert "results-only" in html
     per_seed = pd.read_csv(tmp_path / "results/report_data/per_seed_runs.csv")
     assert (per_seed["status"] == "completed").sum() == len(plan.runs)
-    original = pd.read_csv(wd / "results/aggregate/cells.csv")
-    rebuilt = pd.read_csv(tmp_path / "results/aggregate/cells.csv")
+    original = pd.read_csv(wd / "results/aggregate/cell_stats.csv")
+    rebuilt = pd.read_csv(tmp_path / "results/aggregate/cell_stats.csv")
     pd.testing.assert_frame_equal(original[["experiment", "dataset", "method", "setting", "n"]],
                                   rebuilt[["experiment", "dataset", "method", "setting", "n"]])
     # prepared data newer than the runs (copied in) retrains nothing in results-only mode

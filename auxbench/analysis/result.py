@@ -74,7 +74,7 @@ def save(a: Analysis, out_dir: str | Path) -> dict[str, str]:
     best = pd.concat([df for df in a.best.values() if not df.empty] or [pd.DataFrame()],
                      ignore_index=True)
     frames = {
-        "runs": a.runs, "cells": a.cells, "comparisons": comparisons, "best": best,
+        "runs": a.runs, "cell_stats": a.cells, "comparisons": comparisons, "best": best,
         "paper_vs_reproduced": a.paper_vs, "claims": a.claims,
         "claims_summary": a.claims_rollup, "failed_runs": a.failed,
         "compute": a.compute_summary,
@@ -142,7 +142,7 @@ def load(out_dir: str | Path) -> Analysis:
                             else tuple(options["seeds"]),
                             "stand_ins": tuple(options.get("stand_ins") or ())})
     return Analysis(
-        cfg=cfg, runs=frame("runs"), cells=frame("cells"),
+        cfg=cfg, runs=frame("runs"), cells=frame("cell_stats"),
         comparisons=split(frame("comparisons"), "family", drop=True),
         best=split(frame("best"), "experiment", drop=False),
         paper_vs=frame("paper_vs_reproduced"), claims=frame("claims"),

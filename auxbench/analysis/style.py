@@ -11,7 +11,7 @@ import re
 
 import matplotlib
 
-from auxbench.config import PWIN_SUFFIX
+from auxbench.losses import SUFFIXED
 from auxbench.methods import METHODS, NAMES
 
 from .options import PAPER_TRUNCATION
@@ -39,11 +39,12 @@ def truncation(setting: str) -> int | None:
 
 
 def setting_name(setting: str) -> str:
-    """'full' -> 'Full BP', 't300' -> 'Truncate 300'; named settings are made readable; the
-    `_pwin` suffix (p-LSTM's gradient through the predicted window) is spelled out."""
-    base = str(setting).removesuffix(PWIN_SUFFIX)
-    if base != setting:
-        return f"{setting_name(base)}, p-gradient through window"
+    """'full' -> 'Full BP', 't300' -> 'Truncate 300'; named settings are made readable; a
+    loss's suffix (`_pwin`: p-LSTM's gradient through the predicted window) is spelled out."""
+    for loss in SUFFIXED:
+        base = str(setting).removesuffix(loss.setting_suffix)
+        if base != setting:
+            return f"{setting_name(base)}, {loss.suffix_label}"
     if setting == "full":
         return "Full BP"
     k = truncation(setting)
@@ -63,10 +64,11 @@ def anchors(setting: str) -> tuple[int, int] | None:
 
 def setting_rank(setting: str) -> tuple[int, int, str]:
     """Full BP first, then truncations from long to short, then named settings alphabetically;
-    a `_pwin` variant right after its setting."""
-    base = str(setting).removesuffix(PWIN_SUFFIX)
-    if base != setting:
-        return (*setting_rank(base)[:2], f"~{setting}")
+    a loss's suffixed variant (`_pwin`) right after its setting."""
+    for loss in SUFFIXED:
+        base = str(setting).removesuffix(loss.setting_suffix)
+        if base != setting:
+            return (*setting_rank(base)[:2], f"~{setting}")
     if setting == "full":
         return (0, 0, "")
     k = truncation(setting)

@@ -49,3 +49,10 @@ class AuxiliaryLSTM(nn.Module):
             first = [self.initial_state(main_state)] if k == 0 else [None]
             out, _ = stack.run(out, first + [None] * (stack.num_layers - 1))
         return self.head(out)
+
+
+def build_auxiliary(m: dict, input_size: int, channels: int, vocab: int) -> AuxiliaryLSTM:
+    """An auxiliary LSTM as the model config `m` sizes it, reading `input_size` features."""
+    return AuxiliaryLSTM(input_size, m["hidden"], m["aux_hidden"], m["aux_layers"],
+                         m["aux_head_hidden"], m["aux_dropout"], channels, vocab,
+                         m["aux_state_init"], m["forget_bias"], m["lstm_backend"])

@@ -9,7 +9,7 @@ import numpy as np
 from torch import Tensor, nn
 
 from auxbench.models.cell import OutputFirst
-from auxbench.runtime import last_steps
+from auxbench.tensors import last_steps
 
 State = tuple[Tensor, ...]
 
@@ -34,3 +34,8 @@ class GRULayer(OutputFirst, nn.GRU):
         with .item() on every call.)"""
         out = self(x, state)[0]
         return (out[last_steps(lengths, x.device)],)
+
+
+def build(m: dict) -> GRULayer:
+    """The main network's GRU as the model config `m` sizes it."""
+    return GRULayer(m["embed_dim"], m["hidden"])

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from auxbench.models.cell import OutputFirst
-from auxbench.runtime import last_steps
+from auxbench.tensors import last_steps
 
 State = tuple[Tensor, Tensor, Tensor]
 MODES = ("scan", "sequential")
@@ -128,3 +128,10 @@ class LRULayer(OutputFirst, nn.Module):
         over all T steps, read at each row's step."""
         at = last_steps(lengths, u.device)
         return tuple(part[at] for part in self.run(u, state))
+
+
+def build(m: dict) -> LRULayer:
+    """The main network's LRU as the model config `m` sizes it (options: `model.lru`)."""
+    lru = m["lru"]
+    return LRULayer(m["embed_dim"], m["hidden"], lru["state_size"], lru["r_min"], lru["r_max"],
+                    lru["max_phase"], lru["mode"])

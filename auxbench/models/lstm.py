@@ -16,7 +16,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from auxbench.errors import ConfigError
 from auxbench.models.fused_lstm import fused_lstm
-from auxbench.runtime import to_device
+from auxbench.tensors import to_device
 
 BACKENDS = ("auto", "torch", "fused")
 
@@ -120,3 +120,8 @@ class LSTMLayer(StackedLSTM):
         hx = (state[0][sort][None], state[1][sort][None])
         _, (hn, cn) = nn.LSTM.forward(self, packed, hx)
         return hn[0][unsort], cn[0][unsort]
+
+
+def build(m: dict) -> LSTMLayer:
+    """The main network's LSTM as the model config `m` sizes it."""
+    return LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])

@@ -1,5 +1,5 @@
 """The paper's main network (embedding -> 1-layer LSTM -> FFN on the last state) together with
-the auxiliary networks its method needs; the LSTM may be another cell (GRU, LRU: the method's
+the auxiliary networks of its method's losses; the LSTM may be another cell (GRU, LRU: the method's
 `cell`). How gradient flows through it is decided by `auxbench.train.objective`, not here."""
 
 from __future__ import annotations
@@ -7,25 +7,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from auxbench.losses import steps
 from auxbench.methods import METHODS
-from auxbench.models.auxiliary import AuxiliaryLSTM
 from auxbench.models.embedding import TokenEmbedding
-from auxbench.models.gru import GRULayer
 from auxbench.models.heads import FFN
-from auxbench.models.lru import LRULayer
-from auxbench.models.lstm import LSTMLayer
-
-
-def build_cell(cell: str, m: dict) -> nn.Module:
-    """The main network's recurrent layer; each has the interface of `LSTMLayer`
-    (docs/method.md "Recurrent cells")."""
-    if cell == "gru":
-        return GRULayer(m["embed_dim"], m["hidden"])
-    if cell == "lru":
-        lru = m["lru"]
-        return LRULayer(m["embed_dim"], m["hidden"], lru["state_size"], lru["r_min"],
-                        lru["r_max"], lru["max_phase"], lru["mode"])
-    return LSTMLayer(m["embed_dim"], m["hidden"], m["forget_bias"], m["lstm_backend"])
+from auxbench.models.layers import LAYERS
 
 
 class RecurrentClassifier(nn.Module):
@@ -35,7 +21,7 @@ class RecurrentClassifier(nn.Module):
         m = model_cfg
         self.method, self.channels, self.vocab, self.pad_token = method, channels, vocab, pad_token
         self.embedding = TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"])
-        self.rnn = build_cell(METHODS[method].cell, m)
+        self.rnn = LAYERS[METHODS[method].cell](m)  # the cell's layer (auxbench/rnn_cells/)
         self.head = FFN(m["hidden"], m["head_hidden"], n_classes, m["head_dropout"],
                         m["head_layers"], m["dropconnect"], m["head_norm"],
                         m["head_activation"])
@@ -43,17 +29,9 @@ class RecurrentClassifier(nn.Module):
                                   TokenEmbedding(channels, vocab, m["embed_dim"], m["embedding_mode"]))
         self.bos = nn.Parameter(torch.zeros(m["embed_dim"])) if m["aux_bos"] else None
         self.teacher_forcing = m["aux_teacher_forcing"]
-        self.plstm_wiring = m["plstm_wiring"]
-
-        def auxiliary(input_size: int) -> AuxiliaryLSTM:
-            return AuxiliaryLSTM(input_size, m["hidden"], m["aux_hidden"], m["aux_layers"],
-                                 m["aux_head_hidden"], m["aux_dropout"], channels, vocab,
-                                 m["aux_state_init"], m["forget_bias"], m["lstm_backend"])
-
-        row = METHODS[method]
-        self.reconstructor = auxiliary(m["embed_dim"]) if row.reconstructs else None
-        predictor_input = m["hidden"] if m["plstm_wiring"] == "stacked" else m["embed_dim"]
-        self.predictor = auxiliary(predictor_input) if row.predicts else None
+        # one network per auxiliary loss of the method, by kind (auxbench.losses)
+        self.aux = nn.ModuleDict({kind: steps.STEPS[kind].build(m, channels, vocab)
+                                  for kind in METHODS[method].losses})
 
     def embed_aux_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         """Embed tokens fed to an auxiliary decoder (shared table unless configured otherwise)."""

@@ -26,9 +26,15 @@ from auxbench.analysis.tables import Table, build_tables
 from auxbench.analysis.verdicts import UNCOMPARED
 from auxbench.atomic import write_text
 from auxbench.errors import DataError
-from auxbench.experiments import CATALOGUE, FOREST, SUMMARY_TABLES, experiment, table_names
+from auxbench.experiments import (
+    CATALOGUE,
+    FOREST,
+    SUMMARY_TABLES,
+    experiment,
+    seeds_text,
+    table_names,
+)
 from auxbench.paths import RunKey
-from auxbench.plan import seeds_text
 from auxbench.versioning import git_state
 
 from .data import Inputs, gather, per_run_compute, status_counts, write_data_files
@@ -572,7 +578,7 @@ def section_health(inp: Inputs) -> str:
 def section_data(inp: Inputs, files: dict[str, Path]) -> str:
     labels = {"per_seed_runs": "every seed of every planned run (status, accuracy, loss, "
                                "epochs, wall time, memory, config hash, code version)",
-              "cells": "per-cell n, mean, SD, bootstrap interval, failed and missing seeds",
+              "cell_stats": "per-cell n, mean, SD, bootstrap interval, failed and missing seeds",
               "curves": "every training curve, one row per run and epoch",
               "compute_per_run": "compute of every run (job wall and CPU time, memory)"}
     items = "".join(f'<li><a href="{esc(_rel(p, inp.base))}">{esc(p.name)}</a>: '

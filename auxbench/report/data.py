@@ -3,7 +3,7 @@
 It reads the analysis's result (auxbench.analysis.result: numbers, curves, what was planned)
 and, for provenance only, each planned run's as-run record. Beside the page it writes the raw
 numbers it links to: every seed of every planned run (per_seed_runs.csv), the per-cell
-summaries (cells.csv), every training curve (curves.csv) and each run's compute
+summaries (cell_stats.csv), every training curve (curves.csv) and each run's compute
 (compute_per_run.csv).
 """
 
@@ -117,7 +117,7 @@ def write_data_files(inp: Inputs) -> dict[str, Path]:
         for at, what in ((5, "paper_dataset"), (6, "key")):
             per_seed.insert(at, "dataset_key" if what == "key" else what,
                             [datasets.get(d, {}).get(what) for d in per_seed["dataset"]])
-    frames = {"per_seed_runs": per_seed, "cells": inp.a.cells, "curves": inp.a.curves,
+    frames = {"per_seed_runs": per_seed, "cell_stats": inp.a.cells, "curves": inp.a.curves,
               "compute_per_run": per_run_compute(inp)}
     out = {}
     for name in REPORT_DATA:

@@ -21,11 +21,14 @@ from torch.profiler import ProfilerActivity, profile
 from auxbench.config import resolve
 from auxbench.models import build_model
 from auxbench.resource_benchmark.flops import step_flops
+from auxbench.rnn_cells import CELLS
 from auxbench.runtime import set_precision
 from auxbench.train.engine import build_optimizer, train_step
 from auxbench.train.tally import StepTally
 
-LSTM_OPS = ("aten::lstm", "aten::gru")  # recurrent calls: the LSTMs' and a GRU main network's
+# recurrent calls: the auxiliary LSTMs' and each main cell's (auxbench/rnn_cells/)
+LSTM_OPS = tuple(dict.fromkeys(("aten::lstm", *(op for cell in CELLS.values()
+                                                for op in cell.recurrent_ops))))
 SYNC_OPS = ("aten::_local_scalar_dense", "aten::nonzero", "aten::_unique2", "aten::unique_dim",
             "aten::unique_consecutive", "aten::masked_select")
 

@@ -20,8 +20,10 @@ import pandas as pd
 
 from auxbench import data
 from auxbench.errors import ConfigError
-from auxbench.methods import METHODS, variant
+from auxbench.losses import MAIN
+from auxbench.methods import METHODS, prefix, variant
 from auxbench.resource_benchmark.flops import step_flops
+from auxbench.rnn_cells import PAPER
 from auxbench.train.eval_schedule import evaluated_epochs
 
 SHIPPED_RATES = {  # measured by this project (docs/benchmarks.md); --rates NAME picks one
@@ -53,11 +55,17 @@ def load_rates(path: str | Path | None) -> tuple[list[dict], str]:
 
 
 def stand_in(records: list[dict], method: str) -> str:
-    """The method whose rates a table without `method` uses: the same loss on the LSTM, whose
-    seconds per GFLOP stand in for another cell's (said beside the estimate)."""
-    if any(r["method"] == method for r in records) or METHODS[method].cell in (None, "lstm"):
-        return method
-    return variant(METHODS[method].loss, "lstm")
+    """The method whose rates a table without `method` uses (said beside the estimate): the
+    same losses on the LSTM, else, for a set of losses never measured on this device, the
+    paper's loss on the LSTM (r-LSTM): seconds per GFLOP of the same kind of step."""
+    measured = {r["method"] for r in records}
+    row = METHODS[method]
+    candidates = [method]
+    if row.architecture == "recurrent":
+        candidates.append(variant(row.loss, PAPER))
+        if row.auxiliary:
+            candidates.append(variant(prefix((MAIN,)), PAPER))
+    return next((m for m in candidates if m in measured), method)
 
 
 def rate_for(records: list[dict], method: str, gflop: float) -> float:

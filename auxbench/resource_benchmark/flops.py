@@ -7,7 +7,11 @@ for every backend, so GFLOP/s compares implementations fairly. Backward costs tw
 
 from __future__ import annotations
 
+import sys
+
+from auxbench.losses import LOSSES
 from auxbench.methods import METHODS
+from auxbench.rnn_cells import CELLS
 
 
 def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
@@ -15,19 +19,10 @@ def lstm_fwd(batch: int, steps: int, inputs: int, hidden: int) -> float:
 
 
 def cell_fwd(cfg: dict, batch: int, steps: int, inputs: int) -> float:
-    """The main network's cell over `steps` steps: an LSTM's four gates, a GRU's three; the
-    LRU's input (B, complex), readout (C, complex), skip (D) and GLU matrices (its scan is
-    element-wise)."""
-    m = cfg["model"]
-    cell, h = METHODS[cfg["method"]].cell, m["hidden"]
-    if cell == "gru":
-        return 2.0 * batch * steps * 3 * h * (inputs + h)
-    if cell == "lru":
-        n = m["lru"]["state_size"]
-        rows = batch * steps
-        return (2 * linear_fwd(rows, inputs, n) + 2 * linear_fwd(rows, n, h)
-                + linear_fwd(rows, inputs, h) + linear_fwd(rows, h, 2 * h))
-    return lstm_fwd(batch, steps, inputs, h)
+    """The main network's cell over `steps` steps, as its declaration counts it
+    (auxbench/rnn_cells/)."""
+    cell = CELLS[METHODS[cfg["method"]].cell]
+    return cell.flops(cfg, sys.modules[__name__], batch, steps, inputs)
 
 
 def linear_fwd(rows: float, inputs: int, outputs: int) -> float:
@@ -45,24 +40,17 @@ def aux_net_fwd(rows: int, steps: int, cfg: dict, channels: int, input_size: int
 
 
 def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> float:
+    """The supervised window and head, each auxiliary loss (its package counts it:
+    auxbench/losses/), and the no-gradient scan that truncation or an auxiliary loss needs."""
     m, t = cfg["model"], cfg["train"]
     e, h = m["embed_dim"], m["hidden"]
-    method, l = METHODS[cfg["method"]], t["aux_len"]
+    method = METHODS[cfg["method"]]
     k = length if t["bptt"] == "full" else min(int(t["bptt"]), length)
-    a = length if t["aux_bptt"] == "full" else min(int(t["aux_bptt"]), length)
-    rows = batch * t["n_anchors"]
     fwd_nograd = 0.0
     fwd_grad = cell_fwd(cfg, batch, k, e) + linear_fwd(batch, h, m["head_hidden"])
-    if method.reconstructs:
-        fwd_grad += cell_fwd(cfg, rows, a, e) + aux_net_fwd(rows, l, cfg, channels, e)
-    if method.predicts:
-        stacked = m["plstm_wiring"] == "stacked"
-        if stacked and t["plstm_gradient"] == "window":
-            fwd_grad += cell_fwd(cfg, rows, min(a + l - 1, length), e)
-        else:  # the window ends at the anchor; a stacked net reads l-1 more steps, no gradient
-            fwd_grad += cell_fwd(cfg, rows, a, e)
-            fwd_nograd += cell_fwd(cfg, rows, l - 1, e) if stacked else 0.0
-        fwd_grad += aux_net_fwd(rows, l, cfg, channels, h if stacked else e)
+    for kind in method.losses:
+        grad, nograd = LOSSES[kind].flops(cfg, sys.modules[__name__], batch, length, channels)
+        fwd_grad, fwd_nograd = fwd_grad + grad, fwd_nograd + nograd
     if k < length or method.auxiliary:
         fwd_nograd += cell_fwd(cfg, batch, length, e)
     return fwd_nograd + 3.0 * fwd_grad

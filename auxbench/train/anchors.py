@@ -1,7 +1,8 @@
 """Random anchor positions and each example's subsequence length (docs/paper.md §1.2, §8.1).
 
-r-LSTM reconstructs the `l` tokens before its anchor, so a in [l, T-2]; p-LSTM predicts the `l`
-tokens after it, so a in [0, T-1-l]. Both lie strictly before the final step. Left-padded text
+Each anchored loss says where its anchors may fall (auxbench/losses/: r-LSTM reconstructs the
+`l` tokens before its anchor, so a in [l, T-2]; p-LSTM predicts the `l` tokens after it, so
+a in [0, T-1-l]; both strictly before the final step). Left-padded text
 holds fewer real tokens than `T`: each example's subsequence is then as long as its real document
 allows, l_eff = min(l, what fits), and its anchor is uniform over the positions where that
 subsequence lies inside the real document, so no anchor state has read only padding and no
@@ -13,9 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-# Steps of the real document a subsequence of length l_eff cannot use: r-LSTM needs the anchor
-# after the subsequence and before the final step; p-LSTM needs the anchor before it.
-RESERVED_STEPS = {"reconstruct": 2, "predict": 1}
+from auxbench.losses import LOSSES
 
 
 def first_real_step(tokens: Tensor, pad_token: int | None) -> Tensor:
@@ -29,10 +28,10 @@ def first_real_step(tokens: Tensor, pad_token: int | None) -> Tensor:
 
 
 def effective_lengths(kind: str, first: Tensor, length: int, aux_len: int) -> Tensor:
-    """l_eff [B]: the subsequence length each example's real document (from step `first` to
-    `length` - 1) holds, at most aux_len (0 when it holds none: the example then contributes no
+    """l_eff [B] of loss `kind`: the subsequence length each example's real document (from
+    step `first` to `length` - 1) holds, at most aux_len (0 when it holds none: the example then contributes no
     auxiliary loss)."""
-    return (length - first - RESERVED_STEPS[kind]).clamp(min=0, max=aux_len)
+    return (length - first - LOSSES[kind].reserved_steps).clamp(min=0, max=aux_len)
 
 
 def sample_anchors(kind: str, first: Tensor, length: int, n_anchors: int, aux_len: int,
@@ -44,10 +43,7 @@ def sample_anchors(kind: str, first: Tensor, length: int, n_anchors: int, aux_le
     first = first.cpu()
     batch = first.shape[0]
     lengths = effective_lengths(kind, first, length, aux_len)
-    if kind == "reconstruct":
-        low, high = first + lengths, torch.full_like(first, length - 2)
-    else:
-        low, high = first, length - 1 - lengths
+    low, high = LOSSES[kind].anchor_bounds(first, lengths, length)
     low = torch.minimum(low, high)  # a document too short for any subsequence: l_eff is 0
     u = torch.rand(batch, n_anchors, generator=generator, dtype=torch.float64)
     span = (high - low + 1).unsqueeze(1).double()

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from auxbench import data
 from auxbench.config import cell_hash
 from auxbench.errors import OutOfMemory, TrainingError
+from auxbench.feasibility import check_batches, check_fits
 from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
@@ -33,12 +34,11 @@ from auxbench.runtime import (
     resolve_device,
     set_precision,
     setup_torch,
-    to_device,
 )
+from auxbench.tensors import to_device
 from auxbench.train.anchors import first_real_step
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.eval_schedule import evaluates
-from auxbench.train.feasibility import check_batches, check_fits
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import device_name, environment, write_asrun, write_curve, write_metrics

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from auxbench.runtime import to_device
+from auxbench.tensors import to_device
 
 State = tuple[Tensor, ...]
 Inputs = Callable[[int, int], Tensor]           # (first step, end step) -> [N, end - first, E]

@@ -27,7 +27,7 @@ rule aggregate:
         summary=AGGREGATE_SUMMARY,
         curves=AGGREGATE_CURVES,
         runs=f"{paths.AGGREGATE_DIR}/runs.csv",
-        cells=f"{paths.AGGREGATE_DIR}/cells.csv",
+        cell_stats=f"{paths.AGGREGATE_DIR}/cell_stats.csv",
         comparisons=f"{paths.AGGREGATE_DIR}/comparisons.csv",
         paper_vs=f"{paths.AGGREGATE_DIR}/paper_vs_reproduced.csv",
         claims=f"{paths.AGGREGATE_DIR}/claims.csv",

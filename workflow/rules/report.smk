@@ -25,5 +25,5 @@ rule report:
     shell:
         "auxbench report --runs {params.runs} --aggregate $(dirname {input.summary}) "
         "--tables $(dirname {input.tables}) --figures $(dirname {input.figures}) "
-        "--logs {params.logs} --data-dir $(dirname {output.cells}) --out {output.html} "
+        "--logs {params.logs} --data-dir $(dirname {output.cell_stats}) --out {output.html} "
         "> {log} 2>&1"

@@ -5,26 +5,27 @@ training-set size)."""
 from __future__ import annotations
 
 from auxbench.errors import ConfigError
+from auxbench.losses import LOSSES
 from auxbench.methods import METHODS
 
 
 def anchor_range(kind: str, aux_len: int, length: int) -> tuple[int, int]:
-    """Feasible anchors: r-LSTM a in [l, T-2]; p-LSTM a in [0, T-1-l] (both before the end)."""
-    lo, hi = (aux_len, length - 2) if kind == "reconstruct" else (0, length - 1 - aux_len)
+    """Feasible anchors of loss `kind` in an unpadded sequence (e.g. r-LSTM a in [l, T-2],
+    p-LSTM a in [0, T-1-l])."""
+    loss = LOSSES[kind]
+    lo, hi = loss.anchor_bounds(0, aux_len, length)
     if lo > hi:
         raise ConfigError(
             f"train.aux_len: {aux_len} does not fit in sequences of length {length} "
-            f"(at most {length - 2 if kind == 'reconstruct' else length - 1})")
+            f"(at most {length - loss.reserved_steps})")
     return lo, hi
 
 
 def check_fits(cfg: dict, seq_len: int) -> None:
     """Reject settings the dataset's sequence length makes impossible, before any work."""
-    method = METHODS[cfg["method"]]
-    if method.reconstructs:
-        anchor_range("reconstruct", cfg["train"]["aux_len"], seq_len)
-    if method.predicts:
-        anchor_range("predict", cfg["train"]["aux_len"], seq_len)
+    for kind in METHODS[cfg["method"]].losses:
+        if LOSSES[kind].anchored:
+            anchor_range(kind, cfg["train"]["aux_len"], seq_len)
 
 
 def check_batches(cfg: dict, n_train: int) -> None:
