@@ -16,6 +16,7 @@ from auxbench import __version__, config, paths
 from auxbench.errors import AuxbenchError, ConfigError
 from auxbench.precision import PRECISIONS as PRECISION_NAMES
 
+PRECISION_CHECK_CONFIG = "config/paper.yaml"  # the check's default cell: the paper's sizes
 EXIT_PREEMPTED = 75
 EXIT_RETRY = 76  # out of memory on an attempt that is not the last: run it again
 
@@ -163,10 +164,11 @@ def cmd_counts(args: argparse.Namespace) -> int:
 # plan / aggregate / tables / figures / report: what the Snakemake rules call (workflow/rules).
 
 
-def add_workflow_config_args(p: argparse.ArgumentParser) -> None:
+def add_workflow_config_args(p: argparse.ArgumentParser,
+                              default: str = "config/config.yaml") -> None:
     p.add_argument("--configfile", action="append", default=[], metavar="FILE",
                    help="workflow config YAML (repeatable, later files update earlier ones; "
-                        "default: config/config.yaml)")
+                        f"default: {default})")
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    dest="overrides", help="override one workflow-config key, e.g. seeds=[0]")
 
@@ -300,7 +302,7 @@ def cmd_precision_check(args: argparse.Namespace) -> int:
     from auxbench import precision, precision_check
     from auxbench.atomic import write_json
 
-    args.configfile = args.configfile or ["config/paper.yaml"]
+    args.configfile = args.configfile or [PRECISION_CHECK_CONFIG]
     plan = workflow_plan(args)
     cfg = precision_check.cell_config(plan, args.dataset, args.method, args.experiment,
                                       args.setting)
@@ -369,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_config)
 
     p = sub.add_parser("prepare", help="download (or take from the mirror), verify and cache a dataset")
-    p.add_argument("dataset", help="dataset name, e.g. mnist, pmnist, cifar10, embedded_mnist")
+    p.add_argument("dataset", help="dataset name, e.g. mnist, pmnist, cifar10, uci_digits")
     p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
                    help="dataset option, e.g. side=64 for stanford_dogs (repeatable)")
     p.add_argument("--data-root", default="data", help="where raw and prepared data live")
@@ -426,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("precision-check",
                        help="train a cell's seeds at IEEE fp32 and a candidate precision; "
                             "paired TOST of the final accuracies (docs/method.md)")
-    add_workflow_config_args(p)  # default --configfile: config/paper.yaml
+    add_workflow_config_args(p, PRECISION_CHECK_CONFIG)
     p.add_argument("--dataset", required=True, help="a dataset id of the workflow config")
     p.add_argument("--method", required=True)
     p.add_argument("--experiment", default=None, help="default: the first that runs the cell")

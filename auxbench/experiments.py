@@ -74,6 +74,7 @@ CATALOGUE = (
 )
 EXPERIMENTS = {e.name: e for e in CATALOGUE}
 
+
 def seeds_text(exp: dict) -> str:
     """An experiment summary's seeds, then any dataset with its own: "0, 1, 2; d: 0, 1, 2, 3"."""
     return "; ".join([", ".join(map(str, exp["seeds"]))] + [

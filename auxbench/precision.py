@@ -25,7 +25,9 @@ PRECISIONS: dict[str, dict[str, Any]] = {
     "bf16": {"tf32": False, "autocast": "bf16"},
     "tf32+bf16": {"tf32": True, "autocast": "bf16"},
 }
-RECORDS = Path(__file__).resolve().parents[1] / "config" / "precision"
+RECORDS = Path("config") / "precision"  # from the working directory, as config/*.yaml
+MARGIN_PP = 1.0  # the equivalence margin a pass must have been shown at, at most
+ALPHA = 0.05     # and the level, at most
 RECORD_KEYS = {"passed", "precision", "method", "dataset_key", "device_type", "config"}
 
 
@@ -62,12 +64,17 @@ def load_records(folder: str | Path) -> list[dict[str, Any]]:
 
 def covers(record: dict[str, Any], cfg: dict[str, Any], dataset_key: str, device: str) -> bool:
     """Whether a passed record speaks for a run config: its precision, method, dataset and model
-    (sizes included), on the device type the run uses (`auto`: any)."""
+    (sizes included), at no wider margin or laxer level than the check's own, on the device type
+    the run uses. Under `auto` no record speaks: the device type is known only when a job starts.
+    A record speaks for every setting and budget of the cell (the check trains fewer epochs)."""
+    tost = record.get("tost", {})
     return (record.get("passed") is True
             and record["precision"] == precision_name(cfg["train"])
             and record["method"] == cfg["method"] and record["dataset_key"] == dataset_key
             and record["config"]["model"] == cfg["model"]
-            and (device == "auto" or record["device_type"] == device.split(":")[0]))
+            and tost.get("margin", float("inf")) <= MARGIN_PP
+            and tost.get("alpha", 1.0) <= ALPHA
+            and device != "auto" and record["device_type"] == device.split(":")[0])
 
 
 def require_recorded_passes(runs: Iterable[tuple[str, dict[str, Any], str]], device: str,
@@ -87,5 +94,5 @@ def require_recorded_passes(runs: Iterable[tuple[str, dict[str, Any], str]], dev
                 f"of the precision check for {cfg['method']} on {key} at this model's sizes on "
                 f"{device}, and {folder} holds none; run `auxbench precision-check --method "
                 f"{cfg['method']} --precision {name} ...` on that device and commit its record "
-                f"there (docs/method.md, \"Precision\"), or leave train.tf32: false and "
+                f"there (docs/method.md, \"Training\"), or leave train.tf32: false and "
                 f"train.autocast: none (IEEE fp32)")

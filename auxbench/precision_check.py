@@ -20,14 +20,12 @@ from auxbench import data
 from auxbench.analysis.stats import paired_tost
 from auxbench.config import deep_merge
 from auxbench.errors import ConfigError
-from auxbench.precision import PRECISIONS, REFERENCE
+from auxbench.precision import ALPHA, MARGIN_PP, PRECISIONS, REFERENCE
 from auxbench.runtime import resolve_device
 from auxbench.train.engine import train_run
 from auxbench.train.records import device_name
 
 MIN_SEEDS = 5
-MARGIN_PP = 1.0
-ALPHA = 0.05
 
 
 def cell_config(plan, dataset: str, method: str, experiment: str | None = None,

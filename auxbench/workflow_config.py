@@ -16,8 +16,8 @@ What the keys mean for the runs is the plan's (``auxbench.plan``); here only the
     base: {model: {...}, train: {...}}            # run-config layer for every run
     method_overrides: {transformer: {train: {...}}}
     datasets:                                     # dataset id (used in paths) -> spec
-      embedded_mnist:
-        spec: {name: embedded_mnist, side: 16, ...}
+      digits:
+        spec: {name: uci_digits, tail: 20, ...}
         paper_dataset: mnist                      # the paper's column it stands for (or null)
         overrides: {train: {...}}                 # run-config layer for runs on this dataset
         compute: {mem_mb: 4000}                   # optional: resources of its training jobs
@@ -27,14 +27,14 @@ What the keys mean for the runs is the plan's (``auxbench.plan``); here only the
       table2:
         kind: train
         enabled: true
-        datasets: [embedded_mnist]
+        datasets: [digits]
         methods: [lstm, rlstm, plstm, rplstm, transformer]
         settings: [full, t300]
         seeds: [0, 1, 2]                          # optional (default: top-level seeds)
-        dataset_seeds: {embedded_mnist: [0, 1, 2, 3, 4]}      # optional: per dataset
+        dataset_seeds: {digits: [0, 1, 2, 3, 4]}  # optional: per dataset
         exclude: [plstm-full]                     # optional: cells of the grid to leave out
         overrides: {train: {...}}                 # optional
-        dataset_overrides: {embedded_mnist: {train: {...}}}   # optional
+        dataset_overrides: {digits: {train: {...}}}  # optional
       table4:
         kind: train
         enabled: false                            # not run at this scale ...

@@ -4,7 +4,8 @@
 scale: embedded           # only "paper" makes numbers comparable with the paper's
 seeds: [0, 1, 2]          # when every experiment has these: a cell reports seeds that never ran
 paper_datasets:           # dataset id -> the paper's dataset it stands for
-  embedded_mnist: mnist
+  digits: mnist
+stand_ins: [digits]       # ids whose data are another set than the paper's (not embedded_*)
 analysis:                 # the workflow config's `analysis` section
   confidence: 0.95
   n_resamples: 9999
@@ -21,7 +22,8 @@ analysis:                 # the workflow config's `analysis` section
 
 A dataset id without a paper dataset is matched by its name (`embedded_cifar` -> `cifar10`). A
 dataset is comparable with the paper's number when the scale is `paper`, its id is not an
-embedded stand-in (`embedded_*`), and it stands for one of the paper's datasets. At any other
+embedded stand-in (`embedded_*`) nor another listed stand-in (`stand_ins`), and it stands for one
+of the paper's datasets. At any other
 scale such a real dataset is `reduced`: its distance to the paper's number is shown, not judged.
 """
 

@@ -178,10 +178,11 @@ AGAINST = "against (not significant after Holm)"
 def statistics_convention(cfg: AnalysisConfig) -> str:
     """The report's one statistical convention, stated once (in its summary)."""
     one, two = round(cfg.one_sided_confidence * 100), round(cfg.confidence * 100)
+    bound = round((1 - cfg.alpha) * 100)
     return (f"Statistics: a comparison in a direction the paper claims (the claims, Figure 4, "
             f"the recurrent cells) is a one-sided {cfg.test_name} test at α = {cfg.alpha:g}, "
             f"Holm-corrected within its family, and its difference is shown with the {one}% "
-            f"interval, whose bound on the claimed side is the one-sided {two}% bound the test "
+            f"interval, whose bound on the claimed side is the one-sided {bound}% bound the test "
             f"agrees with; a comparison with no claimed direction (a table's best cell against "
             f"the runner-up, the ablations against the full method) is two-sided with a {two}% "
             f"interval; a cell's mean has a {two}% bootstrap interval.")

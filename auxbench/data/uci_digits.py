@@ -18,8 +18,9 @@ Split: class-stratified, no image index in both: ``numpy.random.default_rng(spli
 permutes each class's row indices (classes in order 0..9) and the first ``quota[k]`` go to the test
 set, ``quota`` being ``n_test`` shared in proportion to the class counts (largest remainder, ties
 to the lower class). Both splits keep the file's row order; their row indices are stored as
-``train_index.npy``/``test_index.npy``. Identical 8x8 images do occur in the file: the manifest
-counts the test images whose pixels equal some training image's (``cross_split_duplicates``).
+``train_index.npy``/``test_index.npy``. The file's 1,797 images are all distinct, so no test
+image equals a training image; the manifest counts such images anyway
+(``cross_split_duplicates``), so that another split or file would show them.
 """
 
 from __future__ import annotations

@@ -48,10 +48,15 @@ def rows(cfg: dict, batch: int) -> int:
     return batch * cfg["train"]["n_anchors"]
 
 
+def truncation_length(bptt, length: int) -> int:
+    """The steps of gradient a truncation setting gives over `length` steps: "full" or K
+    (the supervised `train.bptt` and the auxiliary `train.aux_bptt` alike)."""
+    return length if bptt == "full" else min(int(bptt), length)
+
+
 def aux_window(cfg: dict, length: int) -> int:
     """The auxiliary truncation: steps of gradient ending at an anchor (train.aux_bptt)."""
-    bptt = cfg["train"]["aux_bptt"]
-    return length if bptt == "full" else min(int(bptt), length)
+    return truncation_length(cfg["train"]["aux_bptt"], length)
 
 
 def check_decoder_len(cfg: dict, who: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from auxbench.losses import LOSSES
+from auxbench.losses.base import truncation_length
 from auxbench.methods import METHODS
 from auxbench.rnn_cells import CELLS
 
@@ -45,7 +46,7 @@ def recurrent_step_flops(cfg: dict, batch: int, length: int, channels: int) -> f
     m, t = cfg["model"], cfg["train"]
     e, h = m["embed_dim"], m["hidden"]
     method = METHODS[cfg["method"]]
-    k = length if t["bptt"] == "full" else min(int(t["bptt"]), length)
+    k = truncation_length(t["bptt"], length)
     fwd_nograd = 0.0
     fwd_grad = cell_fwd(cfg, batch, k, e) + linear_fwd(batch, h, m["head_hidden"])
     for kind in method.losses:

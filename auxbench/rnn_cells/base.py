@@ -1,6 +1,6 @@
 """What a recurrent cell of the main network declares (torch-free): the method table, config
 validation and the FLOP count read it; its layer is in `auxbench/models/` (registry:
-`auxbench/models/cells.py`)."""
+`auxbench/models/layers.py`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class RecurrentCell:
     about: str           # one line: what it is
     defaults: ClassVar[dict] = {}  # its option defaults, merged into config.DEFAULTS (a new key
                                    # also goes in auxbench/schemas/run.schema.json)
-    small: ClassVar[dict] = {}  # its options at a test's size: the tests build every cell so
+    small: ClassVar[dict] = {}  # its options at a test's size, so the tests build every cell small
     recurrent_ops: tuple[str, ...] = ()  # profiler op names of one recurrent call (counts.py)
 
     def check(self, cfg: dict) -> None:

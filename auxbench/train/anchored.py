@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from auxbench.losses.base import truncation_length
 from auxbench.tensors import to_device
 from auxbench.train.anchors import sample_anchors
 from auxbench.train.windows import State, gather_steps, window_bounds
@@ -26,10 +27,6 @@ class AuxWindow:
     host_anchors: np.ndarray  # anchors and start on the host: where the LSTM scans are cut
     host_start: np.ndarray
     forward: int = 0   # steps after the anchor the gradient window also covers
-
-
-def truncation_length(bptt, length: int) -> int:
-    return length if bptt == "full" else min(int(bptt), length)
 
 
 def plan_aux_window(kind: str, first: Tensor, length: int, train: dict,

@@ -13,6 +13,7 @@ from auxbench.atomic import atomic_path
 from auxbench.errors import TrainingError
 
 FORMAT = 1
+REFUSED = "Weights only load failed"  # how torch.load(weights_only=True) begins a refusal
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:
@@ -32,12 +33,12 @@ def load_checkpoint(path: Path) -> dict | None:
         return None
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as err:  # a checkpoint is a file users copy between machines
-        raise TrainingError(
-            f"checkpoint {path} was refused: it holds objects other than tensors and plain data, "
-            f"which could run code when loaded ({err}). Nothing of it was loaded; delete it to "
-            f"restart this run from scratch.") from None
     except Exception as err:  # noqa: BLE001 - any unreadable file gets the same advice
+        if isinstance(err, pickle.UnpicklingError) and REFUSED in str(err):
+            raise TrainingError(  # a checkpoint is a file users copy between machines
+                f"checkpoint {path} was refused: it holds objects other than tensors and plain "
+                f"data, which could run code when loaded ({err}). Nothing of it was loaded; "
+                f"delete it to restart this run from scratch.") from None
         raise TrainingError(
             f"checkpoint {path} cannot be read ({type(err).__name__}: {err}). Delete it to "
             f"restart this run from scratch.") from None

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from auxbench.losses.base import truncation_length
 from auxbench.losses.steps import STEPS
 from auxbench.models.recurrent import RecurrentClassifier
-from auxbench.train.anchored import truncation_length
 from auxbench.train.anchors import first_real_step
 from auxbench.train.losses import mean_token_loss
 from auxbench.train.windows import State, scan_states

@@ -27,7 +27,7 @@ def plan(net: nn.Module, first: Tensor, length: int, train: dict, generator: tor
     predicted window: the stacked net then reads the main outputs with gradient."""
     through = net.wiring == "stacked" and train["plstm_gradient"] == "window"
     return anchored.plan_aux_window(LOSS.kind, first, length, train, generator, device,
-                           forward=train["aux_len"] - 1 if through else 0)
+                                    forward=train["aux_len"] - 1 if through else 0)
 
 
 def main_outputs_after_anchor(model, tokens: Tensor, window: anchored.AuxWindow, state: State,
