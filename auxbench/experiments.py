@@ -87,7 +87,6 @@ REFERENCE_SETTINGS = ("full_method", "full_model", "reference", "full")
 # Outputs about every experiment at once.
 SUMMARY_TABLES = ("paper_vs_reproduced", "claims", "failed_runs", "compute", "published")
 FOREST = "forest_paper_vs_reproduced"
-FIGURE_NAMES = tuple(e.figure for e in CATALOGUE if e.figure) + (FOREST,)
 
 
 def experiment(name: str) -> Experiment:
@@ -95,6 +94,13 @@ def experiment(name: str) -> Experiment:
     return EXPERIMENTS.get(name) or Experiment(
         name, f"{name}: test accuracy (%)", table=name if name.startswith("table")
         else f"{name}_data")
+
+
+def figure_names(enabled: Iterable[str]) -> list[str]:
+    """The figures written when the experiments `enabled` run: theirs, in the catalogue's order,
+    and the forest plot; an experiment a config does not run gets no figure file."""
+    enabled = set(enabled)
+    return [e.figure for e in CATALOGUE if e.figure and e.name in enabled] + [FOREST]
 
 
 def table_names(ran: Iterable[str]) -> list[str]:

@@ -118,11 +118,12 @@ def test_no_template_text_from_code(rendered):
     assert not leftovers, leftovers[:5]
 
 
-def test_no_figure_box_for_an_experiment_not_run(rendered):
-    p, html, _ = rendered
+def test_no_figure_box_nor_file_for_an_experiment_not_run(rendered):
+    p, html, drawn = rendered
     not_run = [e for e in CATALOGUE if e.figure and e.name not in p.summary()["experiments"]]
     for e in not_run:
         assert f'id="f-{e.figure}"' not in html, e.name
+        assert e.figure not in drawn, e.name  # the figures job draws no placeholder for it
     assert "No data:" not in html
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from auxbench import paths
 from auxbench import plan as planmod
-from auxbench.experiments import FIGURE_NAMES, table_names
+from auxbench.experiments import figure_names, table_names
 from auxbench.paths import RunKey
 from auxbench.versioning import command_version
 
@@ -87,7 +87,7 @@ def test_whole_dag_writes_every_output(smoke_run):
         assert (wd / plan.manifest_path(key)).is_file()
     for name in table_names({r.experiment for r in plan.runs}):
         assert (wd / "results/tables" / f"{name}.md").is_file()
-    for name in FIGURE_NAMES:
+    for name in figure_names(plan.experiments()):
         assert (wd / "figures" / f"{name}.png").is_file()
     html = (wd / "results/report.html").read_text()
     assert "smoke-test" in html and 'src="data:image/png;base64,' in html

@@ -16,7 +16,7 @@ its result:
         <name>.md / .tex (booktabs) / .csv of auxbench.experiments.table_names; runs.csv;
         manifest.json.
     make_figures(analysis, out_dir) -> list[dict]
-        auxbench.experiments.FIGURE_NAMES as .png (150 dpi) and .pdf; manifest.json with one
+        auxbench.experiments.figure_names as .png (150 dpi) and .pdf; manifest.json with one
         record per figure {name, png, pdf, caption, n, interval, test, status}.
 
 `experiment_config` is the mapping `Plan.analysis_options` gives (auxbench.analysis.options);

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from auxbench.atomic import atomic_path
-from auxbench.experiments import CATALOGUE, EXPERIMENTS, FOREST
+from auxbench.experiments import CATALOGUE, EXPERIMENTS, FOREST, figure_names
 
 from . import (
     style,  # noqa: F401  (selects the Agg backend before pyplot)
@@ -575,5 +575,8 @@ DRAW = {"fig3": figure3, "table3": figure_resources, "fig4": figure4, "fig5": fi
 
 
 def write_figures(a: Analysis, out_dir: str | Path) -> list[FigureRecord]:
-    """The catalogue's figures in its order (auxbench.experiments.FIGURE_NAMES)."""
-    return [DRAW[e.name](a, out_dir) for e in CATALOGUE if e.figure] + [figure_forest(a, out_dir)]
+    """The figures of the experiments the plan enables (auxbench.experiments.figure_names;
+    every catalogue figure for an analysis made without a plan), in the catalogue's order."""
+    names = set(figure_names(a.plan.get("experiments", EXPERIMENTS)))
+    return ([DRAW[e.name](a, out_dir) for e in CATALOGUE if e.figure in names]
+            + [figure_forest(a, out_dir)])

@@ -330,11 +330,10 @@ def section_published(inp: Inputs) -> str:
         table_html(t), _links(inp, "published"), "</div>"])
 
 
-def _figures_not_run(inp: Inputs) -> dict[str, str]:
-    """Figure name -> its experiment, for the experiments this config does not run: they get
-    no figure box, only a line saying so."""
-    return {e.figure: e.name for e in CATALOGUE
-            if e.figure and e.name not in inp.plan["experiments"]}
+def _figures_not_run(inp: Inputs) -> list[str]:
+    """The experiments with a figure that this config does not run: no figure is drawn for
+    them (auxbench.experiments.figure_names), and the report says so in a line."""
+    return [e.name for e in CATALOGUE if e.figure and e.name not in inp.plan["experiments"]]
 
 
 def _nothing_compares(inp: Inputs) -> bool:
@@ -350,16 +349,13 @@ def section_figures(inp: Inputs) -> str:
     records = _read_json(man) if man.is_file() else []
     if not records:
         parts.append('<p class="muted">No figures were written.</p>')
-    not_run = _figures_not_run(inp)
-    skipped = [not_run[r.get("name")] for r in records if r.get("name") in not_run]
+    skipped = _figures_not_run(inp)
     if skipped:
         parts.append('<p class="muted">Not drawn: the figure' + ("s" if len(skipped) > 1 else "")
                      + " of " + ", ".join(f"<code>{esc(e)}</code>" for e in skipped)
                      + ', not run at this scale (<a href="#larger">Runs at the larger '
                      "scales</a>).</p>")
     for rec in records:
-        if rec.get("name") in not_run:
-            continue
         png = Path(rec.get("png", ""))
         if not png.is_absolute():
             cand = inp.figures_dir / png.name

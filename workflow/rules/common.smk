@@ -197,7 +197,7 @@ def report_inputs(wildcards):
 
 # What the tables and figures rules write (auxbench.experiments, as the analysis does).
 TABLE_NAMES = experiments.table_names({r.experiment for r in PLAN.runs})
-FIGURE_NAMES = experiments.FIGURE_NAMES
+FIGURE_NAMES = experiments.figure_names(PLAN.experiments())
 
 
 def final_targets():
