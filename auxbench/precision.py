@@ -28,7 +28,7 @@ PRECISIONS: dict[str, dict[str, Any]] = {
 RECORDS = Path("config") / "precision"  # from the working directory, as config/*.yaml
 MARGIN_PP = 1.0  # the equivalence margin a pass must have been shown at, at most
 ALPHA = 0.05     # and the level, at most
-RECORD_KEYS = {"passed", "precision", "method", "dataset_key", "device_type", "config"}
+RECORD_KEYS = {"passed", "precision", "method", "dataset_key", "device_type", "config", "tost"}
 
 
 def precision_name(train: dict[str, Any]) -> str:
@@ -67,13 +67,12 @@ def covers(record: dict[str, Any], cfg: dict[str, Any], dataset_key: str, device
     (sizes included), at no wider margin or laxer level than the check's own, on the device type
     the run uses. Under `auto` no record speaks: the device type is known only when a job starts.
     A record speaks for every setting and budget of the cell (the check trains fewer epochs)."""
-    tost = record.get("tost", {})
+    tost = record["tost"]
     return (record.get("passed") is True
             and record["precision"] == precision_name(cfg["train"])
             and record["method"] == cfg["method"] and record["dataset_key"] == dataset_key
             and record["config"]["model"] == cfg["model"]
-            and tost.get("margin", float("inf")) <= MARGIN_PP
-            and tost.get("alpha", 1.0) <= ALPHA
+            and tost["margin"] <= MARGIN_PP and tost["alpha"] <= ALPHA
             and device != "auto" and record["device_type"] == device.split(":")[0])
 
 

@@ -82,7 +82,7 @@ def test_a_config_uses_another_precision_only_with_a_recorded_pass(tmp_path):
 
     def record(**change):
         rec = {"passed": True, "precision": "bf16", "method": "rlstm", "device_type": "cpu",
-               "config": copy.deepcopy(train_cfg)}
+               "config": copy.deepcopy(train_cfg), "tost": {"margin": 1.0, "alpha": 0.05}}
         for key in keys:
             (tmp_path / record_name("rlstm", key, "bf16", "cpu")).write_text(
                 json.dumps({**rec, "dataset_key": key, **change}))
@@ -98,6 +98,15 @@ def test_a_config_uses_another_precision_only_with_a_recorded_pass(tmp_path):
     record(config=small)
     with pytest.raises(ConfigError, match="recorded pass"):
         planmod.Plan(cfg, precision_records=tmp_path)
+    for lax in ({"margin": 30.0, "alpha": 0.05}, {"margin": 1.0, "alpha": 0.2}):
+        record(tost=lax)  # a pass shown at a wider margin or a laxer level admits nothing
+        with pytest.raises(ConfigError, match="recorded pass"):
+            planmod.Plan(cfg, precision_records=tmp_path)
+    record()
+    auto = copy.deepcopy(cfg)
+    auto["compute"]["device"] = "auto"  # the device type is known only when a job starts
+    with pytest.raises(ConfigError, match="recorded pass"):
+        planmod.Plan(auto, precision_records=tmp_path)
     (tmp_path / "notes.json").write_text("{}")
     with pytest.raises(ConfigError, match="notes.json: not a precision-check record"):
         planmod.Plan(cfg, precision_records=tmp_path)
