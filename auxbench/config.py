@@ -39,14 +39,8 @@ DEFAULTS: dict[str, Any] = {
         "dropconnect": False,          # belepi93's reading of "dropout", behind a flag
         "head_norm": "none",           # not in the paper: "batch" standardises the head's input
         "head_activation": "relu",     # §2: not given; tanh and leaky_relu cannot die
-        "aux_hidden": 256,             # stated: 2x256 auxiliary LSTM
-        "aux_layers": 2,
-        "aux_head_hidden": 256,
+        "aux_head_hidden": 256,        # every auxiliary loss's head (lm-LSTM's token head too)
         "aux_dropout": 0.5,
-        "aux_state_init": "zero_pad",  # §8.5: copy (h, c) into the first units; or project, match
-        "aux_bos": False,              # §8.3: first subsequence token starts the decoder
-        "aux_teacher_forcing": True,   # §1.3 "optionally fed": false = decoder reads no tokens
-        "share_embedding": True,       # §8.8: decoder shares the input embedding
         "lstm_backend": "auto",        # nn.LSTM (oneDNN on CPU, cuDNN on CUDA); or torch, fused
         "transformer": {"d_model": 128, "heads": 4, "ff": 512, "layers": 2,
                         "dropout": 0.1, "attn_dropout": 0.0},
@@ -89,11 +83,17 @@ _SCHEMA_CACHE: dict[str, Any] = {}
 
 
 def run_schema() -> dict[str, Any]:
-    """The run schema, with the method table's names as the method enum."""
+    """The run schema, with the method table's names as the method enum and each loss's and
+    cell's options from its own `schema` (run.schema.json holds the engine's)."""
     if "run" not in _SCHEMA_CACHE:
         text = resources.files("auxbench").joinpath("schemas/run.schema.json").read_text()
         schema = json.loads(text)
         schema["properties"]["method"]["enum"] = list(NAMES)
+        for part in (*LOSSES.values(), *CELLS.values()):
+            for section, options in part.schema.items():
+                target = schema["properties"][section]
+                target["properties"].update(options)
+                target["required"].extend(key for key in options if key not in target["required"])
         _SCHEMA_CACHE["run"] = schema
     return _SCHEMA_CACHE["run"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,48 @@ def test_run_schema_takes_its_enum_from_the_table():
     assert tuple(config.run_schema()["properties"]["method"]["enum"]) == methods.NAMES
     with pytest.raises(ConfigError, match=r"method: 'xlstm' is not one of \['lstm', 'rlstm'"):
         config.resolve({"method": "xlstm"})
+
+
+SCHEMA_BEFORE_OPTIONS_MOVED = "33e0564"
+"""The last commit whose run.schema.json held every loss's and cell's options itself."""
+
+
+def test_run_schema_assembled_from_the_parts_is_the_hand_written_one_it_replaced():
+    """Moving the options into the losses and cells lost or changed none of them."""
+    spec = f"{SCHEMA_BEFORE_OPTIONS_MOVED}:auxbench/schemas/run.schema.json"
+    shown = subprocess.run(["git", "show", spec], cwd=ROOT, capture_output=True, text=True,
+                           check=False)
+    if shown.returncode:
+        pytest.skip(f"no git history here: {shown.stderr.strip()}")
+    before = json.loads(shown.stdout)
+    before["properties"]["method"]["enum"] = list(methods.NAMES)
+
+    def unordered(node):
+        if isinstance(node, dict):
+            return {k: sorted(v) if k == "required" else unordered(v) for k, v in node.items()}
+        return [unordered(v) for v in node] if isinstance(node, list) else node
+
+    assert unordered(config.run_schema()) == unordered(before)
+
+
+@pytest.mark.parametrize("part", [*losses.LOSSES.values(), *rnn_cells.CELLS.values()],
+                         ids=lambda part: type(part).__name__)
+def test_each_option_of_a_loss_or_cell_has_its_default_and_schema_in_its_module(part):
+    file_schema = json.loads((ROOT / "auxbench/schemas/run.schema.json").read_text())
+    assert part.defaults.keys() == part.schema.keys()
+    for section, options in part.schema.items():
+        assert options.keys() == part.defaults[section].keys(), section
+        assert not options.keys() & file_schema["properties"][section]["properties"].keys()
+
+
+def test_an_option_several_parts_share_they_declare_alike():
+    """run_schema and DEFAULTS keep one declaration of a shared option: all must be the same."""
+    seen: dict[tuple[str, str], tuple] = {}
+    for part in (*losses.LOSSES.values(), *rnn_cells.CELLS.values()):
+        for section, options in part.schema.items():
+            for key, fragment in options.items():
+                declared = (fragment, part.defaults[section][key])
+                assert seen.setdefault((section, key), declared) == declared, (section, key)
 
 
 def test_workflow_schema_takes_its_enum_from_the_table_and_names_no_method():

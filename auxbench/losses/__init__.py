@@ -2,10 +2,10 @@
 
 A loss's package `__init__` declares it, torch-free, so the method table, the planner, config
 validation, feasibility and the FLOP count read it without importing torch: its kind, its
-method-name prefix, its colour and line style, its option defaults and checks, where its anchors
-may fall, and its FLOPs. Its `step` module holds what training needs: its network and its loss
-on a batch (the torch side's registry is `auxbench.losses.steps`). Nothing outside a loss's
-package dispatches on its kind.
+method-name prefix, its colour and line style, its options' defaults, JSON schema and checks,
+where its anchors may fall, and its FLOPs. Its `step` module holds what training needs: its
+network and its loss on a batch (the torch side's registry is `auxbench.losses.steps`). Nothing
+outside a loss's package dispatches on its kind.
 
 Methods are a recurrent cell crossed with a set of losses: no loss, each loss alone, and the
 combinations in COMBINATIONS (docs/architecture.md "Add an auxiliary loss").

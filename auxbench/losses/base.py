@@ -18,6 +18,7 @@ class AuxLoss:
     anchored: bool = True  # draws random anchors (train/anchors.py); else dense, no anchors
     reserved_steps: int = 0  # steps of the real document a subsequence of l_eff cannot use
     defaults: ClassVar[dict] = {}  # its option defaults, merged into config.DEFAULTS
+    schema: ClassVar[dict] = {}    # JSON schema of those options, merged into config.run_schema
     # An option outside the paper's method may be named in the setting, so every label made
     # from the setting says so: the suffix, its label, and the run-config layer it stands for.
     setting_suffix: str | None = None
@@ -41,6 +42,32 @@ class AuxLoss:
         """(forward FLOPs with gradient, without) of this loss in one training step; `count` is
         `resource_benchmark.flops` (cell, linear, auxiliary network)."""
         raise NotImplementedError
+
+
+def with_options(*parts: dict) -> dict:
+    """Option fragments (`defaults` or `schema`) joined section by section, so a loss declares
+    the options it shares with other losses and its own as one fragment."""
+    return {section: {key: value for part in parts for key, value in part.get(section, {}).items()}
+            for section in dict.fromkeys(section for part in parts for section in part)}
+
+
+# The auxiliary LSTM and decoder options r- and p-LSTM share; each declares them as its own.
+AUX_LSTM_DEFAULTS: dict = {"model": {
+    "aux_hidden": 256,             # stated: 2x256 auxiliary LSTM
+    "aux_layers": 2,
+    "aux_state_init": "zero_pad",  # §8.5: copy (h, c) into the first units; or project, match
+    "aux_bos": False,              # §8.3: first subsequence token starts the decoder
+    "aux_teacher_forcing": True,   # §1.3 "optionally fed": false = decoder reads no tokens
+    "share_embedding": True,       # §8.8: decoder shares the input embedding
+}}
+AUX_LSTM_SCHEMA: dict = {"model": {
+    "aux_hidden": {"type": "integer", "minimum": 1},
+    "aux_layers": {"type": "integer", "minimum": 1},
+    "aux_state_init": {"enum": ["zero_pad", "project", "match"]},
+    "aux_bos": {"type": "boolean"},
+    "aux_teacher_forcing": {"type": "boolean"},
+    "share_embedding": {"type": "boolean"},
+}}
 
 
 def rows(cfg: dict, batch: int) -> int:

@@ -13,8 +13,8 @@ class RecurrentCell:
     name: str            # the registry key and its methods' name suffix: "gru" -> "rgru"
     label: str           # in method labels: "r-GRU"
     about: str           # one line: what it is
-    defaults: ClassVar[dict] = {}  # its option defaults, merged into config.DEFAULTS (a new key
-                                   # also goes in auxbench/schemas/run.schema.json)
+    defaults: ClassVar[dict] = {}  # its option defaults, merged into config.DEFAULTS
+    schema: ClassVar[dict] = {}    # JSON schema of those options, merged into config.run_schema
     small: ClassVar[dict] = {}  # its options at a test's size, so the tests build every cell small
     recurrent_ops: tuple[str, ...] = ()  # profiler op names of one recurrent call (counts.py)
 

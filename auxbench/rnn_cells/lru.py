@@ -18,6 +18,19 @@ class LRU(RecurrentCell):
     defaults: ClassVar[dict] = {"model": {"lru": {
         "state_size": 128, "r_min": 0.9, "r_max": 0.999, "max_phase": 0.314, "mode": "scan"}}}
     small: ClassVar[dict] = {"model": {"lru": {"state_size": 8}}}
+    schema: ClassVar[dict] = {"model": {"lru": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "the linear recurrent unit of the *lru methods (auxbench/models/lru.py)",
+        "properties": {
+            "state_size": {"type": "integer", "minimum": 1},
+            "r_min": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "r_max": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "max_phase": {"type": "number", "exclusiveMinimum": 0},
+            "mode": {"enum": ["scan", "sequential"]},
+        },
+        "required": ["max_phase", "mode", "r_max", "r_min", "state_size"],
+    }}}
 
     def check(self, cfg: dict) -> None:
         lru = cfg["model"]["lru"]

@@ -7,7 +7,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from auxbench.errors import ConfigError
-from auxbench.losses.base import AuxLoss, aux_window, check_aux_lstm, rows
+from auxbench.losses.base import (
+    AUX_LSTM_DEFAULTS,
+    AUX_LSTM_SCHEMA,
+    AuxLoss,
+    aux_window,
+    check_aux_lstm,
+    rows,
+    with_options,
+)
 
 
 class Predict(AuxLoss):
@@ -17,12 +25,20 @@ class Predict(AuxLoss):
     color = "#E69F00"
     linestyle = ":"
     reserved_steps = 1  # the anchor comes before the subsequence
-    defaults: ClassVar[dict] = {
+    defaults: ClassVar[dict] = with_options(AUX_LSTM_DEFAULTS, {
         "model": {"plstm_wiring": "stacked"},   # §8.11: auxiliary LSTM on the main hidden states
         "train": {"plstm_gradient": "anchor"},  # §1.6: the loss reaches aux_bptt steps ending at
                                                 # the anchor, like r-LSTM's; "window": also the
                                                 # predicted window
-    }
+    })
+    schema: ClassVar[dict] = with_options(AUX_LSTM_SCHEMA, {
+        "model": {"plstm_wiring": {"enum": ["stacked", "decoder"]}},
+        "train": {"plstm_gradient": {
+            "enum": ["anchor", "window"],
+            "description": "how far p-LSTM's auxiliary gradient reaches into the main LSTM: "
+                           "'anchor' (the paper: aux_bptt steps ending at the anchor) or 'window' "
+                           "(also through the predicted window, outside the paper's method)"}},
+    })
     setting_suffix = "_pwin"
     suffix_label = "p-gradient through window"
     suffix_layer: ClassVar[dict] = {"train": {"plstm_gradient": "window"}}

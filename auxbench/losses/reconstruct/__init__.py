@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
-from auxbench.losses.base import AuxLoss, aux_window, check_aux_lstm, check_decoder_len, rows
+from typing import ClassVar
+
+from auxbench.losses.base import (
+    AUX_LSTM_DEFAULTS,
+    AUX_LSTM_SCHEMA,
+    AuxLoss,
+    aux_window,
+    check_aux_lstm,
+    check_decoder_len,
+    rows,
+)
 
 
 class Reconstruct(AuxLoss):
@@ -13,6 +23,8 @@ class Reconstruct(AuxLoss):
     color = "#0072B2"
     linestyle = "--"
     reserved_steps = 2  # the anchor comes after the subsequence and before the final step
+    defaults: ClassVar[dict] = AUX_LSTM_DEFAULTS
+    schema: ClassVar[dict] = AUX_LSTM_SCHEMA
 
     def anchor_bounds(self, first, lengths, length: int):
         """a in [first + l_eff, T - 2]."""
