@@ -87,14 +87,22 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from auxbench.errors import OutOfMemory
-    from auxbench.train.engine import Preempted, train_run
+    from auxbench.train.engine import Preempted, TrainingRun
+    from auxbench.train.seeds import member_runs, train_seeds
 
     cfg = resolved_config(args)
-    ckpt = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(args.run_dir) / "checkpoint"
+    ckpt = args.checkpoint_dir or str(Path(args.run_dir) / "checkpoint")
+    if args.seeds:
+        seeds = [int(s) for s in args.seeds.split(",")]
+        if len(seeds) > 1 and not all("{seed}" in d for d in (args.run_dir, ckpt)):
+            raise ConfigError("--seeds trains several runs: --run-dir and --checkpoint-dir "
+                              "must contain {seed}, e.g. --run-dir runs/seed{seed}")
+        runs = member_runs(cfg, seeds, args.run_dir, ckpt)
+    else:
+        runs = [TrainingRun(cfg, Path(args.run_dir), Path(ckpt))]
     last = args.attempt >= args.attempts  # a scheduler that miscounts errs towards recording
     try:
-        metrics = train_run(cfg, Path(args.run_dir), ckpt, record_failure=args.record_failure,
-                            retry_oom=not last)
+        results = train_seeds(runs, record_failure=args.record_failure, retry_oom=not last)
     except Preempted as stop:
         print(f"auxbench: {stop}", file=sys.stderr)
         return EXIT_PREEMPTED
@@ -105,9 +113,10 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{EXIT_RETRY} so that the scheduler runs it again (it resumes from its last "
               f"checkpoint)", file=sys.stderr)
         return EXIT_RETRY
-    acc = metrics["test_accuracy"]
-    print(f"{metrics['status']}: test accuracy "
-          f"{'n/a' if acc is None else f'{100 * acc:.2f}%'}; outputs in {args.run_dir}")
+    for metrics in results:
+        acc = metrics["test_accuracy"]
+        print(f"{metrics['status']}: test accuracy "
+              f"{'n/a' if acc is None else f'{100 * acc:.2f}%'}; seed {metrics['seed']}")
     return 0
 
 
@@ -141,20 +150,23 @@ def cmd_counts(args: argparse.Namespace) -> int:
     device = resolve_device(base["runtime"]["device"])
     setup_torch(args.threads or 1, False)
     records = []
-    print(f"{'case':<18}{'length':>7}{'batch':>6}{'LSTM calls':>11}{'host syncs':>11}"
-          f"{'ops':>8}{'step s':>9}")
+    print(f"{'case':<18}{'length':>7}{'batch':>6}{'group':>6}{'LSTM calls':>11}"
+          f"{'host syncs':>11}{'ops':>8}{'step s':>9}  (per member-step)")
     for method, setting in parse_cases(args.cases):
         cfg = case_config(base, method, setting, str(device))
         for length in (int(n) for n in args.lengths.split(",")):
-            r = count_step(cfg, length, args.batch_size or cfg["train"]["batch_size"], device,
-                           args.steps)
-            records.append({"setting": setting, **r})
-            print(f"{method + ':' + setting:<18}{length:>7}{r['batch']:>6}{r['lstm_calls']:>11g}"
-                  f"{r['host_syncs']:>11g}{r['ops']:>8.0f}{r['step_time_s']:>9.3f}")
+            for group in (int(g) for g in args.groups.split(",")):
+                r = count_step(cfg, length, args.batch_size or cfg["train"]["batch_size"],
+                               device, args.steps, group=group)
+                records.append({"setting": setting, **r})
+                print(f"{method + ':' + setting:<18}{length:>7}{r['batch']:>6}{group:>6}"
+                      f"{r['lstm_calls']:>11g}{r['host_syncs']:>11g}{r['ops']:>8.0f}"
+                      f"{r['step_time_s']:>9.3f}")
     if args.out:  # a rate table: new sizes are added, a size measured again is replaced
         out = Path(args.out)
         kept = json.loads(out.read_text()) if out.is_file() else []
-        key = lambda r: (r["method"], r["setting"], r["length"], r["batch"], r["gflop"])
+        key = lambda r: (r["method"], r["setting"], r["length"], r["batch"], r["gflop"],
+                         r.get("group", 1))
         mine = {key(r) for r in records}
         write_json(out, [r for r in kept if key(r) not in mine] + records)
     return 0
@@ -237,7 +249,12 @@ def flop_text(gflop: float) -> str:
 
 
 def print_estimate(wf, rates_path: str | None) -> int:
-    from auxbench.resource_benchmark.estimate import estimate, load_rates, stand_in
+    from auxbench.resource_benchmark.estimate import (
+        estimate,
+        group_measured,
+        load_rates,
+        stand_in,
+    )
 
     records, source = load_rates(rates_path)
     df = estimate(wf, records)
@@ -255,6 +272,11 @@ def print_estimate(wf, rates_path: str | None) -> int:
     if proxied:
         print(f"  (not measured on this device: {', '.join(proxied)}; the same loss on the LSTM "
               "stands in for their seconds per GFLOP, or r-LSTM for a loss never measured)")
+    unmeasured = sorted({f"{job[0].method} x{len(job)}" for job in wf.grouped_jobs
+                         if group_measured(records, job[0].method, len(job)) != len(job)})
+    if unmeasured:
+        print(f"  (grouped jobs priced as separate runs, no grouped rate measured on this device: "
+              f"{', '.join(unmeasured)}; measure with auxbench counts --groups)")
     return 0
 
 
@@ -383,7 +405,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train one run; writes metrics.json, curve.csv, asrun.json")
     add_config_args(p)
-    p.add_argument("--run-dir", required=True, help="folder for the run's outputs")
+    p.add_argument("--run-dir", required=True,
+                   help="folder for the run's outputs ({seed} is each seed's, with --seeds)")
+    p.add_argument("--seeds", help="train these seeds of the config (comma-separated) as one "
+                   "grouped model, except those finished before (docs/method.md)")
     p.add_argument("--checkpoint-dir", help="folder for the resumable checkpoint "
                                             "(default: RUN_DIR/checkpoint)")
     p.add_argument("--threads", type=int, help="torch threads (default: runtime.threads)")
@@ -420,6 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_args(p)
     add_case_args(p, benchmark_cases(with_full=False), "784")
     p.add_argument("--steps", type=int, default=2, help="counted steps (after one warm-up)")
+    p.add_argument("--groups", default="1",
+                   help="seeds trained as one grouped model, e.g. 1,2,5 (recurrent methods)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
     p.add_argument("--out", default=None,
                    help="add the records to this JSON rate table (auxbench plan --estimate)")

@@ -8,7 +8,7 @@ so a change to it is made once. Importable without torch or pandas (the Snakefil
 from __future__ import annotations
 
 import re
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ REPORT_DATA = ("per_seed_runs", "cell_stats", "curves", "compute_per_run")  # CS
 WORKFLOW_CONFIG = f"{RESULTS}/workflow_config.json"
 # The files every training run writes (docs/architecture.md), by the name the train rule gives them.
 RUN_FILES = {"metrics": "metrics.json", "curve": "curve.csv", "asrun": "asrun.json"}
+# A completed run's copy of those files, beside them and not a Snakemake output: when a grouped
+# job reruns (Snakemake first deletes every member's outputs), members whose copy is current are
+# written back from it, not retrained (auxbench.train.seeds).
+FINISHED_RECORD = ".finished.json"
 
 # A run's folder below RUNS_DIR (and CHECKPOINTS_DIR, and its log and job usage below theirs).
 # As written it is also the Snakemake output pattern; RunKey.parse reads it back.
@@ -83,6 +87,10 @@ class RunKey:
     @property
     def job_usage(self) -> str:
         return train_job_usage(self.rel)
+
+    def with_seed(self, seed: int | str) -> RunKey:
+        """The same cell's run of another seed; a text seed ("{seed}") makes a folder pattern."""
+        return replace(self, seed=seed)
 
     def folder(self, runs_dir: str | Path) -> Path:
         """The run's folder below another runs folder (an archive, a test's tree)."""

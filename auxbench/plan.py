@@ -85,6 +85,7 @@ class Plan:
         self._check_runs()
         self._check_resource_cases()
         self.trained_from = self._build_trained_from()
+        self.train_jobs = self._build_train_jobs()
         require_recorded_passes(((r.rel, self.run_config(r), self.datasets[r.dataset].key)
                                  for r in self.trained_runs), self.device, precision_records)
 
@@ -305,6 +306,31 @@ class Plan:
         """Run -> the other experiment's run it reads its result from (shared runs only)."""
         return {r: s for r, s in self.trained_from.items() if r != s}
 
+    def _build_train_jobs(self) -> list[tuple[RunKey, ...]]:
+        """The training jobs, each a tuple of trained runs: one run each, or with
+        `compute.group_seeds` the seeds of a recurrent cell whose run configs differ in the seed
+        alone, trained as one grouped model (auxbench/train/seeds.py); members by seed."""
+        jobs: dict[str, list[RunKey]] = {}
+        for run in self.trained_runs:
+            key = run.rel
+            if self.cfg["compute"].get("group_seeds", False) and \
+                    methods.METHODS[run.method].architecture == "recurrent":
+                cfg = copy.deepcopy(self.train_config(run))
+                del cfg["run"]["seed"]
+                key = json.dumps(cfg, sort_keys=True)
+            jobs.setdefault(key, []).append(run)
+        return [tuple(sorted(runs, key=lambda r: r.seed)) for runs in jobs.values()]
+
+    @property
+    def grouped_jobs(self) -> list[tuple[RunKey, ...]]:
+        """The training jobs of several seeds (the workflow's train_group_<i> rules)."""
+        return [job for job in self.train_jobs if len(job) > 1]
+
+    def job_usage(self, run: RunKey) -> str:
+        """The Snakemake benchmark file of the job that trains `run`: a grouped job's is its
+        first member's (so the analysis counts it once, as one job)."""
+        return next(job[0] for job in self.train_jobs if run in job).job_usage
+
     def _check_runs(self) -> None:
         for run in self.runs:
             cfg = self._layered_config(run)
@@ -428,6 +454,13 @@ class Plan:
         return {"threads": int(base["threads"]), "mem_mb": int(base["mem_mb"]),
                 "runtime": int(base["runtime_min"]), "gpu": int(base.get("gpu", 0))}
 
+    def group_compute(self, job: tuple[RunKey, ...]) -> dict[str, int]:
+        """A grouped training job's resources: its members' memory and time limit added up (an
+        upper bound: on a GPU a group of G takes far less than G runs' time), the threads and
+        GPUs of one."""
+        one = self.compute("train", job[0])
+        return {**one, "mem_mb": one["mem_mb"] * len(job), "runtime": one["runtime"] * len(job)}
+
     # ----------------------------------------------------------------- the resource benchmark (Table 3)
     def resource_experiment(self) -> tuple[str, dict] | None:
         items = list(self.experiments("bench").items())
@@ -510,7 +543,8 @@ class Plan:
                   "report": 1}
         if not ro:
             counts["prepare_dataset"] = len(self.prepared())
-            counts["train"] = len(self.trained_runs)
+            counts["train"] = sum(len(job) == 1 for job in self.train_jobs)
+            counts.update({f"train_group_{i}": 1 for i in range(len(self.grouped_jobs))})
             if self.resource_experiment() is not None:
                 counts["resource_benchmark"] = 1
         return {k: v for k, v in counts.items() if v}

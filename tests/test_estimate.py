@@ -121,3 +121,18 @@ def test_plan_estimate_prints_the_total_of_the_paper_config(capsys, monkeypatch)
     total = [line for line in out.splitlines() if line.strip().startswith("total")]
     assert len(total) == 1 and "EFLOP" in total[0]
     assert "shipped table" in out
+
+
+def test_a_grouped_job_is_priced_at_its_groups_measured_rate_or_as_separate_runs(capsys):
+    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    cfg["compute"]["group_seeds"] = True
+    plan = planmod.Plan(cfg)
+    separate = est.estimate(plan, rates(1.0))["seconds"].sum()
+    grouped = rates(1.0) + [{**r, "group": 2, "step_time_s": r["step_time_s"] / 4}
+                            for r in rates(1.0) if r["method"] != "transformer"]
+    cheaper = est.estimate(plan, grouped)["seconds"].sum()
+    members = sum(est.run_cost(plan.run_config(r), rates(1.0))["seconds"]
+                  for job in plan.grouped_jobs for r in job)
+    assert cheaper == pytest.approx(separate - members * 3 / 4)
+    assert est.group_measured(grouped, "rlstm", 2) == 2
+    assert est.group_measured(rates(1.0), "rlstm", 2) == 1

@@ -85,11 +85,11 @@ def test_each_targets_gradient_reaches_back_to_its_chunks_start_only(cell, monke
     cfg, model, tokens, labels = make(cell)
     real_loss = next_step.token_loss_sum
 
-    def one_target(logits, targets, pad_token, real):
+    def one_target(logits, targets, pad_token, real, groups=1):
         keep = torch.zeros_like(real)
         chunk, offset = divmod(target, CHUNK)
         keep[chunk::(T - 1 + CHUNK - 1) // CHUNK, offset] = True  # that step, every example
-        return real_loss(logits, targets, pad_token, real & keep)
+        return real_loss(logits, targets, pad_token, real & keep, groups)
 
     monkeypatch.setattr(next_step, "token_loss_sum", one_target)
     recurrent_step(model, tokens, labels, cfg["train"], "pretrain", torch.Generator()
@@ -122,9 +122,9 @@ def test_padded_documents_score_only_next_tokens_inside_the_document(cell, monke
     seen = {}
     real_loss = next_step.token_loss_sum
 
-    def spy(logits, targets, pad_token, real):
+    def spy(logits, targets, pad_token, real, groups=1):
         seen["targets"], seen["real"] = targets, real
-        return real_loss(logits, targets, pad_token, real)
+        return real_loss(logits, targets, pad_token, real, groups)
 
     monkeypatch.setattr(next_step, "token_loss_sum", spy)
     window = next_step.plan(model.aux[LOSS.kind], first_real_step(docs, 0), T, cfg["train"],

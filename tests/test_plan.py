@@ -355,3 +355,40 @@ def test_semantic_errors_name_the_key(mutate, expect):
     cfg = load("smoke")
     mutate(cfg)
     assert expect in _err(cfg)
+
+
+def test_grouped_seeds_make_one_job_per_recurrent_cell():
+    """compute.group_seeds: the seeds of a recurrent cell whose run configs differ in the seed
+    alone train in one job (the Transformer's stay one a job); off, one run a job."""
+    cfg = load("smoke")
+    assert all(len(job) == 1 for job in planmod.Plan(cfg).train_jobs)
+    cfg["compute"]["group_seeds"] = True
+    p = planmod.Plan(cfg)
+    assert sorted(r for job in p.train_jobs for r in job) == sorted(p.trained_runs)
+    for job in p.train_jobs:
+        cell = {(r.experiment, r.dataset, r.method, r.setting) for r in job}
+        assert len(cell) == 1 and [r.seed for r in job] == sorted(r.seed for r in job)
+        bare = [json.loads(p.train_json(r)) for r in job]
+        for c in bare:
+            del c["run"]["seed"]
+        assert all(c == bare[0] for c in bare)
+        assert len(job) == 1 or job[0].method != "transformer"
+        assert {p.job_usage(r) for r in job} == {job[0].job_usage}
+    grouped = p.grouped_jobs
+    assert grouped and all(len(job) == 2 for job in grouped)  # smoke: two seeds
+    one = p.compute("train", grouped[0][0])
+    assert p.group_compute(grouped[0]) == {**one, "mem_mb": 2 * one["mem_mb"],
+                                           "runtime": 2 * one["runtime"]}
+    counts = p.job_counts()
+    assert counts["train"] + 2 * len(grouped) == len(p.trained_runs)
+    assert sum(k.startswith("train_group_") for k in counts) == len(grouped)
+
+
+def test_seeds_read_at_different_epochs_do_not_share_a_job():
+    """A seed whose curve a figure draws evaluates every epoch: its config differs, so it
+    trains in a job of its own."""
+    cfg = load("smoke")
+    cfg["compute"]["group_seeds"] = True
+    p = planmod.Plan(cfg)
+    for job in p.train_jobs:
+        assert len({p.run_config(r)["train"]["eval_every"] for r in job}) == 1

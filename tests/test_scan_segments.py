@@ -99,3 +99,36 @@ def test_a_step_makes_at_most_16_lstm_calls_whatever_the_batch_and_anchors(metho
     cfg = {**SMALL, "method": method}
     for batch in (4, 96):
         assert count_step(cfg, 100, batch, torch.device("cpu"), steps=3)["lstm_calls"] <= 16
+
+
+@pytest.mark.parametrize("chunk", [1, 6, 40])
+@pytest.mark.parametrize("case", list(POSITIONS))
+def test_a_scan_that_needs_no_final_state_stops_early_with_the_same_states(case, chunk):
+    """Bitwise the same states (the same calls up to the last one needed), fewer steps."""
+    positions = POSITIONS[case]
+    model = small_model()
+    tokens = torch.randint(0, 256, (N, L, 1), generator=torch.Generator().manual_seed(1))
+    scanned = []
+    real = model.rnn.forward
+
+    def counting(x, state=None):
+        scanned.append(x.shape[1])
+        return real(x, state)
+
+    model.rnn.forward = counting
+    whole, _ = scan_states(model, tokens, positions, chunk)
+    to_end = sum(scanned)
+    scanned.clear()
+    early, final = scan_states(model, tokens, positions, chunk, to_end=False)
+    assert final is None
+    for a, b in zip(whole, early, strict=True):
+        assert torch.equal(a, b)
+    needed = positions[positions < L].max() + 1
+    assert needed <= sum(scanned) < to_end or needed == L
+
+
+def test_a_scan_that_needs_no_state_makes_no_call():
+    model = small_model()
+    tokens = torch.randint(0, 256, (N, L, 1), generator=torch.Generator().manual_seed(1))
+    collected, final = scan_states(model, tokens, np.full((N, 2), -1), 6, to_end=False)
+    assert final is None and all(not part.any() for part in collected)

@@ -142,7 +142,7 @@ def test_evaluation_is_the_same_in_any_batch_size(tmp_path, method):
     torch.manual_seed(0)
     model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes, ds.pad_token)
     split = engine.Split(ds.test_x, ds.test_y, np.arange(len(ds.test_y)))
-    whole = engine.evaluate(model, split, cfg, torch.device("cpu"))
+    (whole,) = engine.evaluate(model, split, cfg, torch.device("cpu"))
     one_by_one = {**cfg, "train": {**cfg["train"], "eval_tokens": 1}}
-    assert engine.evaluate(model, split, one_by_one, torch.device("cpu")) == \
-        pytest.approx(whole, rel=1e-5)
+    (each,) = engine.evaluate(model, split, one_by_one, torch.device("cpu"))
+    assert each == pytest.approx(whole, rel=1e-5)

@@ -170,7 +170,7 @@ def test_prediction_loss_is_the_same_under_both_gradient_options():
 def capture_targets(monkeypatch):
     seen = {}
 
-    def spy(logits, targets, pad_token, real=None):
+    def spy(logits, targets, pad_token, real=None, groups=1):
         seen["targets"] = targets.clone()
         seen["real"] = real
         seen["logits"] = logits

@@ -137,3 +137,21 @@ def test_training_jobs_know_their_attempt_and_how_many_there_are(tmp_path):
     commands = [line for line in (res.stdout + res.stderr).splitlines()
                 if "auxbench train" in line]
     assert commands and all("--attempt 1 --attempts 3" in c for c in commands)
+
+
+def test_grouped_seeds_plan_one_rule_per_cell(tmp_path):
+    """compute.group_seeds: Snakemake plans the jobs auxbench.plan counts, a train_group_<i>
+    rule per recurrent cell with its members' run files as outputs."""
+    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    cfg["compute"]["group_seeds"] = True
+    config = tmp_path / "grouped.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    expected = planmod.plan_from_files([config]).job_counts()
+    assert any(name.startswith("train_group_") for name in expected)
+    res = snakemake("-n", "--quiet", "rules", "--configfile", str(config), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    stats = job_stats(res.stdout + res.stderr)
+    stats.pop("total")
+    assert stats == expected
+    res = snakemake("-n", "-p", "--configfile", str(config), cwd=tmp_path)
+    assert "--seeds 0,1" in res.stdout and "seed{seed}" in res.stdout

@@ -22,12 +22,16 @@ class TokenEmbedding(nn.Module):
         self.project = nn.Linear(channels * dim, dim) if mode == "concat" and channels > 1 else None
 
     def forward(self, tokens: Tensor) -> Tensor:
-        index = tokens.long() + self.offsets  # [B, T, C] rows of the one table
+        return self.lookup(tokens.long() + self.offsets, self.table.weight)
+
+    def lookup(self, index: Tensor, table: Tensor) -> Tensor:
+        """The embedding of `index` [B, T, C], rows of `table` (a grouped model's tables read as
+        one: auxbench/models/grouped.py)."""
         if self.project is not None:
-            return self.project(self.table(index).flatten(-2))
+            return self.project(F.embedding(index, table).flatten(-2))
         if self.channels == 1:
-            return self.table(index).squeeze(-2)
+            return F.embedding(index, table).squeeze(-2)
         # the channels' sum as one embedding_bag: no [B, T, C, dim] tensor is made or kept for
         # backward (at 16,384 RGB steps and batch 512 it alone would be 12 GiB)
-        flat = F.embedding_bag(index.reshape(-1, self.channels), self.table.weight, mode="sum")
-        return flat.view(*tokens.shape[:-1], self.dim)
+        flat = F.embedding_bag(index.reshape(-1, self.channels), table, mode="sum")
+        return flat.view(*index.shape[:-1], self.dim)

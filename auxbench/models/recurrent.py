@@ -15,6 +15,8 @@ from auxbench.models.layers import LAYERS
 
 
 class RecurrentClassifier(nn.Module):
+    groups = 1  # runs this model holds (auxbench/models/grouped.py); its rows are member-major
+
     def __init__(self, method: str, channels: int, vocab: int, n_classes: int, model_cfg: dict,
                  pad_token: int | None = None):
         super().__init__()

@@ -52,6 +52,8 @@ class EncoderLayer(nn.Module):
 
 
 class TransformerClassifier(nn.Module):
+    groups = 1  # not grouped (auxbench/models/grouped.py groups the recurrent models)
+
     def __init__(self, channels: int, vocab: int, n_classes: int, d_model: int, heads: int,
                  ff: int, layers: int, dropout: float, attn_dropout: float, head_hidden: int,
                  head_dropout: float, embedding_mode: str = "sum", pad_token: int | None = None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
+from types import SimpleNamespace
 
 import torch
 from torch.profiler import ProfilerActivity, profile
@@ -24,6 +25,7 @@ from auxbench.resource_benchmark.flops import step_flops
 from auxbench.rnn_cells import CELLS
 from auxbench.runtime import set_precision
 from auxbench.train.engine import build_optimizer, train_step
+from auxbench.train.group import GroupStep
 from auxbench.train.tally import StepTally
 
 # recurrent calls: the auxiliary LSTMs' and each main cell's (auxbench/rnn_cells/)
@@ -39,23 +41,39 @@ def _synchronize(device: torch.device) -> None:
 
 
 def count_step(cfg: dict, length: int, batch: int, device: torch.device, steps: int = 2,
-               channels: int = 1, classes: int = 10) -> dict:
+               channels: int = 1, classes: int = 10, group: int = 1) -> dict:
     """Per-step LSTM calls, host syncs, aten ops and seconds of `steps` training steps (after one
-    warm-up) of the run config `cfg` on random tokens of `length` steps."""
+    warm-up) of the run config `cfg` on random tokens of `length` steps; with `group` > 1, of
+    that many seeds trained as one grouped model (auxbench/train/group.py), counted per member:
+    each member's batch is `batch`."""
     cfg = resolve(cfg)
     set_precision(cfg["train"])
-    torch.manual_seed(0)
-    model = build_model(cfg, channels, 256, classes, None).to(device)
-    optimizer, _ = build_optimizer(cfg, model, 0)
+    members = []
+    for seed in range(group):
+        torch.manual_seed(seed)
+        model = build_model(cfg, channels, 256, classes, None).to(device)
+        optimizer, scheduler = build_optimizer(cfg, model, 0)
+        members.append(SimpleNamespace(model=model, optimizer=optimizer, scheduler=scheduler,
+                                       anchor_gen=torch.Generator().manual_seed(seed)))
     gen = torch.Generator().manual_seed(0)
-    tokens = torch.randint(0, 256, (batch, length, channels), dtype=torch.uint8, generator=gen)
-    labels = torch.randint(0, classes, (batch,), generator=gen)
+    rows = batch * group
+    tokens = torch.randint(0, 256, (rows, length, channels), dtype=torch.uint8, generator=gen)
+    labels = torch.randint(0, classes, (rows,), generator=gen)
     tokens, labels = tokens.to(device), labels.to(device)
-    first = torch.zeros(batch, dtype=torch.long)  # random tokens hold no padding
-    tally = StepTally(device)
+    first = torch.zeros(rows, dtype=torch.long)  # random tokens hold no padding
+    tallies = [StepTally(device) for _ in range(group)]
+    if group == 1:
+        model, optimizer = members[0].model, members[0].optimizer
 
-    def step(i: int) -> None:
-        train_step(model, optimizer, tokens, labels, cfg["train"], "train", gen, tally, i, first)
+        def step(i: int) -> None:
+            train_step(model, optimizer, tokens, labels, cfg["train"], "train", gen, tallies[0],
+                       i, first)
+    else:
+        grouped = GroupStep(members, [torch.Generator().manual_seed(s) for s in range(group)],
+                            lambda m: build_optimizer(cfg, m, 0))
+
+        def step(i: int) -> None:
+            grouped.step(tokens, labels, cfg["train"], "train", tallies, i, first)
 
     step(0)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda"
@@ -77,14 +95,17 @@ def count_step(cfg: dict, length: int, batch: int, device: torch.device, steps: 
     for i in range(steps):
         step(i)
     _synchronize(device)
-    seconds = (time.perf_counter() - started) / steps
+    seconds = (time.perf_counter() - started) / steps / group
+    per = steps * group  # counts and seconds per member-step
     out = {"method": cfg["method"], "length": length, "batch": batch, "device": str(device),
-           "lstm_calls": sum(names[n] for n in LSTM_OPS) / steps,
-           "host_syncs": sum(names[n] for n in SYNC_OPS) / steps,
-           "ops": sum(v for n, v in names.items() if n.startswith("aten::")) / steps,
+           "group": group,
+           "lstm_calls": sum(names[n] for n in LSTM_OPS) / per,
+           "host_syncs": sum(names[n] for n in SYNC_OPS) / per,
+           "ops": sum(v for n, v in names.items() if n.startswith("aten::")) / per,
            "step_time_s": seconds,
            "gflop": step_flops(cfg, batch, length, channels) / 1e9}
     if device.type == "cuda":
-        out["cuda_syncs"] = sum("synchroniz" in str(w.message) for w in caught) / steps
-    tally.read("step {}", "(none)")  # a non-finite step in the benchmark is an error too
+        out["cuda_syncs"] = sum("synchroniz" in str(w.message) for w in caught) / per
+    for tally in tallies:  # a non-finite step in the benchmark is an error too
+        tally.read("step {}", "(none)")
     return out

@@ -6,7 +6,9 @@ evaluated epoch: every `train.eval_every`-th and the last), each weighed by its 
 per GFLOP of each method's training step, measured on a device by `auxbench counts --out FILE`
 at one or more sizes; a run takes the rate measured at the size nearest its own (in FLOPs per
 step), since small models use a device less well than large ones. The result is an estimate:
-the rates are one device's, at the sizes measured.
+the rates are one device's, at the sizes measured. A member of a grouped job (several seeds as
+one model, `compute.group_seeds`) is priced at the per-member rate measured at its group's size,
+where the table has one, else as a separate run.
 """
 
 from __future__ import annotations
@@ -68,10 +70,21 @@ def stand_in(records: list[dict], method: str) -> str:
     return next((m for m in candidates if m in measured), method)
 
 
-def rate_for(records: list[dict], method: str, gflop: float) -> float:
-    """Seconds per GFLOP of `method`'s step measured at the size nearest `gflop` per step."""
+def group_measured(records: list[dict], method: str, group: int) -> int:
+    """The group size whose rates price a member of a grouped job of `group` seeds: `group`
+    itself where the table measured it (`auxbench counts --groups`), else 1: the job is priced
+    as that many separate runs, and the estimate says so."""
     method = stand_in(records, method)
-    mine = [r for r in records if r["method"] == method and r.get("gflop")]
+    sizes = {r.get("group", 1) for r in records if r["method"] == method}
+    return group if group in sizes else 1
+
+
+def rate_for(records: list[dict], method: str, gflop: float, group: int = 1) -> float:
+    """Seconds per GFLOP of `method`'s step (per member, in a group of `group` seeds: a rate
+    table's `group` records) measured at the size nearest `gflop` per step."""
+    method = stand_in(records, method)
+    mine = [r for r in records if r["method"] == method and r.get("gflop")
+            and r.get("group", 1) == group]
     if not mine:
         raise ConfigError(f"the rate table has no measurement of {method}; measure it with "
                           f"auxbench counts --cases {method}:full --out FILE")
@@ -79,8 +92,9 @@ def rate_for(records: list[dict], method: str, gflop: float) -> float:
     return best["step_time_s"] / best["gflop"]
 
 
-def run_cost(cfg: dict, records: list[dict]) -> dict:
-    """Training steps, GFLOP and device-seconds of one resolved run config."""
+def run_cost(cfg: dict, records: list[dict], group: int = 1) -> dict:
+    """Training steps, GFLOP and device-seconds of one resolved run config (one member of a
+    grouped job of `group` seeds: its share of the job)."""
     t = cfg["train"]
     length, channels = data.sequence_shape(cfg["dataset"])
     n_train, n_test = data.split_sizes(cfg["dataset"])
@@ -94,17 +108,20 @@ def run_cost(cfg: dict, records: list[dict]) -> dict:
     full = {**cfg, "method": reader, "train": {**t, "bptt": "full"}}
     eval_gflop = (EVAL_SHARE * step_flops(full, 1, length, channels) / 1e9 * 2 * n_test
                   * evaluated_epochs(epochs, t["eval_every"]))
-    seconds = (steps * step_gflop * rate_for(records, cfg["method"], step_gflop)
-               + eval_gflop * rate_for(records, reader, step_gflop))
+    group = group_measured(records, cfg["method"], group)
+    seconds = (steps * step_gflop * rate_for(records, cfg["method"], step_gflop, group)
+               + eval_gflop * rate_for(records, reader, step_gflop, group_measured(
+                   records, reader, group)))
     return {"steps": steps, "gflop": steps * step_gflop + eval_gflop, "seconds": seconds}
 
 
 def estimate(plan, records: list[dict]) -> pd.DataFrame:
     """Per experiment: runs that train, their steps, GFLOP and device-seconds."""
     rows = []
-    for run in plan.trained_runs:
-        cost = run_cost(plan.run_config(run), records)
-        rows.append({"experiment": run.experiment, **cost})
+    for job in plan.train_jobs:
+        for run in job:
+            cost = run_cost(plan.run_config(run), records, len(job))
+            rows.append({"experiment": run.experiment, **cost})
     df = pd.DataFrame(rows, columns=["experiment", "steps", "gflop", "seconds"])
     out = df.groupby("experiment", sort=False).agg(
         runs=("steps", "size"), steps=("steps", "sum"), gflop=("gflop", "sum"),

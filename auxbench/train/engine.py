@@ -8,6 +8,7 @@ checkpoint, and stops with a clear error on a non-finite loss or gradient.
 
 from __future__ import annotations
 
+import json
 import math
 import signal
 import sys
@@ -21,13 +22,14 @@ import torch
 import torch.nn.functional as F
 
 from auxbench import data
+from auxbench.atomic import write_json
 from auxbench.config import cell_hash
 from auxbench.errors import OutOfMemory, TrainingError
 from auxbench.feasibility import check_batches, check_fits
 from auxbench.methods import METHODS
 from auxbench.models import build_model, count_parameters
 from auxbench.models.recurrent import RecurrentClassifier
-from auxbench.paths import RunKey
+from auxbench.paths import FINISHED_RECORD, RUN_FILES, RunKey
 from auxbench.runtime import (
     autocast,
     peak_memory_mb,
@@ -39,6 +41,7 @@ from auxbench.tensors import to_device
 from auxbench.train.anchors import first_real_step
 from auxbench.train.checkpoint import load_checkpoint, save_checkpoint
 from auxbench.train.eval_schedule import evaluates
+from auxbench.train.group import GroupStep
 from auxbench.train.objective import predict_logits, recurrent_step, transformer_step
 from auxbench.train.progress import EpochProgress
 from auxbench.train.records import device_name, environment, write_asrun, write_curve, write_metrics
@@ -164,12 +167,14 @@ def evaluation_batch(train: dict, length: int, recurrent: bool) -> int:
 
 
 def evaluate(model, split: Split, cfg: dict, device: torch.device, stop: dict | None = None
-             ) -> tuple[float, float]:
+             ) -> list[tuple[float, float]]:
     """Loss and accuracy in eval mode (no dropout) over every example of the split (none
-    dropped). `stop`: the SIGTERM flag, checked between batches (EvaluationStopped), so that a
-    long evaluation does not outlast a scheduler's grace time."""
+    dropped), one pair per member of the model (one for a separate run). `stop`: the SIGTERM
+    flag, checked between batches (EvaluationStopped), so that a long evaluation does not outlast
+    a scheduler's grace time."""
     model.eval()
-    totals = torch.zeros(2, dtype=torch.float64, device=device)  # loss sum, correct; read once
+    groups = model.groups
+    totals = torch.zeros(groups, 2, dtype=torch.float64, device=device)  # loss sum, correct
     n = len(split.index)
     order = np.arange(n)
     size = evaluation_batch(cfg["train"], split.x.shape[1], isinstance(model, RecurrentClassifier))
@@ -178,13 +183,19 @@ def evaluate(model, split: Split, cfg: dict, device: torch.device, stop: dict | 
             model.train()
             raise EvaluationStopped
         x, y = split.batch(order[start:start + size], device)
-        with autocast(cfg["train"], device):
-            logits = predict_logits(model, x, cfg["train"]["scan_chunk"]).float()
-        totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
-                               (logits.argmax(1) == y).sum().double()])
+        with autocast(cfg["train"], device):  # every member reads the same batch
+            logits = predict_logits(model, x.repeat(groups, *([1] * (x.dim() - 1))),
+                                    cfg["train"]["scan_chunk"]).float()
+        if groups == 1:
+            totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
+                                   (logits.argmax(1) == y).sum().double()])
+        else:
+            labels = y.repeat(groups)
+            loss = F.cross_entropy(logits, labels, reduction="none").reshape(groups, -1)
+            correct = (logits.argmax(1) == labels).reshape(groups, -1)
+            totals += torch.stack([loss.sum(1).double(), correct.sum(1).double()], 1)
     model.train()
-    loss_sum, correct = totals.tolist()
-    return loss_sum / n, correct / n
+    return [(loss_sum / n, correct / n) for loss_sum, correct in totals.tolist()]
 
 
 def train_step(model, optimizer, x: torch.Tensor, y: torch.Tensor, train: dict, phase: str,
@@ -207,7 +218,9 @@ def train_step(model, optimizer, x: torch.Tensor, y: torch.Tensor, train: dict, 
 
 
 class TrainingRun:
-    """One training run, resumable from its checkpoint."""
+    """One training run, resumable from its checkpoint: its config, folders, model, optimizer,
+    random streams and records. `execute` trains it alone; `train_group` trains several runs of
+    one cell as one grouped model, each still a TrainingRun with its own checkpoint and records."""
 
     def __init__(self, cfg: dict, run_dir: Path, checkpoint_dir: Path, log=None):
         self.cfg, self.run_dir, self.ckpt_path = cfg, Path(run_dir), Path(checkpoint_dir) / "last.pt"
@@ -221,50 +234,51 @@ class TrainingRun:
         self.total_epochs = self.pretrain_epochs + t["epochs"]
         self.cell = cell_hash(cfg)
         self.code = command_version("train")  # the train rule's `code` param, too
-        self.doing = "setup"  # what an out-of-memory interrupted: training or evaluation
+        self.dropout_rng: torch.Generator | None = None  # a group member's; else torch's own
+        self.group: list[int] = [cfg["run"]["seed"]]      # the seeds trained with it
+        self.error: str | None = None
 
     def phase(self, epoch: int) -> str:
         return "pretrain" if epoch < self.pretrain_epochs else "train"
 
-    def execute(self, record_failure: bool = False, retry_oom: bool = False) -> dict:
-        """Train (or resume) to the end; `record_failure`: a run that cannot go on is recorded as
-        failed, except an out-of-memory when `retry_oom` (an attempt that is not the last)."""
+    def open_data(self) -> None:
+        """The device, threads, precision and data, checked against the config."""
         cfg = self.cfg
-        started = time.time()
         self.device = resolve_device(cfg["runtime"]["device"])
         self.threads = setup_torch(cfg["runtime"]["threads"], cfg["train"]["deterministic"])
         self.precision = set_precision(cfg["train"])
-        progress_mode = cfg["runtime"]["progress"]
         ds, self.train_split, self.train_subset, self.test_split = open_splits(
-            cfg, progress_mode != "none")
-        manifest = ds.manifest
+            cfg, cfg["runtime"]["progress"] != "none")
+        self.dataset = ds
         check_fits(cfg, ds.seq_len)
         check_batches(cfg, len(self.train_split.index))
+
+    def share_data(self, other: TrainingRun) -> None:
+        """What `open_data` makes, from a run of the same cell (another seed: the same data)."""
+        for name in ("device", "threads", "precision", "dataset", "train_split", "train_subset",
+                     "test_split"):
+            setattr(self, name, getattr(other, name))
+
+    def build(self) -> RunState:
+        """The model after the run's seed, its optimizer and anchor stream, and the state to
+        start from (its checkpoint's, if any)."""
+        cfg, ds = self.cfg, self.dataset
         torch.manual_seed(cfg["run"]["seed"])
         self.model = build_model(cfg, ds.channels, ds.vocab_size, ds.n_classes,
                                  ds.pad_token).to(self.device)
         self.pad_token = ds.pad_token
         self.optimizer, self.scheduler = build_optimizer(cfg, self.model, self.pretrain_epochs)
         self.anchor_gen = torch.Generator().manual_seed(1_000_003 * cfg["run"]["seed"] + 17)
-        state = self.restore()
-        state.started = state.started or started
-        error = None
-        try:
-            with stop_on_sigterm() as flag:
-                try:
-                    self.loop(state, flag, started)
-                except (MemoryError, torch.OutOfMemoryError) as err:
-                    key = ("eval_tokens (or eval_batch_size)" if self.doing == "evaluation"
-                           else "batch_size")
-                    raise OutOfMemory(
-                        f"out of memory in {self.doing} at epoch {state.epoch + 1} "
-                        f"({type(err).__name__}); lower train.{key}, run fewer jobs per GPU or "
-                        f"use a machine with more memory") from None
-        except TrainingError as err:
-            if not record_failure or (retry_oom and isinstance(err, OutOfMemory)):
-                raise
-            error = str(err)
-            self.log(f"[{self.label}] FAILED: {error}")
+        return self.restore()
+
+    def execute(self, record_failure: bool = False, retry_oom: bool = False) -> dict:
+        """Train (or resume) to the end; `record_failure`: a run that cannot go on is recorded as
+        failed, except an out-of-memory when `retry_oom` (an attempt that is not the last)."""
+        return train_group([self], record_failure, retry_oom)[0]
+
+    def finish(self, state: RunState, started: float) -> dict:
+        """Write curve.csv, asrun.json and metrics.json; the metrics."""
+        cfg, ds, error = self.cfg, self.dataset, self.error
         status = "failed" if error else "completed"
         if status == "completed" and self.ckpt_path.exists():
             # kept for inspection, but never resumed: rerunning a finished run trains afresh
@@ -293,9 +307,9 @@ class TrainingRun:
         write_curve(self.run_dir / "curve.csv", state.curve)
         write_asrun(self.run_dir / "asrun.json", {
             "config": cfg, "environment": environment(self.device, self.threads),
-            "dataset_manifest": manifest,
+            "dataset_manifest": ds.manifest,
             "cell_hash": self.cell, "code_version": self.code, "status": status, "error": error,
-            "precision": self.precision,
+            "precision": self.precision, "group": self.group,
             "wall_time_s": wall, "peak_memory_mb": metrics["peak_memory_mb"],
             "started": state.started,
             "finished": time.time(), "resumes": state.resumes,
@@ -304,7 +318,22 @@ class TrainingRun:
                             "note": "bitwise reproducible on CPU; cuDNN LSTMs are not"},
         })
         write_metrics(self.run_dir / "metrics.json", metrics)
+        if status == "completed":
+            write_json(self.run_dir / FINISHED_RECORD, {
+                "cell_hash": self.cell, "code_version": self.code, "seed": cfg["run"]["seed"],
+                "files": {name: (self.run_dir / name).read_text() for name in RUN_FILES.values()}})
         return metrics
+
+    def finished_record(self) -> dict | None:
+        """The record a completed run of this config and code left in its folder, if any."""
+        path = self.run_dir / FINISHED_RECORD
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        same = (record.get("cell_hash"), record.get("code_version"), record.get("seed")) == \
+            (self.cell, self.code, self.cfg["run"]["seed"])
+        return record if same else None
 
     def restore(self) -> RunState:
         payload = load_checkpoint(self.ckpt_path)
@@ -345,15 +374,24 @@ class TrainingRun:
                  f"step {state.step}")
         return state
 
+    def dropout_states(self) -> dict:
+        """The generators a resume restores: the CPU's and, on a GPU, the run device's, from
+        which dropout masks are drawn there; a group member's own dropout generator stands in
+        for the one of its device type (restored, it seeds the member's generator again)."""
+        cuda = self.device.type == "cuda"
+        own = self.dropout_rng
+        return {"torch_rng": own.get_state() if own is not None and not cuda
+                else torch.get_rng_state(),
+                "cuda_rng": None if not cuda else own.get_state() if own is not None
+                else torch.cuda.get_rng_state(self.device)}
+
     def checkpoint(self, state: RunState, started: float) -> None:
         save_checkpoint(self.ckpt_path, {
             "cell_hash": self.cell, "seed": self.cfg["run"]["seed"], "code_version": self.code,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
-            "torch_rng": torch.get_rng_state(), "anchor_rng": self.anchor_gen.get_state(),
-            # on a GPU, dropout masks come from the run device's generator
-            "cuda_rng": (torch.cuda.get_rng_state(self.device) if self.device.type == "cuda"
-                         else None),
+            **self.dropout_states(),
+            "anchor_rng": self.anchor_gen.get_state(),
             "epoch": state.epoch, "step": state.step, "sums": state.sums, "curve": state.curve,
             "wall_time_s": state.wall_time_s + (time.time() - started), "resumes": state.resumes,
             "started": state.started, "load_time_s": state.load_time_s,
@@ -361,73 +399,202 @@ class TrainingRun:
             "aux_rows": state.aux_rows,
         })
 
-    def loop(self, state: RunState, flag: dict, started: float) -> None:
-        cfg, t = self.cfg, self.cfg["train"]
-        n_train = len(self.train_split.index)
+
+class SeparateStep:
+    """A run trained alone: its own model, optimizer and schedule, and `train_step`."""
+
+    def __init__(self, run: TrainingRun):
+        self.run = run
+        self.model, self.optimizer, self.scheduler = run.model, run.optimizer, run.scheduler
+
+    def step(self, x, y, train, phase, tallies, batch, first) -> None:
+        train_step(self.model, self.optimizer, x, y, train, phase, self.run.anchor_gen,
+                   tallies[0], batch, first)
+
+    def sync(self, run: TrainingRun, g: int) -> None:
+        """Its checkpoint is written from the objects it trains."""
+
+
+def train_group(runs: list[TrainingRun], record_failure: bool = False,
+                retry_oom: bool = False) -> list[dict]:
+    """Train (or resume) runs of one cell (their seeds differ) to the end, as one grouped model
+    when there are several (auxbench/train/group.py); their metrics, in order. A member that
+    cannot go on is recorded failed and the others go on; with `record_failure` false the first
+    failure is raised once every member's records are written (an out-of-memory, which stops the
+    whole group, is raised at once when `retry_oom`)."""
+    started = time.time()
+    runs[0].open_data()
+    for run in runs[1:]:
+        run.share_data(runs[0])
+    states = []
+    for run in runs:
+        states.append(run.build())
+        states[-1].started = states[-1].started or started
+        run.dropout_rng = None  # alone, a run draws from torch's generator
+        if len(runs) > 1:  # a member draws its dropout from where its separate run's would
+            run.dropout_rng = torch.Generator(run.device if run.device.type == "cuda" else "cpu")
+            run.dropout_rng.set_state(torch.cuda.get_rng_state(run.device)
+                                      if run.device.type == "cuda" else torch.get_rng_state())
+    positions = {(s.epoch, s.step) for s in states}
+    if len(positions) > 1:  # killed between two members' checkpoints: train each part alone
+        parts = [[run for run, s in zip(runs, states) if (s.epoch, s.step) == where]
+                 for where in sorted(positions)]
+        return [m for part in parts for m in train_group(part, record_failure, retry_oom)]
+    if len(runs) == 1:
+        stepper = SeparateStep(runs[0])
+    else:
+        stepper = GroupStep(runs, [run.dropout_rng for run in runs],
+                            lambda model: build_optimizer(runs[0].cfg, model,
+                                                          runs[0].pretrain_epochs))
+        for run in runs:
+            run.group = [r.cfg["run"]["seed"] for r in runs]
+    loop = TrainingLoop(runs, states, stepper)
+    try:
+        with stop_on_sigterm() as flag:
+            try:
+                loop.run(flag, started)
+            except (MemoryError, torch.OutOfMemoryError) as err:
+                key = ("eval_tokens (or eval_batch_size)" if loop.doing == "evaluation"
+                       else "batch_size")
+                raise OutOfMemory(
+                    f"out of memory in {loop.doing} at epoch {loop.epoch + 1} "
+                    f"({type(err).__name__}); lower train.{key}, run fewer jobs per GPU or "
+                    f"use a machine with more memory") from None
+    except TrainingError as err:
+        if not record_failure or (retry_oom and isinstance(err, OutOfMemory)):
+            raise
+        for run in runs:
+            if run.error is None:
+                run.error = str(err)
+                run.log(f"[{run.label}] FAILED: {err}")
+    metrics = [run.finish(state, started) for run, state in zip(runs, states)]
+    failed = [run for run in runs if run.error is not None]
+    if failed and not record_failure:
+        raise TrainingError(failed[0].error)
+    return metrics
+
+
+class TrainingLoop:
+    """The epochs of one or several runs of a cell, stepped together by `stepper`."""
+
+    def __init__(self, runs: list[TrainingRun], states: list[RunState], stepper):
+        self.runs, self.states, self.stepper = runs, states, stepper
+        self.doing, self.epoch = "setup", states[0].epoch  # what an out-of-memory interrupted
+
+    def live(self) -> list[int]:
+        return [g for g, run in enumerate(self.runs) if run.error is None]
+
+    def checkpoint(self, started: float) -> None:
+        for g in self.live():
+            self.stepper.sync(self.runs[g], g)
+            self.runs[g].checkpoint(self.states[g], started)
+
+    def read(self, tallies: list[StepTally], where: str) -> list[dict | None]:
+        """Each member's sums; a member whose step was not finite fails here (alone, if it is
+        one of several: the others go on), its last good checkpoint kept."""
+        sums: list[dict | None] = []
+        for g, (run, tally) in enumerate(zip(self.runs, tallies)):
+            if run.error is not None:
+                sums.append(None)
+                continue
+            try:
+                sums.append(tally.read(where, run.ckpt_path))
+            except TrainingError as err:
+                if len(self.runs) == 1:
+                    raise
+                run.error = str(err)
+                run.log(f"[{run.label}] FAILED: {err}")
+                sums.append(None)
+        return sums
+
+    def run(self, flag: dict, started: float) -> None:
+        runs, states, stepper = self.runs, self.states, self.stepper
+        lead = runs[0]
+        cfg, t = lead.cfg, lead.cfg["train"]
+        n_train = len(lead.train_split.index)
         batches = math.ceil(n_train / t["batch_size"])
-        self.model.train()
-        while state.epoch < self.total_epochs:
-            epoch, phase = state.epoch, self.phase(state.epoch)
+        stepper.model.train()
+        first_batch = states[0].step  # every member is at the same place
+        while self.epoch < lead.total_epochs and self.live():
+            epoch, phase = self.epoch, lead.phase(self.epoch)
             epoch_start = time.time()
-            order = np.random.default_rng([cfg["run"]["seed"], epoch]).permutation(n_train)
+            orders = [np.random.default_rng([run.cfg["run"]["seed"], epoch]).permutation(n_train)
+                      for run in runs]
             self.doing = "training"
-            tally = StepTally(self.device, state.sums)
+            tallies = [StepTally(lead.device, s.sums) for s in states]
             where = f"epoch {epoch + 1}, batch {{}}"
-            bar = EpochProgress(cfg["runtime"]["progress"], batches, initial=state.step,
-                                desc=f"{self.label} epoch {epoch + 1}/{self.total_epochs}")
-            for b in range(state.step, batches):
-                rows = order[b * t["batch_size"]:(b + 1) * t["batch_size"]]
+            bar = EpochProgress(cfg["runtime"]["progress"], batches, initial=first_batch,
+                                desc=f"{lead.label} epoch {epoch + 1}/{lead.total_epochs}")
+            for b in range(first_batch, batches):
                 loaded = time.perf_counter()
-                xh, yh = self.train_split.host_batch(rows)
-                x, y = to_device(xh, self.device), to_device(yh, self.device)
+                host = [lead.train_split.host_batch(order[b * t["batch_size"]:
+                                                          (b + 1) * t["batch_size"]])
+                        for order in orders]
+                xh = torch.cat([x for x, _ in host]) if len(host) > 1 else host[0][0]
+                yh = torch.cat([y for _, y in host]) if len(host) > 1 else host[0][1]
+                x, y = to_device(xh, lead.device), to_device(yh, lead.device)
                 stepped = time.perf_counter()
-                train_step(self.model, self.optimizer, x, y, t, phase, self.anchor_gen, tally, b,
-                           first_real_step(xh, self.pad_token))
-                state.load_time_s += stepped - loaded
-                state.step_time_s += time.perf_counter() - stepped
-                state.step = b + 1
+                stepper.step(x, y, t, phase, tallies, b, first_real_step(xh, lead.pad_token))
+                for s in states:
+                    s.load_time_s += stepped - loaded
+                    s.step_time_s += time.perf_counter() - stepped
+                    s.step = b + 1
                 bar.update()
                 if flag["stop"]:
                     bar.close()
-                    state.sums = tally.read(where, self.ckpt_path)
-                    state.sums["time"] += time.time() - epoch_start
-                    self.checkpoint(state, started)
+                    for s, sums in zip(states, self.read(tallies, where)):
+                        if sums is not None:
+                            s.sums = {**sums, "time": sums["time"] + time.time() - epoch_start}
+                    self.checkpoint(started)
                     raise Preempted(f"stopped by SIGTERM at epoch {epoch + 1}, batch {b + 1}; "
-                                    f"checkpoint {self.ckpt_path}; rerun to resume")
+                                    f"checkpoint {lead.ckpt_path}; rerun to resume")
             bar.close()
-            sums = tally.read(where, self.ckpt_path)
+            sums = self.read(tallies, where)
             self.doing = "evaluation"
-            train_loss = train_acc = test_loss = test_acc = None  # empty cells: not evaluated
+            evaluated = [(None, None)] * len(runs)  # empty cells: not evaluated
+            tested = [(None, None)] * len(runs)
             try:
-                if evaluates(epoch + 1, self.total_epochs, t["eval_every"]):
-                    train_loss, train_acc = evaluate(self.model, self.train_subset, cfg,
-                                                     self.device, flag)
-                    test_loss, test_acc = evaluate(self.model, self.test_split, cfg,
-                                                   self.device, flag)
+                if evaluates(epoch + 1, lead.total_epochs, t["eval_every"]):
+                    evaluated = evaluate(stepper.model, lead.train_subset, cfg, lead.device, flag)
+                    tested = evaluate(stepper.model, lead.test_split, cfg, lead.device, flag)
             except EvaluationStopped:  # the epoch's training is kept; its evaluation reruns
-                state.sums = {**sums, "time": sums["time"] + time.time() - epoch_start}
-                self.checkpoint(state, started)
+                for s, member_sums in zip(states, sums):
+                    if member_sums is not None:
+                        s.sums = {**member_sums,
+                                  "time": member_sums["time"] + time.time() - epoch_start}
+                self.checkpoint(started)
                 raise Preempted(f"stopped by SIGTERM in the evaluation after epoch {epoch + 1}; "
-                                f"checkpoint {self.ckpt_path}; rerun to resume") from None
-            state.aux_len_sum += sums["aux_len"]
-            state.aux_rows += sums["aux_rows"]
-            lr = self.optimizer.param_groups[0]["lr"]
-            self.scheduler.step()
-            n = max(sums["n"], 1)
-            row = {"epoch": epoch + 1, "phase": phase,
-                   "train_loss": train_loss, "train_accuracy": train_acc,
-                   "test_loss": test_loss, "test_accuracy": test_acc,
-                   "running_loss_sup": sums["sup"] / n if phase == "train" else None,
-                   "running_loss_aux": sums["aux"] / n if METHODS[self.cfg["method"]].auxiliary and (
-                       phase == "pretrain" or t["aux_in_training"]) else None,
-                   "running_accuracy": sums["correct"] / n if phase == "train" else None,
-                   "lr": lr, "wall_time_s": sums["time"] + time.time() - epoch_start}
-            state.curve.append(row)
-            state.epoch, state.step, state.sums = epoch + 1, 0, {}
-            self.checkpoint(state, started)
-            self.log(f"[{self.label}] epoch {epoch + 1}/{self.total_epochs} ({phase}) " + " ".join(
-                f"{k}={v:.4g}" for k, v in row.items()
-                if isinstance(v, float) and k not in ("lr",)) + f" lr={lr:.3g}")
+                                f"checkpoint {lead.ckpt_path}; rerun to resume") from None
+            lr = stepper.optimizer.param_groups[0]["lr"]
+            stepper.scheduler.step()
+            for g in self.live():
+                self.record(g, epoch, phase, sums[g], evaluated[g], tested[g], lr, epoch_start)
+            self.checkpoint(started)
+            self.epoch, first_batch = epoch + 1, 0
+            for g in self.live():
+                row = states[g].curve[-1]
+                runs[g].log(f"[{runs[g].label}] epoch {epoch + 1}/{lead.total_epochs} ({phase}) "
+                            + " ".join(f"{k}={v:.4g}" for k, v in row.items()
+                                       if isinstance(v, float) and k not in ("lr",))
+                            + f" lr={lr:.3g}")
+
+    def record(self, g: int, epoch: int, phase: str, sums: dict, evaluated: tuple,
+               tested: tuple, lr: float, epoch_start: float) -> None:
+        """Member g's curve row for the epoch; its state moves on to the next epoch."""
+        run, state, t = self.runs[g], self.states[g], self.runs[g].cfg["train"]
+        state.aux_len_sum += sums["aux_len"]
+        state.aux_rows += sums["aux_rows"]
+        n = max(sums["n"], 1)
+        state.curve.append({
+            "epoch": epoch + 1, "phase": phase,
+            "train_loss": evaluated[0], "train_accuracy": evaluated[1],
+            "test_loss": tested[0], "test_accuracy": tested[1],
+            "running_loss_sup": sums["sup"] / n if phase == "train" else None,
+            "running_loss_aux": sums["aux"] / n if METHODS[run.cfg["method"]].auxiliary and (
+                phase == "pretrain" or t["aux_in_training"]) else None,
+            "running_accuracy": sums["correct"] / n if phase == "train" else None,
+            "lr": lr, "wall_time_s": sums["time"] + time.time() - epoch_start})
+        state.epoch, state.step, state.sums = epoch + 1, 0, {}
 
 
 def train_run(cfg: dict, run_dir: Path, checkpoint_dir: Path, record_failure: bool = False,

@@ -10,9 +10,23 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
+def member_sum(values: Tensor, groups: int) -> Tensor:
+    """The sum over everything, or in a grouped model ([G * N, ...] rows, member-major) each
+    member's sum [G]."""
+    return values.sum() if groups == 1 else values.reshape(groups, -1).sum(1)
+
+
+def cross_entropy(logits: Tensor, labels: Tensor, groups: int = 1) -> Tensor:
+    """The mean cross-entropy of a batch, per member in a grouped model."""
+    if groups == 1:
+        return F.cross_entropy(logits, labels)
+    return F.cross_entropy(logits, labels, reduction="none").reshape(groups, -1).mean(1)
+
+
 def token_loss_sum(logits: Tensor, targets: Tensor, pad_token: int | None,
-                   real: Tensor | None = None) -> tuple[Tensor, Tensor]:
-    """Summed cross-entropy over tokens and the number of tokens counted.
+                   real: Tensor | None = None, groups: int = 1) -> tuple[Tensor, Tensor]:
+    """Summed cross-entropy over tokens and the number of tokens counted (each [G] per member of
+    a grouped model).
 
     logits [N, L, C, V], targets [N, L, C] -> (sum over counted tokens, count). A token counts
     unless it is padding or `real` [N, L] marks it as past its row's subsequence.
@@ -23,7 +37,7 @@ def token_loss_sum(logits: Tensor, targets: Tensor, pad_token: int | None,
     counted = torch.ones_like(per_token) if real is None else real.to(per_token.dtype)
     if pad_token is not None:
         counted = counted * (targets[..., 0] != pad_token).to(per_token.dtype)
-    return (per_token * counted).sum(), counted.sum()
+    return member_sum(per_token * counted, groups), member_sum(counted, groups)
 
 
 def mean_token_loss(parts: list[tuple[Tensor, Tensor]]) -> Tensor:

@@ -95,20 +95,30 @@ def pick_states(rnn, ends: np.ndarray, initial: State, finals: list[State],
 
 
 @torch.no_grad()
-def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int
-                ) -> tuple[State, State]:
+def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int, to_end: bool = True
+                ) -> tuple[State, State | None]:
     """States after the given steps ([N, Q] host NumPy, in [-1, T-1]; -1 is the zero initial
     state) and the final state, with no gradient, from a bounded number of recurrent calls;
-    each collected component is [N, Q, width].
+    each collected component is [N, Q, width]. With `to_end` false the scan stops at the end of
+    the call that reaches the last requested step (the calls before it are the same, so the
+    states are too) and no final state is returned: a truncated supervised window starts T - K
+    steps in, and nothing after it is scanned without gradient.
 
     The embedding is computed segment by segment (at most `chunk` steps), so memory is
     O(N * chunk) whatever T is. Tokens on the host are moved a segment at a time; tokens for
     which states are collected must be on the model's device (training batches are)."""
+    if model.groups > 1:
+        return gathered_states(model, tokens, positions, chunk, to_end)
     n, length = tokens.shape[:2]
     table = model.embedding.table.weight
     ends = np.union1d(segment_ends(positions, length, scan_segment(length, chunk)),
                       np.arange(chunk, length, chunk))
     state = model.rnn.zero_state(n, table)
+    if not to_end:
+        needed = positions.max(initial=-1) + 1  # steps up to the last requested state
+        if needed == 0:
+            return tuple(z.new_zeros(*positions.shape, z.shape[-1]) for z in state), None
+        ends = ends[:np.searchsorted(ends, needed) + 1]
     finals = run_segments(
         model.rnn,
         lambda a, b: model.embedding(tokens[:, a:b].to(table.device, non_blocking=True)),
@@ -116,7 +126,31 @@ def scan_states(model, tokens: Tensor, positions: np.ndarray, chunk: int
     collected = pick_states(
         model.rnn, ends, state, finals,
         lambda r, f, count: model.embedding(gather_steps(tokens, r, f, count)), positions)
-    return collected, finals[-1]
+    return collected, finals[-1] if to_end else None
+
+
+def gathered_states(model, tokens: Tensor, positions: np.ndarray, chunk: int,
+                    to_end: bool = True) -> tuple[State, State | None]:
+    """`scan_states` of a grouped model (auxbench/models/grouped.py), whose cells return every
+    step's state: the scan runs in chunks of at most `chunk` steps and the states after the
+    requested steps are gathered from them (a segment scan's packed lanes would mix members)."""
+    n, length = tokens.shape[:2]
+    table = model.embedding.table.weight
+    state = model.rnn.zero_state(n, table)
+    collected = tuple(part.new_zeros(n, positions.shape[1], part.shape[-1]) for part in state)
+    stop = length if to_end else positions.max(initial=-1) + 1
+    for first in range(0, stop, chunk):
+        end = min(first + chunk, length)
+        steps = model.rnn.trajectory(
+            model.embedding(tokens[:, first:end].to(table.device, non_blocking=True)), state)
+        state = tuple(part[:, -1] for part in steps)
+        rows, cols = np.nonzero((positions >= first) & (positions < end))
+        if rows.size:
+            r, c, s = to_device(torch.from_numpy(
+                np.stack([rows, cols, positions[rows, cols] - first])), table.device)
+            collected = tuple(z.index_put((r, c), part[r, s])
+                              for z, part in zip(collected, steps))
+    return collected, state if to_end else None
 
 
 def window_bounds(anchors: Tensor, back: int, forward: int, length: int) -> tuple[Tensor, int]:

@@ -169,7 +169,7 @@ def analysis_inputs(wildcards):
     inputs = {"wf": paths.WORKFLOW_CONFIG,
               "metrics": [f"{r.run_dir}/metrics.json" for r in trained],
               "curves": [f"{r.run_dir}/curve.csv" for r in trained],
-              "job_usage": [r.job_usage for r in trained]}
+              "job_usage": sorted({PLAN.job_usage(r) for r in trained})}
     if RESOURCE_BENCHMARK is not None:
         inputs["resources"] = paths.RESOURCES_JSON
     return inputs

@@ -41,6 +41,49 @@ rule train:
         "> {log} 2>&1"
 
 
+# With compute.group_seeds, the seeds of a recurrent cell train in one job as one grouped model
+# (auxbench/train/seeds.py): one rule per group, named train_group_<i>, whose outputs are its
+# members' run files, preferred to `train` for them. Deleting one member's run folder and
+# rerunning retrains that member alone; the others are written back from their finished records.
+for index, job in enumerate(PLAN.grouped_jobs):
+
+    rule:
+        name:
+            f"train_group_{index}"
+        input:
+            manifest=PLAN.dataset_manifest(job[0].dataset),
+        output:
+            [f for run in job for f in paths.run_outputs(run.rel).values()],
+        params:  # functions: a text with braces would be read as wildcards
+            cfg=lambda wildcards, job=job: PLAN.train_json(job[0]),
+            code=CODE["train"],
+            seeds=",".join(str(run.seed) for run in job),
+            run_dir=lambda wildcards, job=job: job[0].with_seed("{seed}").run_dir,
+            ckpt=lambda wildcards, job=job: job[0].with_seed("{seed}").checkpoint_dir,
+            runtime=RUNTIME_SET,
+        log:
+            paths.train_log(job[0].with_seed("-".join(str(run.seed) for run in job)).rel),
+        benchmark:
+            PLAN.job_usage(job[0])
+        threads: PLAN.group_compute(job)["threads"]
+        resources:
+            mem_mb=PLAN.group_compute(job)["mem_mb"],
+            runtime=PLAN.group_compute(job)["runtime"],
+            gpu=PLAN.group_compute(job)["gpu"],
+            attempt=lambda wildcards, attempt: attempt,
+            attempts=train_attempts,
+        conda:
+            CONDA_ENV
+        shell:
+            "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
+            "auxbench train --config-json {params.cfg:q} {params.runtime} --seeds {params.seeds} "
+            "--run-dir {params.run_dir:q} --checkpoint-dir {params.ckpt:q} --threads {threads} "
+            "--record-failure --attempt {resources.attempt} --attempts {resources.attempts} "
+            "> {log} 2>&1"
+
+    workflow.ruleorder(f"train_group_{index}", "train")
+
+
 rule resource_benchmark:
     """Table 3: training-step time and peak memory against sequence length (auxbench resources)."""
     output:

@@ -57,4 +57,4 @@ def loss_parts(model, net: nn.Module, tokens: Tensor, chunks: Chunks, state0: St
     targets = gather_steps(tokens, chunks.rows, chunks.start + 1, chunks.width)
     step = chunks.start.unsqueeze(1) + torch.arange(chunks.width, device=targets.device)
     real = (step < tokens.shape[1] - 1) & (step >= chunks.first.unsqueeze(1))
-    return token_loss_sum(logits, targets, model.pad_token, real)
+    return token_loss_sum(logits, targets, model.pad_token, real, model.groups)

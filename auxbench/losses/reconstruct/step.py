@@ -31,4 +31,4 @@ def loss_parts(model, net: nn.Module, tokens: Tensor, window: anchored.AuxWindow
     inputs, targets = anchored.decoder_inputs_targets(model, tokens, window.rows, first, aux_len)
     logits = net(inputs, model.rnn.decoder_state(state))
     return token_loss_sum(logits, targets, model.pad_token,
-                          anchored.real_targets(targets, window.lengths, aux_len))
+                          anchored.real_targets(targets, window.lengths, aux_len), model.groups)
