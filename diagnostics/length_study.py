@@ -7,10 +7,11 @@
 each side, with the truncation and the auxiliary subsequence in the paper's proportions of the
 length (300/784 and 600/784), through `auxbench train`, one thread per run, `--jobs` at a time.
 A run with a metrics.json is skipped, so an interrupted study resumes. The sizes and budget are
-the lite scale's (docs/calibration.md section 14). `summarize` writes `table.md`, `table.csv` and
-`figure.png`: the mean test accuracy with its 95% BCa interval per cell and length, the
-precondition's test (LSTM Full BP above LSTM Truncate, one-sided Welch, Holm over the lengths)
-with the difference the seeds could detect, and the shortest length where it holds marked.
+the lite scale's (docs/calibration.md section 14). `summarize` writes a table (Markdown and CSV)
+and a figure (PNG) into OUT: the mean test accuracy with its 95% BCa interval per cell and
+length, the precondition's test (LSTM Full BP above LSTM Truncate, one-sided Welch, Holm over the
+lengths) with the difference the seeds could detect, and the shortest length where it holds
+marked.
 """
 
 from __future__ import annotations
