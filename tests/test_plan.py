@@ -385,10 +385,17 @@ def test_grouped_seeds_make_one_job_per_recurrent_cell():
 
 
 def test_seeds_read_at_different_epochs_do_not_share_a_job():
-    """A seed whose curve a figure draws evaluates every epoch: its config differs, so it
-    trains in a job of its own."""
+    """A seed whose curve a figure draws evaluates every epoch: its config differs from its
+    cell's other seeds, so it trains in a job of its own."""
     cfg = load("smoke")
     cfg["compute"]["group_seeds"] = True
-    p = planmod.Plan(cfg)
+    cfg["base"]["train"]["eval_every"] = 2
+    cfg["experiments"]["fig5"].update(datasets=["emb_mnist"], seeds=[0], overrides={})
+    p = planmod.Plan(cfg)  # Figure 5 now reads Table 2's seed 0 only
+    read = RunKey("table2", "emb_mnist", "lstm", "full", 0)
+    assert p.run_config(read)["train"]["eval_every"] == 1
+    assert p.run_config(read.with_seed(1))["train"]["eval_every"] == 2
+    jobs = {r: job for job in p.train_jobs for r in job}
+    assert jobs[read] == (read,) and read not in jobs[read.with_seed(1)]
     for job in p.train_jobs:
         assert len({p.run_config(r)["train"]["eval_every"] for r in job}) == 1

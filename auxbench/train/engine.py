@@ -183,9 +183,10 @@ def evaluate(model, split: Split, cfg: dict, device: torch.device, stop: dict | 
             model.train()
             raise EvaluationStopped
         x, y = split.batch(order[start:start + size], device)
-        with autocast(cfg["train"], device):  # every member reads the same batch
-            logits = predict_logits(model, x.repeat(groups, *([1] * (x.dim() - 1))),
-                                    cfg["train"]["scan_chunk"]).float()
+        if groups > 1:  # every member reads the same batch
+            x = x.repeat(groups, *([1] * (x.dim() - 1)))
+        with autocast(cfg["train"], device):
+            logits = predict_logits(model, x, cfg["train"]["scan_chunk"]).float()
         if groups == 1:
             totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
                                    (logits.argmax(1) == y).sum().double()])
