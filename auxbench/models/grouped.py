@@ -152,6 +152,10 @@ class GroupedRecurrent(nn.Module):
     def layer_parameters(self, k: int) -> tuple[Tensor, ...]:
         return tuple(getattr(self, f"{name}_l{k}") for name in self.NAMES)
 
+
+class GroupedMainLayer(GroupedRecurrent):
+    """A grouped main network (LSTM, GRU): `forward` and `states_after` read its `trajectory`."""
+
     def forward(self, x: Tensor, state=None):
         """As the member's layer: outputs [G * N, T, H] and the final state."""
         steps = self.trajectory(x, state)
@@ -165,7 +169,7 @@ class GroupedRecurrent(nn.Module):
 
 
 class GroupedLSTMStack(GroupedRecurrent):
-    """StackedLSTM per member: `run` as StackedLSTM's."""
+    """StackedLSTM per member (the decoders): `run` as StackedLSTM's."""
 
     def zero_state(self, batch: int, like: Tensor):
         z = like.new_zeros(batch, self.hidden_size)
@@ -182,7 +186,7 @@ class GroupedLSTMStack(GroupedRecurrent):
         return x, final
 
 
-class GroupedLSTMLayer(GroupedLSTMStack):
+class GroupedLSTMLayer(GroupedLSTMStack, GroupedMainLayer):
     """LSTMLayer per member: the main network."""
 
     output = staticmethod(LSTMLayer.output)
@@ -197,7 +201,7 @@ class GroupedLSTMLayer(GroupedLSTMStack):
         return hs.flatten(0, 1), cs.flatten(0, 1)
 
 
-class GroupedGRULayer(OutputFirst, GroupedRecurrent):
+class GroupedGRULayer(OutputFirst, GroupedMainLayer):
     """GRULayer per member."""
 
     def zero_state(self, batch: int, like: Tensor):
