@@ -68,7 +68,7 @@ def test_a_cell_the_table_lacks_takes_the_lstm_rate_of_its_loss_and_is_named(cap
     table = tmp_path / "rates.json"
     table.write_text(json.dumps(rates(1.0)))
     monkeypatch.chdir(REPO)
-    assert main(["plan", "--estimate", "--configfile", "config/lite.yaml",  # runs the cells
+    assert main(["plan", "--estimate", "--configfile", "config/paper.yaml",  # runs the cells
                  "--rates", str(table)]) == 0
     out = capsys.readouterr().out
     assert "not measured on this device: gru, lmlstm, lru, rgru, rlru; the same loss on" in out

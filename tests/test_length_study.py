@@ -19,12 +19,13 @@ spec.loader.exec_module(study)
 
 
 def test_a_run_keeps_the_papers_proportions_of_the_length():
-    cfg = study.run_config(20, "rlstm_trunc", 3)
+    cfg = study.run_config(20, "rlstm_trunc", 3, 6)
     assert cfg["dataset"] == {"name": "mnist", "side": 20} and cfg["run"]["seed"] == 3
     assert (cfg["train"]["bptt"], cfg["train"]["aux_len"]) == (153, 306)  # 300/784, 600/784
-    assert study.run_config(28, "lstm_full", 0)["train"]["bptt"] == "full"
-    assert study.run_config(28, "lstm_trunc", 0)["train"]["bptt"] == 300
-    assert study.run_config(14, "lstm_trunc", 0)["train"]["pretrain_epochs"] == 0
+    assert study.run_config(28, "lstm_full", 0, 6)["train"]["bptt"] == "full"
+    assert study.run_config(28, "lstm_trunc", 0, 6)["train"]["bptt"] == 300
+    trunc = study.run_config(14, "lstm_trunc", 0, 12)["train"]
+    assert (trunc["pretrain_epochs"], trunc["epochs"]) == (0, 12)
 
 
 def test_the_summary_marks_the_shortest_length_where_truncation_costs(tmp_path):
