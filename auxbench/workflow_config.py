@@ -29,6 +29,7 @@ What the keys mean for the runs is the plan's (``auxbench.plan``); here only the
         enabled: true
         datasets: [digits]
         methods: [lstm, rlstm, plstm, rplstm, transformer]
+        left_out_methods: {lmlstm: "its cost"}    # optional: methods not run here, and why
         settings: [full, t300]
         seeds: [0, 1, 2]                          # optional (default: top-level seeds)
         dataset_seeds: {digits: [0, 1, 2, 3, 4]}  # optional: per dataset
@@ -102,18 +103,33 @@ def load_schema(path: str | Path | None = None) -> dict:
     return _SCHEMA_CACHE[key]
 
 
-def configs_that_run(scale: str, experiment: str) -> tuple[str, ...]:
-    """The larger scales' configs (repository paths) in which ``experiment`` is enabled."""
+def configs_that_run(scale: str, experiment: str, method: str | None = None
+                     ) -> tuple[str, ...]:
+    """The larger scales' configs (repository paths) in which ``experiment`` is enabled (and
+    runs ``method``, when one is named)."""
     repo = DEFAULT_SCHEMA.parents[2]
-    return tuple(c for c in LARGER_CONFIGS.get(scale, ())
-                 if yaml.safe_load((repo / c).read_text())["experiments"][experiment]
-                 .get("enabled", True))
+    found = []
+    for c in LARGER_CONFIGS.get(scale, ()):
+        exp = yaml.safe_load((repo / c).read_text())["experiments"][experiment]
+        if exp.get("enabled", True) and (method is None or method in exp["methods"]):
+            found.append(c)
+    return tuple(found)
 
 
 def left_out(cfg: Mapping[str, Any]) -> dict[str, str | None]:
     """Each disabled experiment and why the config leaves it out (its `left_out`, or None)."""
     return {name: exp.get("left_out") for name, exp in cfg["experiments"].items()
             if not exp.get("enabled", True)}
+
+
+def left_out_methods(cfg: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """Each method an experiment that runs leaves out of its grid, and why (its
+    `left_out_methods`), by (experiment, method). A method in `methods` runs, whatever a
+    layered config's reason says: adding it with --config needs no key removed."""
+    return {(name, method): reason for name, exp in cfg["experiments"].items()
+            if exp.get("enabled", True)
+            for method, reason in (exp.get("left_out_methods") or {}).items()
+            if method not in exp["methods"]}
 
 
 def _check_left_out(cfg: Mapping[str, Any]) -> None:

@@ -90,12 +90,13 @@ def accuracies(out: Path) -> dict[tuple[int, str], list[float]]:
 def summarize_study(args) -> None:
     acc = accuracies(args.out)
     sides = sorted({side for side, _ in acc})
+    present = [c for c in CELLS if any(cell == c for _, cell in acc)]  # a --cells study: fewer
     tests = [compare(acc.get((s, "lstm_full"), []), acc.get((s, "lstm_trunc"), []), "greater")
              for s in sides]
     adjusted = holm([t.welch_p for t in tests])
     rows = []
     for side, test, p_holm in zip(sides, tests, adjusted):
-        cells = {c: summarize(acc.get((side, c), [])) for c in CELLS}
+        cells = {c: summarize(acc.get((side, c), [])) for c in present}
         sds = [cells["lstm_full"].std, cells["lstm_trunc"].std]
         detectable = detectable_difference(sds, [cells["lstm_full"].n, cells["lstm_trunc"].n],
                                            ALPHA)
@@ -109,36 +110,36 @@ def summarize_study(args) -> None:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    (args.out / "table.md").write_text(markdown(rows))
-    figure(rows, args.out / "figure.png")
-    print(markdown(rows))
+    (args.out / "table.md").write_text(markdown(rows, present))
+    figure(rows, present, args.out / "figure.png")
+    print(markdown(rows, present))
 
 
-def markdown(rows: list[dict]) -> str:
-    head = ("| side (steps) | " + " | ".join(LABELS.values())
+def markdown(rows: list[dict], present: list[str]) -> str:
+    head = ("| side (steps) | " + " | ".join(LABELS[c] for c in present)
             + " | Full BP - Truncate, pp [95%] | Holm p | detectable, pp | (p) |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         cells = " | ".join(f"{r[f'{c}_mean']:.1f} [{r[f'{c}_ci_low']:.1f}, {r[f'{c}_ci_high']:.1f}]"
-                           f" (n={r[f'{c}_n']})" for c in CELLS)
+                           f" (n={r[f'{c}_n']})" for c in present)
         lines.append(f"| {r['side']} ({r['steps']}) | {cells} | {r['cost_pp']:+.1f} "
                      f"[{r['cost_low']:+.1f}, {r['cost_high']:+.1f}] | {r['p_holm']:.3g} | "
                      f"{r['detectable_pp']:.1f} | {'holds' if r['holds'] else 'not shown'} |")
     return "\n".join(lines) + "\n"
 
 
-def figure(rows: list[dict], path: Path) -> None:
+def figure(rows: list[dict], present: list[str], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     steps = [r["steps"] for r in rows]
-    for cell, label in LABELS.items():
+    for cell in present:
         mean = [r[f"{cell}_mean"] for r in rows]
         err = [[m - r[f"{cell}_ci_low"] for m, r in zip(mean, rows)],
                [r[f"{cell}_ci_high"] - m for m, r in zip(mean, rows)]]
-        ax.errorbar(steps, mean, yerr=err, marker="o", capsize=3, label=label)
+        ax.errorbar(steps, mean, yerr=err, marker="o", capsize=3, label=LABELS[cell])
     first = next((r["steps"] for r in rows if r["holds"]), None)
     if first is not None:
         ax.axvline(first, color="grey", linestyle=":", label="truncation first costs (Holm)")

@@ -48,3 +48,19 @@ def test_the_summary_marks_the_shortest_length_where_truncation_costs(tmp_path):
     assert float(rows[1]["p_holm"]) < 0.05 < float(rows[0]["p_holm"])
     assert (tmp_path / "figure.png").stat().st_size > 0
     assert "| 20 (400) |" in (tmp_path / "table.md").read_text()
+
+
+def test_a_study_of_fewer_cells_summarizes_the_cells_it_ran(tmp_path):
+    """`run --cells lstm_full lstm_trunc` (a longer schedule, say): the table has their columns
+    only, and the precondition's test is still made."""
+    for cell, values in {"lstm_full": [0.72, 0.79, 0.77], "lstm_trunc": [0.66, 0.68, 0.64]}.items():
+        for seed, value in enumerate(values):
+            folder = tmp_path / "s14" / cell / f"seed{seed}"
+            folder.mkdir(parents=True)
+            (folder / "metrics.json").write_text(json.dumps(
+                {"status": "completed", "test_accuracy": value}))
+    study.summarize_study(argparse.Namespace(out=tmp_path))
+    table = (tmp_path / "table.md").read_text()
+    assert "LSTM Truncate 0.38T" in table and "r-LSTM" not in table
+    row = next(csv.DictReader((tmp_path / "table.csv").read_text().splitlines()))
+    assert "rlstm_trunc_n" not in row and float(row["cost_pp"]) == pytest.approx(10.0)

@@ -41,13 +41,16 @@ COLLAPSED, LEARNED = "table2/emb_mnist/rlstm-t32/seed0", "table2/emb_mnist/rlstm
 
 
 LEFT_OUT = "its text runs would double the time"
+NO_RP = "claim (f) would double the time"
 
 
 def _smoke_plan() -> planmod.Plan:
-    """The smoke config, its Truncate 32 playing the paper's Truncate 300, Table 4 left out."""
+    """The smoke config, its Truncate 32 playing the paper's Truncate 300, Table 4 and Table 2's
+    rp-LSTM left out."""
     cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
     cfg["analysis"]["truncated_setting"] = "t32"
     cfg["experiments"]["table4"].update(enabled=False, left_out=LEFT_OUT)
+    cfg["experiments"]["table2"]["left_out_methods"] = {"rplstm": NO_RP, "lmlstm": "a stale reason"}
     return planmod.Plan(cfg)
 
 
@@ -148,6 +151,9 @@ def test_report_lists_the_experiments_left_out_with_their_reason(built):
     assert ("<li><code>table4</code> (Table 4: test accuracy (%) on DBpedia (character level)): "
             f"{LEFT_OUT}; <code>config/paper.yaml</code> runs it.</li>") in larger
     assert "fig5" not in larger  # run at this scale
+    assert ("<li><code>rplstm</code> (rp-LSTM) in <code>table2</code>: "
+            f"{NO_RP}; <code>config/paper.yaml</code> runs it.</li>") in larger
+    assert "a stale reason" not in larger  # lm-LSTM is in the smoke test's Table 2
 
 
 def test_report_run_health(built):
@@ -275,7 +281,8 @@ def test_report_opens_with_the_summary(built):
     assert f"{len(p.runs) - 2} of {len(p.runs)} planned runs completed" in summary
     assert "1 failed, 1 missing; 1 ended at chance while other seeds of their cell learned: " \
         f"<code>{COLLAPSED}</code>" in summary
-    assert f"<code>table4</code> ({LEFT_OUT})" in summary
+    assert f"<code>table4</code> ({LEFT_OUT}); <code>rplstm</code> in <code>table2</code>" \
+        in summary
     assert "stayed at chance</strong>" in summary and "The cells by name" in summary
     assert summary.count("<table>") == 1  # one compact table
 

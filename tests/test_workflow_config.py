@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from auxbench import workflow_config
+from auxbench.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {name: REPO / "config" / f"{name}.yaml" for name in ("config", "lite", "paper", "smoke")}
@@ -38,9 +40,6 @@ def test_files_merge_in_order_then_overrides(tmp_path):
 def test_left_out_only_on_a_disabled_experiment():
     """A disabled experiment may say why it is left out; on an enabled one that would be a
     false line in the report, so it is a config error naming the key."""
-    import pytest
-
-    from auxbench.errors import ConfigError
     from auxbench.plan import Plan
 
     cfg = load("smoke")
@@ -83,3 +82,32 @@ def test_experiments_left_out_say_why_and_run_at_the_larger_scales():
             assert reason, f"{name}.yaml: experiments.{exp} is disabled without left_out"
             running = workflow_config.configs_that_run(cfg["scale"], exp)
             assert "config/paper.yaml" in running, (name, exp)
+
+
+def test_methods_left_out_of_an_experiment_say_why_and_run_at_the_paper_scale():
+    """Every method the paper scale's experiment runs and a smaller scale's does not has a
+    reason there, and the report can send the reader to a config that runs it."""
+    paper = load("paper")["experiments"]
+    for name in ("config", "lite"):
+        cfg = load(name)
+        reasons = workflow_config.left_out_methods(cfg)
+        for exp, spec in cfg["experiments"].items():
+            if spec.get("enabled", True) and spec.get("kind") == "train":
+                missing = set(paper[exp]["methods"]) - set(spec["methods"])
+                assert missing == {m for e, m in reasons if e == exp}, (name, exp)
+        for exp, method in reasons:
+            assert workflow_config.configs_that_run(cfg["scale"], exp, method) == \
+                ("config/paper.yaml",)
+    assert workflow_config.configs_that_run("embedded", "table2", "rplstm") == \
+        ("config/paper.yaml",)  # the lite scale runs Table 2, but not rp-LSTM in it
+
+
+def test_a_left_out_method_that_a_layered_config_runs_is_not_left_out():
+    cfg = workflow_config.load([CONFIGS["lite"]],
+                               ["experiments.table2.methods=[lstm, rlstm, plstm, rplstm]"])
+    workflow_config.check_schema(cfg)
+    assert set(workflow_config.left_out_methods(cfg)) == {("table2", "lmlstm"),
+                                                          ("table2", "transformer")}
+    cfg["experiments"]["table2"]["left_out_methods"]["lstn"] = "typo"
+    with pytest.raises(ConfigError, match="left_out_methods"):
+        workflow_config.check_schema(cfg)

@@ -34,6 +34,7 @@ from auxbench.experiments import (
     seeds_text,
     table_names,
 )
+from auxbench.methods import METHODS
 from auxbench.paths import RunKey
 from auxbench.versioning import git_state
 
@@ -231,21 +232,30 @@ def section_what(inp: Inputs) -> str:
 def section_larger(inp: Inputs) -> str:
     """The experiments this config leaves out, each with its reason and the configs that run
     it, so that a missing table reads as a choice of scale and not as a gap."""
-    out = workflow_config.left_out(inp.plan["config"])
+    cfg, scale = inp.plan["config"], inp.plan["scale"]
+    out, methods = workflow_config.left_out(cfg), workflow_config.left_out_methods(cfg)
     parts = ['<h2 id="larger">Runs at the larger scales</h2>']
-    if not out:
+    if not out and not methods:
         parts.append("<p>None left out: this config runs every experiment it names.</p>")
         return "\n".join(parts)
-    parts.append(f"<p>This config leaves {len(out)} experiment(s) out:</p>")
-    items = []
-    for name, reason in out.items():
-        running = workflow_config.configs_that_run(inp.plan["scale"], name)
+
+    def item(what: str, reason: str | None, running: tuple[str, ...]) -> str:
         where = " and ".join(f"<code>{esc(c)}</code>" for c in running)
         verb = "runs" if len(running) == 1 else "run"
-        items.append(f"<li><code>{esc(name)}</code> ({esc(experiment(name).title)}): "
-                     f"{esc(reason or 'no reason given in the config')}"
-                     + (f"; {where} {verb} it" if running else "") + ".</li>")
-    parts.append("<ul>" + "".join(items) + "</ul>")
+        return (f"<li>{what}: {esc(reason or 'no reason given in the config')}"
+                + (f"; {where} {verb} it" if running else "") + ".</li>")
+
+    if out:
+        parts.append(f"<p>This config leaves {len(out)} experiment(s) out:</p><ul>" + "".join(
+            item(f"<code>{esc(name)}</code> ({esc(experiment(name).title)})", reason,
+                 workflow_config.configs_that_run(scale, name))
+            for name, reason in out.items()) + "</ul>")
+    if methods:
+        parts.append(f"<p>It leaves {len(methods)} method(s) out of experiments it runs:</p><ul>"
+                     + "".join(item(f"<code>{esc(m)}</code> ({esc(METHODS[m].label)}) in "
+                                    f"<code>{esc(name)}</code>", reason,
+                                    workflow_config.configs_that_run(scale, name, m))
+                               for (name, m), reason in methods.items()) + "</ul>")
     return "\n".join(parts)
 
 
@@ -254,7 +264,8 @@ def _table_with_collapsed(t: Table, what: str) -> str:
     out = table_html(main)
     if rest is not None:
         out += (f"<details><summary>{len(rest.rows)} more {what} with verdict "
-                f"<em>not run</em> (no runs of this config for them)</summary>"
+                f"<em>not run</em> (no runs of this config for them; "
+                '<a href="#larger">Runs at the larger scales</a> says why)</summary>'
                 f"{table_html(rest)}</details>")
     return out
 

@@ -191,12 +191,16 @@ def _health_item(inp: Inputs) -> str:
 
 
 def _left_out_item(inp: Inputs) -> str:
-    out = workflow_config.left_out(inp.plan["config"])
-    if not out:
+    cfg = inp.plan["config"]
+    out, methods = workflow_config.left_out(cfg), workflow_config.left_out_methods(cfg)
+    if not out and not methods:
         return "<strong>Left out</strong>: nothing; every experiment of the config ran."
-    return ("<strong>Left out</strong> at this scale: " + "; ".join(
-        f"<code>{esc(n)}</code> ({esc(r or 'no reason given')})" for n, r in out.items())
-        + ' (<a href="#larger">Runs at the larger scales</a>).')
+    named = [f"<code>{esc(n)}</code> ({esc(r or 'no reason given')})" for n, r in out.items()]
+    if methods:
+        named.append(", ".join(f"<code>{esc(m)}</code>" for _, m in methods)
+                     + " in " + ", ".join(sorted({f"<code>{esc(e)}</code>" for e, _ in methods})))
+    return ("<strong>Left out</strong> at this scale: " + "; ".join(named)
+            + ' (<a href="#larger">Runs at the larger scales</a>).')
 
 
 def section_summary(inp: Inputs) -> str:
