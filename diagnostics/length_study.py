@@ -26,17 +26,15 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import yaml
+
 from auxbench.analysis.stats import compare, detectable_difference, holm, summarize
 
-# The lite scale's sizes (config/lite.yaml), MNIST's 8,000-image subset and 1 + 6 epochs.
-BASE = {
-    "model": {"embed_dim": 32, "hidden": 64, "head_hidden": 64, "head_activation": "tanh",
-              "aux_hidden": 64, "aux_head_hidden": 64, "forget_bias": 3.0},
-    "train": {"epochs": 6, "pretrain_epochs": 1, "batch_size": 64, "eval_batch_size": 500,
-              "eval_every": 1, "optimizer": "adam", "lr": 0.003, "lr_schedule": "cosine",
-              "train_size": 8000, "test_size": 2000},
-    "runtime": {"data_root": "data", "threads": 1, "progress": "none"},
-}
+# The lite scale's sizes and budget, read from its config (one place): 8,000 images, 1 + 6
+# epochs; the truncation and the subsequence are set per length below.
+LITE = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "lite.yaml").read_text())
+BASE = {"model": LITE["base"]["model"], "train": {**LITE["base"]["train"], "eval_every": 1},
+        "runtime": {"data_root": "data", "threads": 1, "progress": "none"}}
 CELLS = {"lstm_full": ("lstm", False), "lstm_trunc": ("lstm", True),
          "rlstm_trunc": ("rlstm", True)}
 LABELS = {"lstm_full": "LSTM Full BP", "lstm_trunc": "LSTM Truncate 0.38T",
